@@ -1,0 +1,43 @@
+// The contract every online-lock protocol implements (Zigbee2MQTT, Nuki BLE, …).
+// Drivers translate; they never decide (design rule 5). Devices are addressed by the driver's own
+// native key (a Zigbee friendly name, a Nuki id); the daemon maps native keys to Seam device UUIDs.
+import type { DeviceEventSink } from './device-events.js'
+
+export interface NameRules {
+  maxLength: number
+  /** 'printable_ascii' drops emoji and non-ASCII; 'alphanumeric_space' keeps [A-Za-z0-9 ] only. */
+  charset: 'any' | 'printable_ascii' | 'alphanumeric_space'
+  /** The lock refuses two codes with the same name. */
+  unique: boolean
+}
+
+export interface CodeConstraints {
+  minLength: number
+  maxLength: number
+  /** Characters a code may use, e.g. '0123456789' or '123456789' (Nuki). */
+  alphabet: string
+  /** The first character may not be '0'. */
+  noLeadingZero: boolean
+  /** Slots are numbered firstSlot … firstSlot + slotCount − 1. */
+  firstSlot: number
+  slotCount: number
+  name: NameRules
+}
+
+export type SlotReading =
+  | { slot: number; state: 'empty' }
+  | { slot: number; state: 'occupied'; code: string | null; name?: string | null }
+  /** The device did not answer for this slot, or cannot reveal it: never treat as empty. */
+  | { slot: number; state: 'unreadable'; reason: string }
+
+export interface LockDriver {
+  readonly kind: string
+  /** Discovery, availability, keypad and programming events flow into sink until stop(). */
+  start(sink: DeviceEventSink): Promise<void>
+  stop(): Promise<void>
+  constraints(nativeId: string): CodeConstraints
+  readSlots(nativeId: string): Promise<SlotReading[]>
+  writeSlot(nativeId: string, slot: number, code: string, name: string): Promise<void>
+  clearSlot(nativeId: string, slot: number): Promise<void>
+  lockAction(nativeId: string, action: 'lock' | 'unlock'): Promise<void>
+}
