@@ -1,0 +1,109 @@
+// Request parameters in both SDK styles: 2.x sends GET/DELETE parameters in the query string (Seam's
+// serializer: repeated keys for arrays, `key=` for null or an empty array, dotted keys for objects,
+// `_strict=true` appended) and POST/PATCH/PUT in JSON; 1.x sends nearly everything as POST JSON.
+// The query is typed from the route's zod schema, never guessed from the text.
+import type { z } from 'zod'
+import { DomainError, type ValidationErrors } from '../domain/errors.js'
+
+type Kind = 'array' | 'boolean' | 'number' | 'object' | 'scalar'
+
+/** What a zod field expects, looking through optional/nullable/default/pipe wrappers. */
+export function fieldKind(schema: z.ZodType): Kind {
+  let s: any = schema
+  for (let i = 0; i < 20 && s; i++) {
+    const def = s._zod?.def
+    switch (def?.type) {
+      case 'optional': case 'nullable': case 'default': case 'prefault': case 'catch': case 'readonly':
+        s = def.innerType
+        continue
+      case 'pipe':
+        s = def.in
+        continue
+      case 'array': case 'tuple': return 'array'
+      case 'boolean': return 'boolean'
+      case 'number': case 'int': case 'bigint': return 'number'
+      case 'object': case 'record': return 'object'
+      case 'union': {
+        const kinds = new Set<Kind>((def.options as z.ZodType[]).map(fieldKind))
+        kinds.delete('scalar')
+        return kinds.size === 1 ? [...kinds][0]! : 'scalar'
+      }
+      default: return 'scalar'
+    }
+  }
+  return 'scalar'
+}
+
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  let s: any = schema
+  for (let i = 0; i < 20 && s; i++) {
+    const def = s._zod?.def
+    if (def?.type === 'object') return def.shape
+    if (def?.type === 'pipe') s = def.in
+    else if (def?.innerType) s = def.innerType
+    else return undefined
+  }
+  return undefined
+}
+
+function queryError(field: string, message: string): DomainError {
+  const validationErrors: ValidationErrors = { _errors: [], [field]: { _errors: [message] } }
+  return new DomainError('invalid_input', `Invalid input: ${field}: ${message}`, 400, undefined, validationErrors)
+}
+
+/** Turns fastify's parsed query (string | string[] per key) into typed values for `schema`. */
+export function parseQuery(raw: Record<string, unknown>, schema: z.ZodType): Record<string, unknown> {
+  const shape = shapeOf(schema) ?? {}
+  const out: Record<string, unknown> = {}
+  const nested: Record<string, Record<string, unknown>> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === '_strict') continue
+    if (key.endsWith('[]')) throw queryError(key, 'bracket array syntax is not supported; repeat the key instead')
+    const values = (Array.isArray(value) ? value : [value]).map(String)
+    const dot = key.indexOf('.')
+    if (dot > 0) {
+      const [head, rest] = [key.slice(0, dot), key.slice(dot + 1)]
+      if (values.length > 1) throw queryError(key, 'must not be repeated')
+      ;(nested[head] ??= {})[rest] = coerceLoose(values[0]!)
+      continue
+    }
+    const field = shape[key]
+    const kind = field ? fieldKind(field) : 'scalar'
+    if (kind === 'array') {
+      const empties = values.filter((v) => v === '').length
+      if (empties > 0 && empties < values.length) throw queryError(key, 'mixes empty and non-empty values')
+      out[key] = empties ? [] : values
+      continue
+    }
+    if (values.length > 1) throw queryError(key, 'must not be repeated')
+    const v = values[0]!
+    if (v === '') out[key] = null
+    else if (kind === 'boolean') out[key] = v === 'true' ? true : v === 'false' ? false : v
+    else if (kind === 'number') out[key] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v
+    else out[key] = v
+  }
+  for (const [head, obj] of Object.entries(nested)) out[head] = obj
+  return out
+}
+
+/** Values of dotted keys (custom_metadata_has.vip=true) keep booleans, as the serializer wrote them. */
+function coerceLoose(v: string): unknown {
+  return v === 'true' ? true : v === 'false' ? false : v
+}
+
+/** Zod issues → Seam's invalid_input envelope naming the field. */
+export function zodToDomain(error: z.ZodError): DomainError {
+  const validationErrors: ValidationErrors = { _errors: [] }
+  const parts: string[] = []
+  for (const issue of error.issues) {
+    const field = issue.path.length ? issue.path.map(String).join('.') : ''
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'Required' : issue.message
+    if (field) {
+      const top = String(issue.path[0])
+      const slot = (validationErrors[top] ??= { _errors: [] }) as { _errors: string[] }
+      slot._errors.push(field === top ? message : `${field}: ${message}`)
+    } else validationErrors._errors.push(message)
+    parts.push(field ? `${field}: ${message}` : message)
+  }
+  return new DomainError('invalid_input', `Invalid input: ${parts.join('; ')}`, 400, undefined, validationErrors)
+}

@@ -1,0 +1,42 @@
+// Registers one Seam route under every verb the SDK generations use: POST always (1.x), plus the
+// semantic verb of 2.x. GET/DELETE read the query string, POST/PATCH/PUT the JSON body.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
+import { DomainError } from '../domain/errors.js'
+import { parseQuery, zodToDomain } from './params.js'
+
+export type Verb = 'GET' | 'DELETE' | 'PATCH' | 'PUT' | 'POST'
+
+export interface RouteSpec<S extends z.ZodType> {
+  path: string
+  verbs: Verb[]
+  params: S
+  handler: (params: z.infer<S>, request: FastifyRequest) => Promise<Record<string, unknown>> | Record<string, unknown>
+}
+
+export function readParams<S extends z.ZodType>(request: FastifyRequest, schema: S): z.infer<S> {
+  const fromQuery = request.method === 'GET' || request.method === 'DELETE'
+  const body = request.body
+  const raw = fromQuery || body === undefined || body === null
+    ? parseQuery((request.query ?? {}) as Record<string, unknown>, schema)
+    : body
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new DomainError('invalid_input', 'Invalid input: the request body must be a JSON object', 400, undefined, { _errors: ['the request body must be a JSON object'] })
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) throw zodToDomain(parsed.error)
+  return parsed.data
+}
+
+export function addRoute<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S>): void {
+  const methods = [...new Set<Verb>(['POST', ...spec.verbs])]
+  app.route({
+    method: methods,
+    url: spec.path,
+    handler: async (request, reply) => {
+      const params = readParams(request, spec.params)
+      const body = await spec.handler(params, request)
+      return reply.type('application/json').send({ ...body, ok: true })
+    },
+  })
+}

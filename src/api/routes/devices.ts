@@ -1,0 +1,73 @@
+// /devices/* and /locks/* — every device lockstep manages is a lock.
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { notFound } from '../../domain/errors.js'
+import type { Device } from '../../domain/device.js'
+import type { Store } from '../../store/store.js'
+import type { LockCommands } from '../commands.js'
+import { paginate } from '../pagination.js'
+import { addRoute } from '../route.js'
+import { idList, pageParams, timestamp, uuid } from '../schemas.js'
+import { deviceWire } from '../wire.js'
+
+const listParams = z.object({
+  device_ids: idList.optional(),
+  device_type: z.string().optional(),
+  device_types: z.array(z.string()).optional(),
+  manufacturer: z.string().optional(),
+  search: z.string().optional(),
+  space_id: uuid.optional(),
+  created_before: timestamp.optional(),
+  connected_account_id: uuid.optional(),
+  connected_account_ids: idList.optional(),
+  custom_metadata_has: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
+  ...pageParams,
+})
+const getParams = z
+  .object({ device_id: uuid.optional(), name: z.string().optional() })
+  .refine((p) => p.device_id || p.name, { message: 'device_id or name is required' })
+const actionParams = z.object({ device_id: uuid, sync: z.boolean().optional() })
+
+export type SpaceLookup = (deviceId: string) => string[]
+
+export function deviceRoutes(app: FastifyInstance, store: Store, commands: LockCommands, spacesOf: SpaceLookup = () => []): void {
+  const wire = (d: Device) => deviceWire(d, store.workspaceId, { spaceIds: spacesOf(d.deviceId) })
+  const list = (p: z.infer<typeof listParams>) => {
+    const types = [...(p.device_types ?? []), ...(p.device_type ? [p.device_type] : [])]
+    let devices = store.devices.list({ deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before })
+    if (p.space_id) devices = devices.filter((d) => spacesOf(d.deviceId).includes(p.space_id!))
+    const accounts = [...(p.connected_account_ids ?? []), ...(p.connected_account_id ? [p.connected_account_id] : [])]
+    if (accounts.length) devices = devices.filter((d) => accounts.includes(d.connectedAccountId))
+    // lockstep keeps no custom metadata yet: a filter on it matches nothing rather than everything.
+    if (p.custom_metadata_has && Object.keys(p.custom_metadata_has).length) devices = []
+    return paginate(devices, p, 500)
+  }
+  const get = (p: z.infer<typeof getParams>) => {
+    const d = p.device_id ? store.devices.get(p.device_id) : store.devices.findByName(p.name!)
+    if (!d) throw notFound('device', p.name)
+    return d
+  }
+
+  addRoute(app, { path: '/devices/list', verbs: ['GET'], params: listParams, handler: (p) => {
+    const { page, pagination } = list(p)
+    return { devices: page.map(wire), pagination }
+  } })
+  addRoute(app, { path: '/devices/get', verbs: ['GET'], params: getParams, handler: (p) => ({ device: wire(get(p)) }) })
+  addRoute(app, { path: '/locks/list', verbs: ['GET'], params: listParams, handler: (p) => {
+    const { page, pagination } = list(p)
+    const devices = page.map(wire)
+    return { devices, locks: devices, pagination }
+  } })
+  addRoute(app, { path: '/locks/get', verbs: ['GET'], params: getParams, handler: (p) => {
+    const device = wire(get(p))
+    return { device, lock: device }
+  } })
+  for (const action of ['lock', 'unlock'] as const) {
+    addRoute(app, {
+      path: `/locks/${action}_door`,
+      verbs: ['POST'],
+      params: actionParams,
+      handler: (p) => ({ action_attempt: commands.lockAction(p.device_id, action) }),
+    })
+  }
+}

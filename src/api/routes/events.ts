@@ -1,0 +1,73 @@
+// /events/* and /action_attempts/get, read from the event log and the attempts table.
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { invalidInput, notFound } from '../../domain/errors.js'
+import type { Store } from '../../store/store.js'
+import { paginate } from '../pagination.js'
+import { addRoute } from '../route.js'
+import { idList, pageParams, timestamp, uuid } from '../schemas.js'
+
+const listParams = z.object({
+  since: timestamp.optional(),
+  between: z.array(timestamp).length(2, 'must hold exactly two timestamps').optional(),
+  device_id: uuid.optional(),
+  device_ids: idList.optional(),
+  access_code_id: uuid.optional(),
+  access_code_ids: idList.optional(),
+  event_type: z.string().optional(),
+  event_types: z.array(z.string()).optional(),
+  event_ids: idList.optional(),
+  unstable_offset: z.int().min(0).optional(),
+  ...pageParams,
+})
+const getParams = z
+  .object({ event_id: uuid.optional(), event_type: z.string().optional(), device_id: uuid.optional() })
+  .refine((p) => p.event_id || p.event_type || p.device_id, { message: 'event_id, event_type or device_id is required' })
+
+export function eventRoutes(app: FastifyInstance, store: Store): void {
+  addRoute(app, {
+    path: '/events/list',
+    verbs: ['GET'],
+    params: listParams,
+    handler: (p) => {
+      if (p.since !== undefined && p.between !== undefined) throw invalidInput('pass either since or between, not both', 'between')
+      const [from, to] = p.between ?? [p.since, undefined]
+      const stored = store.events.list({
+        sinceMs: from,
+        untilMs: to,
+        deviceIds: [...(p.device_ids ?? []), ...(p.device_id ? [p.device_id] : [])],
+        accessCodeIds: [...(p.access_code_ids ?? []), ...(p.access_code_id ? [p.access_code_id] : [])],
+        eventTypes: [...(p.event_types ?? []), ...(p.event_type ? [p.event_type] : [])],
+        eventIds: p.event_ids,
+      })
+      const skipped = p.unstable_offset ? stored.slice(p.unstable_offset) : stored
+      const { page, pagination } = paginate(skipped, p, 500)
+      return { events: page.map((e) => e.body), pagination }
+    },
+  })
+
+  addRoute(app, {
+    path: '/events/get',
+    verbs: ['GET'],
+    params: getParams,
+    handler: (p) => {
+      if (p.event_id) {
+        const event = store.events.get(p.event_id)
+        if (!event) throw notFound('event', p.event_id)
+        return { event }
+      }
+      // Newest event matching the filters.
+      const matches = store.events.list({ eventTypes: p.event_type ? [p.event_type] : [], deviceIds: p.device_id ? [p.device_id] : [] })
+      const last = matches[matches.length - 1]
+      if (!last) throw notFound('event')
+      return { event: last.body }
+    },
+  })
+
+  addRoute(app, {
+    path: '/action_attempts/get',
+    verbs: ['GET'],
+    params: z.object({ action_attempt_id: uuid }),
+    handler: (p) => ({ action_attempt: store.actionAttempts.get(p.action_attempt_id) }),
+  })
+}

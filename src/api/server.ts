@@ -1,0 +1,63 @@
+// The HTTP API: fastify with Seam's envelopes, both SDK request styles, auth, and one error handler.
+import Fastify, { type FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { DomainError } from '../domain/errors.js'
+import type { Logger } from '../log.js'
+import type { Store } from '../store/store.js'
+import { authHook } from './auth.js'
+import type { LockCommands } from './commands.js'
+import { envelope, errorHandler } from './errors.js'
+import { accessCodeRoutes } from './routes/access-codes.js'
+import { deviceRoutes, type SpaceLookup } from './routes/devices.js'
+import { eventRoutes } from './routes/events.js'
+
+export interface ApiDeps {
+  store: Store
+  log: Logger
+  commands: LockCommands
+  spacesOf?: SpaceLookup
+  /** Further route groups (lab, spaces, …), registered after the core routes with the same auth and envelope. */
+  plugins?: ((app: FastifyInstance) => void)[]
+  /** Paths that answer without an API key (besides /health). */
+  openPaths?: (path: string) => boolean
+  health?: () => Record<string, unknown>
+}
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    genReqId: () => randomUUID(),
+    bodyLimit: 8 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+
+  // 1.x sends content-type: application/json on bodiless requests, and POSTs `{}`-less bodies.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim()
+    if (text === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(text))
+    } catch {
+      done(Object.assign(new Error('bad json'), { code: 'LOCKSTEP_BAD_JSON', statusCode: 400 }), undefined)
+    }
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('seam-request-id', request.id)
+  })
+  const open = deps.openPaths ?? (() => false)
+  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || open(p)))
+  app.setErrorHandler(errorHandler(deps.log))
+  app.setNotFoundHandler((request, reply) => {
+    const err = new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, 404)
+    void reply.status(404).type('application/json').send(envelope(err, request.id))
+  })
+
+  app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
+  accessCodeRoutes(app, deps.store)
+  deviceRoutes(app, deps.store, deps.commands, deps.spacesOf)
+  eventRoutes(app, deps.store)
+  for (const plugin of deps.plugins ?? []) plugin(app)
+  return app
+}

@@ -1,0 +1,85 @@
+// Domain objects → Seam's wire shapes (ids are UUIDs, timestamps ISO 8601 UTC with Z).
+import { isoUtc } from '../clock.js'
+import { codeAppearance, codeType, type AccessCode } from '../domain/access-code.js'
+import { supportedCodeLengths, type Device } from '../domain/device.js'
+import type { CodeConstraints } from '../ports/lock-driver.js'
+
+const iso = (ms: number | null): string | null => (ms === null ? null : isoUtc(ms))
+
+function codeConstraints(c: CodeConstraints): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [{ constraint_type: 'name_length', max_length: c.name.maxLength }]
+  if (!c.alphabet.includes('0')) out.push({ constraint_type: 'no_zeros' })
+  if (c.name.unique) out.push({ constraint_type: 'name_must_be_unique' })
+  return out
+}
+
+export function deviceWire(d: Device, workspaceId: string, extra: { spaceIds?: string[] } = {}): Record<string, unknown> {
+  return {
+    device_id: d.deviceId,
+    workspace_id: workspaceId,
+    connected_account_id: d.connectedAccountId,
+    device_type: d.deviceType,
+    display_name: d.displayName,
+    nickname: d.displayName,
+    capabilities_supported: ['access_code', 'lock'],
+    properties: {
+      online: d.online,
+      name: d.displayName,
+      appearance: { name: d.displayName },
+      model: { display_name: d.model, manufacturer_display_name: d.manufacturer },
+      manufacturer: d.manufacturer.toLowerCase(),
+      ...(d.locked === null ? {} : { locked: d.locked }),
+      ...(d.batteryLevel === null ? {} : { battery_level: d.batteryLevel }),
+      supported_code_lengths: supportedCodeLengths(d.constraints),
+      max_active_codes_supported: d.constraints.slotCount,
+      code_constraints: codeConstraints(d.constraints),
+      lockstep_metadata: { driver: d.driver, native_id: d.nativeId },
+    },
+    space_ids: extra.spaceIds ?? [],
+    custom_metadata: {},
+    is_managed: true,
+    created_at: isoUtc(d.createdAt),
+    errors: d.errors,
+    warnings: d.warnings,
+    can_remotely_lock: true,
+    can_remotely_unlock: true,
+    can_program_online_access_codes: true,
+    can_unlock_with_code: true,
+  }
+}
+
+/** `namesOnDevice`: names of the device's other codes, for manufacturers that demand unique names. */
+export function accessCodeWire(c: AccessCode, device: Device, workspaceId: string, namesOnDevice: string[] = []): Record<string, unknown> {
+  const deviceErrors = device.errors.map((e) => ({ ...e }))
+  const base = {
+    access_code_id: c.accessCodeId,
+    device_id: c.deviceId,
+    workspace_id: workspaceId,
+    name: c.name,
+    appearance: codeAppearance(c.name, device.constraints, namesOnDevice),
+    code: c.code,
+    type: codeType(c),
+    starts_at: iso(c.startsAt),
+    ends_at: iso(c.endsAt),
+    created_at: isoUtc(c.createdAt),
+    errors: [...c.errors, ...deviceErrors],
+    warnings: c.warnings,
+  }
+  if (!c.isManaged) {
+    return { ...base, is_managed: false, status: c.status === 'set' ? 'set' : 'unset' }
+  }
+  return {
+    ...base,
+    common_code_key: c.commonCodeKey,
+    status: c.status,
+    display_status: c.status,
+    is_managed: true,
+    is_external_modification_allowed: c.isExternalModificationAllowed,
+    is_one_time_use: c.isOneTimeUse,
+    is_offline_access_code: c.isOfflineAccessCode,
+    is_backup_access_code_available: false,
+    is_scheduled_on_device: c.status === 'set',
+    is_waiting_for_code_assignment: false,
+    pending_mutations: c.pendingMutations,
+  }
+}

@@ -1,0 +1,84 @@
+// The `lockstep` command: serve a real site, run the lab, manage API keys.
+import { Command } from 'commander'
+import { join } from 'node:path'
+import { ConfigError, loadConfig } from './config.js'
+import { DB_FILE, startDaemon, type Daemon } from './daemon.js'
+import { cryptoRandom } from './ids.js'
+import { systemClock } from './clock.js'
+import { Store } from './store/store.js'
+
+function fail(err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`lockstep: ${err.message}\n`)
+    process.exit(2)
+  }
+  throw err
+}
+
+async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<void> {
+  let daemon: Daemon
+  try {
+    const config = loadConfig({ mode, path: opts.config })
+    daemon = await startDaemon(config)
+  } catch (err) {
+    fail(err)
+  }
+  process.stdout.write(`lockstep ${mode === 'lab' ? 'lab' : 'site'} API on ${daemon.url} (data in ${daemon.config.data_dir})\n`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    daemon.log.info({ signal }, 'stopping')
+    await daemon.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): T {
+  let store: Store
+  try {
+    const config = loadConfig({ mode: 'serve', path: opts.config })
+    store = Store.open(join(config.data_dir, DB_FILE), systemClock, cryptoRandom)
+  } catch (err) {
+    fail(err)
+  }
+  try {
+    return fn(store)
+  } finally {
+    store.close()
+  }
+}
+
+const program = new Command('lockstep').description('Keeps every lock of a property in step; speaks Seam Connect.')
+program.command('serve').description('run the daemon for a real site (config/default.json or LOCKSTEP_CONFIG)')
+  .option('-c, --config <path>', 'config file').action((o) => run('serve', o))
+program.command('lab').description('run the daemon with the simulated lab property (what npm start runs)')
+  .option('-c, --config <path>', 'config file').action((o) => run('lab', o))
+
+const keys = program.command('keys').description('manage API keys in the data dir')
+keys.command('create').option('-n, --name <name>', 'a label for the key', 'cli').option('-c, --config <path>')
+  .action((o) => withStore(o, (store) => {
+    const key = store.apiKeys.generate()
+    const info = store.tx(() => store.apiKeys.add(key, o.name))
+    process.stdout.write(`${key}\n`)
+    process.stderr.write(`created key ${info.api_key_id} (${o.name}); it is shown only now\n`)
+  }))
+keys.command('list').option('-c, --config <path>').option('--json', 'machine-readable output')
+  .action((o) => withStore(o, (store) => {
+    const rows = store.apiKeys.list()
+    if (o.json) return void process.stdout.write(JSON.stringify(rows) + '\n')
+    for (const r of rows) {
+      process.stdout.write(`${r.api_key_id}  ${r.hint.padEnd(14)}  ${r.name.padEnd(24)}  ${new Date(r.created_at).toISOString()}  ${r.revoked_at ? 'revoked' : 'active'}\n`)
+    }
+  }))
+keys.command('revoke').argument('<api_key_id>').option('-c, --config <path>')
+  .action((id, o) => withStore(o, (store) => {
+    if (!store.tx(() => store.apiKeys.revoke(id))) {
+      process.stderr.write(`lockstep: no active key ${id}\n`)
+      process.exitCode = 1
+    }
+  }))
+
+await program.parseAsync(process.argv)

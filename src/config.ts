@@ -1,0 +1,137 @@
+// Site configuration: a JSON file validated with zod, then overridden by the LOCKSTEP_* environment
+// variables (a contract: see README). A bad config is one clear line naming the field, exit status 2.
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const CONFIG_DIR = resolve(here, '../config')
+
+const nameRules = z.strictObject({
+  max_length: z.int().min(1).max(64).default(16),
+  charset: z.enum(['any', 'printable_ascii', 'alphanumeric_space']).default('printable_ascii'),
+  unique: z.boolean().default(false),
+})
+
+/** A lock declared in config. In lab mode it is simulated; on a real site a driver discovers it by native_id. */
+const lockConfig = z.strictObject({
+  name: z.string().min(1),
+  driver: z.enum(['zigbee2mqtt', 'nuki-ble']),
+  native_id: z.string().min(1),
+  manufacturer: z.string().min(1),
+  model: z.string().min(1),
+  device_type: z.string().regex(/^[a-z0-9_]+_lock$/, 'must be a Seam lock device_type such as "yale_lock"'),
+  slots: z.int().min(1).max(1000),
+  code_length: z.tuple([z.int().min(1).max(12), z.int().min(1).max(12)]).refine(([a, b]) => a <= b, 'min must be <= max'),
+  alphabet: z.string().regex(/^[0-9]+$/).default('0123456789'),
+  no_leading_zero: z.boolean().default(false),
+  name_rules: nameRules.default({ max_length: 16, charset: 'printable_ascii', unique: false }),
+})
+export type LockConfig = z.infer<typeof lockConfig>
+
+const entranceConfig = z.strictObject({
+  name: z.string().min(1),
+  can_belong_to_reservation: z.boolean().default(true),
+})
+export type EntranceConfig = z.infer<typeof entranceConfig>
+
+const encoderConfig = z.strictObject({
+  name: z.string().min(1),
+  /** Serial device path of a PN532 (real site); ignored in lab mode where the encoder is simulated. */
+  serial_path: z.string().min(1).optional(),
+  baud_rate: z.int().positive().default(115200),
+})
+
+export const configSchema = z.strictObject({
+  site: z
+    .strictObject({
+      name: z.string().min(1).default('lockstep site'),
+      allow_shared_emails: z.boolean().default(false),
+      reservation_key_required_for_guest_cards: z.boolean().default(false),
+    })
+    .default({ name: 'lockstep site', allow_shared_emails: false, reservation_key_required_for_guest_cards: false }),
+  lab: z.boolean().default(false),
+  http: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.int().min(0).max(65535).default(3590) })
+    .default({ host: '127.0.0.1', port: 3590 }),
+  data_dir: z.string().min(1).default('./data'),
+  api_key: z.string().optional(),
+  mqtt: z
+    .strictObject({
+      /** Embedded broker port (loopback) when url is not set. */
+      port: z.int().min(0).max(65535).default(1883),
+      host: z.string().min(1).default('127.0.0.1'),
+      /** An external broker instead of the embedded one, e.g. mqtt://127.0.0.1:1883. */
+      url: z.string().regex(/^mqtts?:\/\//, 'must start with mqtt:// or mqtts://').nullable().default(null),
+      base_topic: z.string().min(1).default('zigbee2mqtt'),
+    })
+    .default({ port: 1883, host: '127.0.0.1', url: null, base_topic: 'zigbee2mqtt' }),
+  locks: z.array(lockConfig).default([]),
+  entrances: z.array(entranceConfig).default([]),
+  encoders: z.array(encoderConfig).default([]),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+const API_KEY_RULE = /^seam_(?!at|cst|pk)[A-Za-z0-9_]{8,}$/
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new ConfigError(`${name}: must be a port number 0-65535, got "${raw}"`)
+  return Number(raw)
+}
+
+/**
+ * Reads the config file (LOCKSTEP_CONFIG, else the default for the mode), applies environment overrides,
+ * validates. Throws ConfigError with one line naming the field.
+ */
+export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEnv; path?: string }): Config & { config_path: string } {
+  const env = opts.env ?? process.env
+  const path = resolve(opts.path ?? env.LOCKSTEP_CONFIG ?? resolve(CONFIG_DIR, opts.mode === 'lab' ? 'lab.json' : 'default.json'))
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message
+    throw new ConfigError(`config ${path}: ${why}`)
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config ${path}: must be a JSON object`)
+  const merged = structuredClone(raw) as Record<string, any>
+  const http = (merged.http ??= {})
+  const mqtt = (merged.mqtt ??= {})
+  if (env.LOCKSTEP_HTTP_HOST) http.host = env.LOCKSTEP_HTTP_HOST
+  const httpPort = envInt(env, 'LOCKSTEP_HTTP_PORT')
+  if (httpPort !== undefined) http.port = httpPort
+  const mqttPort = envInt(env, 'LOCKSTEP_MQTT_PORT')
+  if (mqttPort !== undefined) mqtt.port = mqttPort
+  if (env.LOCKSTEP_MQTT_URL) mqtt.url = env.LOCKSTEP_MQTT_URL
+  if (env.LOCKSTEP_DATA_DIR) merged.data_dir = env.LOCKSTEP_DATA_DIR
+  if (env.LOCKSTEP_API_KEY !== undefined) merged.api_key = env.LOCKSTEP_API_KEY
+  if (opts.mode === 'lab') merged.lab = true
+
+  const parsed = configSchema.safeParse(merged)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const field = issue.path.length ? issue.path.join('.') : '(root)'
+    throw new ConfigError(`config ${path}: ${field}: ${issue.message}`)
+  }
+  const config = parsed.data
+  if (config.api_key !== undefined && !API_KEY_RULE.test(config.api_key)) {
+    throw new ConfigError(
+      'LOCKSTEP_API_KEY: must start with "seam_" followed by at least 8 letters, digits or underscores (not seam_at…, seam_cst…, seam_pk…)',
+    )
+  }
+  const natives = new Set<string>()
+  for (const [i, lock] of config.locks.entries()) {
+    if (natives.has(lock.native_id)) throw new ConfigError(`config ${path}: locks.${i}.native_id: duplicate "${lock.native_id}"`)
+    natives.add(lock.native_id)
+  }
+  // A relative data dir is relative to the working directory, as a user typing a path expects.
+  return { ...config, data_dir: resolve(config.data_dir), config_path: path }
+}

@@ -1,0 +1,75 @@
+// Action attempts: asynchronous device actions the SDK polls. Every attempt ends (success or error)
+// within bounded time; the daemon expires stragglers.
+import { notFound } from '../domain/errors.js'
+import { json, type StoreContext } from './context.js'
+
+export interface ActionAttempt {
+  action_attempt_id: string
+  action_type: string
+  status: 'pending' | 'success' | 'error'
+  result: Record<string, unknown> | null
+  error: { type: string; message: string } | null
+}
+
+interface Row {
+  action_attempt_id: string
+  action_type: string
+  status: ActionAttempt['status']
+  device_id: string | null
+  result: string | null
+  error: string | null
+  created_at: number
+}
+
+function fromRow(r: Row): ActionAttempt {
+  return {
+    action_attempt_id: r.action_attempt_id,
+    action_type: r.action_type,
+    status: r.status,
+    result: r.status === 'success' ? json.parse(r.result) ?? {} : null,
+    error: r.status === 'error' ? json.parse(r.error) : null,
+  }
+}
+
+export class ActionAttempts {
+  constructor(private readonly ctx: StoreContext) {}
+
+  create(actionType: string, deviceId: string | null): ActionAttempt {
+    const id = this.ctx.random.uuid()
+    const now = this.ctx.clock.now()
+    this.ctx.db
+      .prepare("INSERT INTO action_attempts (action_attempt_id, action_type, status, device_id, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?)")
+      .run(id, actionType, deviceId, now, now)
+    return this.get(id)
+  }
+
+  get(id: string): ActionAttempt {
+    const r = this.ctx.db.prepare('SELECT * FROM action_attempts WHERE action_attempt_id = ?').get(id) as Row | undefined
+    if (!r) throw notFound('action_attempt', id)
+    return fromRow(r)
+  }
+
+  deviceOf(id: string): string | null {
+    const r = this.ctx.db.prepare('SELECT device_id FROM action_attempts WHERE action_attempt_id = ?').get(id) as { device_id: string | null } | undefined
+    return r?.device_id ?? null
+  }
+
+  /** Ends a pending attempt. An attempt that already ended keeps its first outcome. */
+  finish(id: string, outcome: { result: Record<string, unknown> } | { error: { type: string; message: string } }): boolean {
+    const ok = 'result' in outcome
+    const info = this.ctx.db
+      .prepare("UPDATE action_attempts SET status = ?, result = ?, error = ?, updated_at = ? WHERE action_attempt_id = ? AND status = 'pending'")
+      .run(ok ? 'success' : 'error', ok ? json.str(outcome.result) : null, ok ? null : json.str(outcome.error), this.ctx.clock.now(), id)
+    return info.changes === 1
+  }
+
+  /** Pending attempts older than maxAgeMs end as `action_attempt_expired` (the SDK must never poll forever). */
+  expire(maxAgeMs: number): string[] {
+    const cutoff = this.ctx.clock.now() - maxAgeMs
+    const ids = (this.ctx.db.prepare("SELECT action_attempt_id FROM action_attempts WHERE status = 'pending' AND created_at < ?").all(cutoff) as {
+      action_attempt_id: string
+    }[]).map((r) => r.action_attempt_id)
+    for (const id of ids) this.finish(id, { error: { type: 'action_attempt_expired', message: 'The action did not complete in time' } })
+    return ids
+  }
+}

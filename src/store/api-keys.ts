@@ -1,0 +1,65 @@
+// API keys are stored as SHA-256 hashes (the keys are long random tokens, so a fast hash is enough);
+// the key itself is shown once, at creation.
+import { createHash } from 'node:crypto'
+import type { StoreContext } from './context.js'
+
+export interface ApiKeyInfo {
+  api_key_id: string
+  name: string
+  hint: string
+  created_at: number
+  revoked_at: number | null
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
+export class ApiKeys {
+  private cache = new Map<string, boolean>()
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** A new key: `seam_lk_` + 32 base62-ish characters (never seam_at/cst/pk, which the SDK rejects). */
+  generate(): string {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+    let tail = ''
+    for (const b of this.ctx.random.bytes(32)) tail += alphabet[b % alphabet.length]
+    return `seam_lk_${tail}`
+  }
+
+  /** Stores a key (idempotent for the same key). */
+  add(key: string, name: string): ApiKeyInfo {
+    const hash = hashKey(key)
+    const existing = this.ctx.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(hash) as ApiKeyInfo | undefined
+    if (existing) return existing
+    const id = this.ctx.random.uuid()
+    const hint = `${key.slice(0, 8)}…${key.slice(-4)}`
+    this.ctx.db.prepare('INSERT INTO api_keys (api_key_id, name, key_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, hash, hint, this.ctx.clock.now())
+    this.cache.clear()
+    return this.ctx.db.prepare('SELECT api_key_id, name, hint, created_at, revoked_at FROM api_keys WHERE api_key_id = ?').get(id) as ApiKeyInfo
+  }
+
+  list(): ApiKeyInfo[] {
+    return this.ctx.db.prepare('SELECT api_key_id, name, hint, created_at, revoked_at FROM api_keys ORDER BY created_at').all() as ApiKeyInfo[]
+  }
+
+  count(): number {
+    return (this.ctx.db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n
+  }
+
+  revoke(apiKeyId: string): boolean {
+    const info = this.ctx.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL').run(this.ctx.clock.now(), apiKeyId)
+    this.cache.clear()
+    return info.changes === 1
+  }
+
+  verify(key: string): boolean {
+    const hash = hashKey(key)
+    const cached = this.cache.get(hash)
+    if (cached !== undefined) return cached
+    const ok = !!this.ctx.db.prepare('SELECT 1 FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hash)
+    if (this.cache.size > 1000) this.cache.clear()
+    this.cache.set(hash, ok)
+    return ok
+  }
+}

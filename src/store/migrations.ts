@@ -1,0 +1,99 @@
+// Versioned schema. Append only: never edit a migration that has shipped; add the next one.
+// Times are integer milliseconds since the epoch (UTC); JSON columns hold arrays/objects.
+export const migrations: string[] = [
+  /* 1: foundation */ `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE api_keys (
+    api_key_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+
+  CREATE TABLE devices (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL UNIQUE,
+    driver TEXT NOT NULL,
+    native_id TEXT NOT NULL,
+    connected_account_id TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    device_type TEXT NOT NULL,
+    manufacturer TEXT NOT NULL,
+    model TEXT NOT NULL,
+    constraints TEXT NOT NULL,
+    online INTEGER NOT NULL DEFAULT 0,
+    locked INTEGER,
+    battery_level REAL,
+    errors TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    UNIQUE (driver, native_id)
+  );
+
+  CREATE TABLE access_codes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    access_code_id TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    is_managed INTEGER NOT NULL,
+    name TEXT,
+    code TEXT,
+    starts_at INTEGER,
+    ends_at INTEGER,
+    status TEXT NOT NULL,
+    is_external_modification_allowed INTEGER NOT NULL DEFAULT 0,
+    is_one_time_use INTEGER NOT NULL DEFAULT 0,
+    is_offline_access_code INTEGER NOT NULL DEFAULT 0,
+    common_code_key TEXT,
+    slot INTEGER,
+    errors TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    pending_mutations TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE INDEX access_codes_device ON access_codes(device_id) WHERE deleted_at IS NULL;
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    event_type TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    device_id TEXT,
+    access_code_id TEXT,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX events_created ON events(created_at);
+
+  CREATE TABLE action_attempts (
+    action_attempt_id TEXT PRIMARY KEY,
+    action_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    device_id TEXT,
+    result TEXT,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  -- Answers to retried PUTs (the SDK retries PUT after a lost answer): same body, same result.
+  CREATE TABLE idempotency (
+    scope TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, body_hash)
+  );
+
+  -- The reconciler's work items: a device is dirty until a pass has looked at it since dirty_at.
+  CREATE TABLE work_items (
+    device_id TEXT PRIMARY KEY,
+    dirty_at INTEGER NOT NULL,
+    reason TEXT NOT NULL
+  );
+  `,
+]

@@ -1,0 +1,41 @@
+// The reconciler's queue, level-triggered: a device is either dirty (look at it again) or not.
+// Marking dirty happens in the same transaction as the change that requires it.
+import type { StoreContext } from './context.js'
+
+export class WorkItems {
+  private listeners = new Set<(deviceId: string) => void>()
+  private pending = new Set<string>()
+  constructor(private readonly ctx: StoreContext) {}
+
+  markDirty(deviceId: string, reason: string): void {
+    this.ctx.db
+      .prepare('INSERT INTO work_items (device_id, dirty_at, reason) VALUES (?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET dirty_at = excluded.dirty_at, reason = excluded.reason')
+      .run(deviceId, this.ctx.clock.now(), reason)
+    this.pending.add(deviceId)
+  }
+
+  /** Clears the item only if nothing marked it dirty again after `seenAt` (no lost wake-ups). */
+  markClean(deviceId: string, seenAt: number): void {
+    this.ctx.db.prepare('DELETE FROM work_items WHERE device_id = ? AND dirty_at <= ?').run(deviceId, seenAt)
+  }
+
+  dirty(): { deviceId: string; dirtyAt: number; reason: string }[] {
+    return (this.ctx.db.prepare('SELECT device_id, dirty_at, reason FROM work_items ORDER BY dirty_at').all() as {
+      device_id: string
+      dirty_at: number
+      reason: string
+    }[]).map((r) => ({ deviceId: r.device_id, dirtyAt: r.dirty_at, reason: r.reason }))
+  }
+
+  subscribe(listener: (deviceId: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  flush(committed: boolean): void {
+    const ids = this.pending
+    this.pending = new Set()
+    if (!committed) return
+    for (const id of ids) for (const l of this.listeners) l(id)
+  }
+}
