@@ -43,6 +43,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }
   })
 
+  // 1.x POSTs parameterless calls with an empty form-encoded body: an empty body of any type means {}.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined)
+    done(Object.assign(new Error('not json'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined)
+  })
+
   app.addHook('onRequest', async (request, reply) => {
     reply.header('seam-request-id', request.id)
   })

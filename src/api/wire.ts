@@ -1,6 +1,6 @@
 // Domain objects → Seam's wire shapes (ids are UUIDs, timestamps ISO 8601 UTC with Z).
 import { isoUtc } from '../clock.js'
-import { codeAppearance, codeType, type AccessCode } from '../domain/access-code.js'
+import { codeType, type AccessCode } from '../domain/access-code.js'
 import { supportedCodeLengths, type Device } from '../domain/device.js'
 import type { CodeConstraints } from '../ports/lock-driver.js'
 
@@ -48,15 +48,14 @@ export function deviceWire(d: Device, workspaceId: string, extra: { spaceIds?: s
   }
 }
 
-/** `namesOnDevice`: names of the device's other codes, for manufacturers that demand unique names. */
-export function accessCodeWire(c: AccessCode, device: Device, workspaceId: string, namesOnDevice: string[] = []): Record<string, unknown> {
+export function accessCodeWire(c: AccessCode, device: Device, workspaceId: string): Record<string, unknown> {
   const deviceErrors = device.errors.map((e) => ({ ...e }))
   const base = {
     access_code_id: c.accessCodeId,
     device_id: c.deviceId,
     workspace_id: workspaceId,
     name: c.name,
-    appearance: codeAppearance(c.name, device.constraints, namesOnDevice),
+    appearance: c.appearanceName === null ? null : { name: c.appearanceName },
     code: c.code,
     type: codeType(c),
     starts_at: iso(c.startsAt),

@@ -21,6 +21,7 @@ export interface AccessCode {
   deviceId: string
   isManaged: boolean
   name: string | null
+  appearanceName: string | null
   code: string | null
   startsAt: number | null
   endsAt: number | null
@@ -110,6 +111,7 @@ export function assertNotDuplicate(code: string, others: Iterable<Pick<AccessCod
   }
 }
 
-export function codeAppearance(name: string | null, c: CodeConstraints, otherNames: string[]): { name: string } | null {
-  return name === null ? null : { name: appearanceName(name, c.name, otherNames) }
+/** The name the lock will show, given the names its other codes already show there. */
+export function codeAppearance(name: string | null, c: CodeConstraints, namesShownOnLock: Iterable<string>): string | null {
+  return name === null ? null : appearanceName(name, c.name, namesShownOnLock)
 }

@@ -1,6 +1,6 @@
 // Access codes: each API change is one transaction holding the row, its event and the device's work item.
 import {
-  assertNotDuplicate, generateCode, validateCode, validateWindow,
+  assertNotDuplicate, codeAppearance, generateCode, validateCode, validateWindow,
   type AccessCode, type AccessCodeStatus, type CodeIssue,
 } from '../domain/access-code.js'
 import { invalidInput, notFound } from '../domain/errors.js'
@@ -16,6 +16,7 @@ interface Row {
   device_id: string
   is_managed: number
   name: string | null
+  appearance_name: string | null
   code: string | null
   starts_at: number | null
   ends_at: number | null
@@ -40,6 +41,7 @@ function fromRow(r: Row): AccessCode {
     deviceId: r.device_id,
     isManaged: r.is_managed === 1,
     name: r.name,
+    appearanceName: r.appearance_name,
     code: r.code,
     startsAt: r.starts_at,
     endsAt: r.ends_at,
@@ -140,12 +142,12 @@ export class AccessCodes {
     const accessCodeId = this.ctx.random.uuid()
     this.ctx.db
       .prepare(
-        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, code, starts_at, ends_at, status,
+        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, starts_at, ends_at, status,
           is_external_modification_allowed, is_one_time_use, common_code_key, created_at, updated_at)
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        accessCodeId, device.deviceId, input.name, code, input.startsAt, input.endsAt, initialStatus(window, now),
+        accessCodeId, device.deviceId, input.name, codeAppearance(input.name, device.constraints, shownNames(others)), code, input.startsAt, input.endsAt, initialStatus(window, now),
         input.allowExternalModification ? 1 : 0, input.isOneTimeUse ? 1 : 0, input.commonCodeKey, now, now,
       )
     this.codeEvent('access_code.created', device, accessCodeId)
@@ -158,7 +160,11 @@ export class AccessCodes {
     const device = this.devices.get(current.deviceId)
     const now = this.ctx.clock.now()
     const next = { ...current }
-    if (input.name !== undefined) next.name = input.name
+    if (input.name !== undefined && input.name !== current.name) {
+      next.name = input.name
+      const others = this.onDevice(device.deviceId).filter((c) => c.accessCodeId !== accessCodeId)
+      next.appearanceName = codeAppearance(input.name, device.constraints, shownNames(others))
+    }
     if (input.startsAt !== undefined) next.startsAt = input.startsAt
     if (input.endsAt !== undefined) next.endsAt = input.endsAt
     if (input.type === 'ongoing') (next.startsAt = null), (next.endsAt = null)
@@ -185,21 +191,26 @@ export class AccessCodes {
     const status: AccessCodeStatus = onLock ? initialStatus(next, now) : current.status
     this.ctx.db
       .prepare(
-        `UPDATE access_codes SET name = ?, code = ?, starts_at = ?, ends_at = ?, status = ?, is_external_modification_allowed = ?,
+        `UPDATE access_codes SET name = ?, appearance_name = ?, code = ?, starts_at = ?, ends_at = ?, status = ?, is_external_modification_allowed = ?,
           is_one_time_use = ?, errors = CASE WHEN ? THEN '[]' ELSE errors END, updated_at = ? WHERE access_code_id = ?`,
       )
       .run(
-        next.name, next.code, next.startsAt, next.endsAt, status, next.isExternalModificationAllowed ? 1 : 0,
+        next.name, next.appearanceName, next.code, next.startsAt, next.endsAt, status, next.isExternalModificationAllowed ? 1 : 0,
         next.isOneTimeUse ? 1 : 0, onLock ? 1 : 0, now, accessCodeId,
       )
     this.codeEvent('access_code.changed', device, accessCodeId)
     for (const [field, from, to] of changes) {
-      if (field === 'name') this.codeEvent('access_code.name_changed', device, accessCodeId, { from: { name: from }, to: { name: to } })
-      if (field === 'code') this.codeEvent('access_code.code_changed', device, accessCodeId, { from: { code: from }, to: { code: to } })
+      if (field === 'name') {
+        this.codeEvent('access_code.name_changed', device, accessCodeId, { from: { name: from }, to: { name: to }, description: 'The name of the access code changed' })
+      }
+      if (field === 'code') {
+        this.codeEvent('access_code.code_changed', device, accessCodeId, { from: { code: from }, to: { code: to }, description: 'The code of the access code changed' })
+      }
       if (field === 'time_frame') {
         this.codeEvent('access_code.time_frame_changed', device, accessCodeId, {
           from: { starts_at: iso(current.startsAt), ends_at: iso(current.endsAt) },
           to: { starts_at: iso(next.startsAt), ends_at: iso(next.endsAt) },
+          description: 'The time frame of the access code changed',
         })
       }
     }
@@ -245,10 +256,10 @@ export class AccessCodes {
     const accessCodeId = this.ctx.random.uuid()
     this.ctx.db
       .prepare(
-        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, code, status, slot, created_at, updated_at)
-         VALUES (?, ?, 0, ?, ?, 'set', ?, ?, ?)`,
+        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, status, slot, created_at, updated_at)
+         VALUES (?, ?, 0, ?, ?, ?, 'set', ?, ?, ?)`,
       )
-      .run(accessCodeId, deviceId, name, code, slot, now, now)
+      .run(accessCodeId, deviceId, name, name, code, slot, now, now)
     this.codeEvent('access_code.unmanaged.created', device, accessCodeId)
     return this.get(accessCodeId, false)
   }
@@ -283,6 +294,10 @@ export class AccessCodes {
     assertNotDuplicate(wanted, others)
     return wanted
   }
+}
+
+function shownNames(codes: AccessCode[]): string[] {
+  return codes.flatMap((c) => (c.appearanceName === null ? [] : [c.appearanceName]))
 }
 
 function initialStatus(w: { startsAt: number | null }, now: number): AccessCodeStatus {

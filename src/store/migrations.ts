@@ -39,6 +39,8 @@ export const migrations: string[] = [
     device_id TEXT NOT NULL REFERENCES devices(device_id),
     is_managed INTEGER NOT NULL,
     name TEXT,
+    -- The name as the lock's app shows it (seed 002), fixed when the name is written.
+    appearance_name TEXT,
     code TEXT,
     starts_at INTEGER,
     ends_at INTEGER,

@@ -55,11 +55,7 @@ const convertParams = z.object({
 })
 
 export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
-  const wire = (c: AccessCode) => {
-    const device = store.devices.get(c.deviceId)
-    const others = store.accessCodes.onDevice(c.deviceId).filter((o) => o.accessCodeId !== c.accessCodeId && o.name !== null && o.seq < c.seq)
-    return accessCodeWire(c, device, store.workspaceId, others.map((o) => o.name!))
-  }
+  const wire = (c: AccessCode) => accessCodeWire(c, store.devices.get(c.deviceId), store.workspaceId)
   const findByCode = (deviceId: string, code: string, managed: boolean) => {
     store.devices.get(deviceId)
     const c = store.accessCodes.onDevice(deviceId).find((x) => x.code === code && x.isManaged === managed)
