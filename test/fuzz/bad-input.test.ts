@@ -1,0 +1,103 @@
+// Random request bodies and queries on every route: the answer is 200 or a clear 4xx in Seam's
+// envelope — never a 500 — and a refused request changes nothing in the store.
+import { createHash } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import fc from 'fast-check'
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+
+let t: TestDaemon
+let deviceId: string
+let codeId: string
+
+beforeAll(async () => {
+  t = await startTestDaemon()
+  deviceId = t.daemon.store.devices.list()[0]!.deviceId
+  codeId = t.daemon.store.tx(() => t.daemon.store.accessCodes.create({
+    deviceId, name: 'seed', code: '2468', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
+  })).accessCodeId
+})
+afterAll(async () => t?.stop())
+
+function snapshot(): string {
+  const db = t.daemon.store.db
+  const h = createHash('sha256')
+  for (const table of ['access_codes', 'devices', 'events', 'api_keys', 'idempotency', 'work_items']) {
+    h.update(JSON.stringify(db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()))
+  }
+  return h.digest('hex')
+}
+
+const fields = [
+  'device_id', 'device_ids', 'access_code_id', 'access_code_ids', 'code', 'name', 'starts_at', 'ends_at', 'limit', 'page_cursor',
+  'allow_external_modification', 'is_external_modification_allowed', 'type', 'since', 'between', 'event_id', 'event_type',
+  'action_attempt_id', 'preferred_code_length', 'behavior_when_code_cannot_be_shared', 'search', 'common_code_key',
+]
+// Values that look almost right: real ids, codes, dates, plus junk of every JSON type.
+const value = fc.oneof(
+  fc.constantFrom(() => deviceId, () => codeId).map((f) => f()),
+  fc.constantFrom('', '0', '1234', '12', 'abcd', '99999999999999', '2026-01-01T00:00:00Z', '2020-01-01', 'not-a-uuid', '00000000-0000-4000-8000-000000000000', 'ongoing', 'time_bound', 'throw'),
+  fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
+  fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string(), { maxKeys: 2 }),
+)
+const body = fc.dictionary(fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 8 })), value, { maxKeys: 6 })
+
+const routes = [
+  '/access_codes/create', '/access_codes/create_multiple', '/access_codes/get', '/access_codes/list', '/access_codes/update',
+  '/access_codes/delete', '/access_codes/generate_code', '/access_codes/unmanaged/list', '/access_codes/unmanaged/get',
+  '/access_codes/unmanaged/convert_to_managed', '/access_codes/unmanaged/delete', '/devices/list', '/devices/get', '/locks/list',
+  '/locks/get', '/locks/lock_door', '/locks/unlock_door', '/action_attempts/get', '/events/list', '/events/get',
+]
+
+describe('bad input never breaks the daemon', () => {
+  test.each(routes)('POST %s with random JSON bodies', async (url) => {
+    await fc.assert(
+      fc.asyncProperty(body, async (payload) => {
+        const before = snapshot()
+        const res = await t.daemon.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) })
+        expect(res.statusCode, res.body).toBeLessThan(500)
+        const json = res.json()
+        if (res.statusCode >= 400) {
+          expect(json.ok).toBe(false)
+          expect(typeof json.error.type).toBe('string')
+          expect(json.error.message.length).toBeGreaterThan(5)
+          expect(snapshot()).toBe(before)
+        } else expect(json.ok).toBe(true)
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  test('GET/DELETE query strings with random keys and values', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.constantFrom('GET', 'DELETE'), fc.array(fc.tuple(fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 6 })), fc.string({ maxLength: 40 })), { maxLength: 6 }), async (url, method, pairs) => {
+        const before = snapshot()
+        const qs = new URLSearchParams(pairs).toString()
+        const res = await t.daemon.app.inject({ method, url: `${url}${qs ? '?' + qs : ''}`, headers: { authorization: `Bearer ${t.apiKey}` } })
+        expect(res.statusCode, res.body).toBeLessThan(500)
+        if (res.statusCode >= 400) {
+          expect(res.json().ok).toBe(false)
+          expect(snapshot()).toBe(before)
+        }
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  test('malformed bodies: broken JSON, arrays, wrong content type', async () => {
+    const cases = [
+      { payload: '{"device_id":', type: 'application/json' },
+      { payload: '[1,2]', type: 'application/json' },
+      { payload: '"x"', type: 'application/json' },
+      { payload: 'device_id=1', type: 'application/x-www-form-urlencoded' },
+      { payload: '<xml/>', type: 'text/xml' },
+    ]
+    for (const c of cases) {
+      const before = snapshot()
+      const res = await t.daemon.app.inject({ method: 'POST', url: '/access_codes/create', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': c.type }, payload: c.payload })
+      expect(res.statusCode).toBe(400)
+      expect(res.json().error.type).toMatch(/invalid_input|invalid_content_type/)
+      expect(snapshot()).toBe(before)
+    }
+  })
+})
