@@ -47,6 +47,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
+  store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
 
   const commands: LockCommands = {
     lockAction(deviceId, action) {
