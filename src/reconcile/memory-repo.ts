@@ -244,8 +244,12 @@ export class MemoryRepo implements ReconcileRepo {
     if (activity.type === 'device.disconnected') d.online = false
     if (activity.type === 'lock.locked') d.locked = true
     if (activity.type === 'lock.unlocked') d.locked = false
-    const { type, ...rest } = activity
-    this.emit({ event_type: type, device_id: deviceId, occurred_at: at, ...rest })
+    const e: StoredEvent = { event_type: activity.type, device_id: deviceId, occurred_at: at }
+    if ('method' in activity) e.method = activity.method
+    if ('accessCodeId' in activity && activity.accessCodeId) e.access_code_id = activity.accessCodeId
+    if ('slot' in activity && activity.slot !== undefined) e.slot = activity.slot
+    if ('code' in activity && activity.code !== undefined) e.code = activity.code
+    this.emit(e)
   }
 
   async dirtyDevices(): Promise<string[]> {

@@ -17,6 +17,10 @@ export class FakeLock {
   /** Writes are acknowledged but not stored (a lock that drops commands). */
   ignoreWrites = false
   readonly calls: string[] = []
+  /** Per-call fault injection: return an error to throw it for that call ('read', 'write 1 1234', 'clear 1'). */
+  failCall: ((call: string) => Error | undefined) | null = null
+  /** Awaited at the start of every call (to hold a pass in flight). */
+  gateBefore: Promise<void> | null = null
 
   constructor(readonly constraints: CodeConstraints) {
     for (let s = constraints.firstSlot; s < constraints.firstSlot + constraints.slotCount; s++) this.slots.set(s, null)
@@ -38,6 +42,8 @@ export class FakeLock {
   gate(call: string): void {
     this.calls.push(call)
     if (this.down) throw new TransientDeviceError('device unreachable')
+    const injected = this.failCall?.(call)
+    if (injected) throw injected
     if (this.transientFailures > 0) {
       this.transientFailures--
       throw new TransientDeviceError('timeout')
@@ -86,6 +92,7 @@ export class FakeLockDriver implements LockDriver {
 
   async readSlots(nativeId: string): Promise<SlotReading[]> {
     const l = this.lock(nativeId)
+    if (l.gateBefore) await l.gateBefore
     l.gate('read')
     return [...l.slots.entries()].map(([slot, v]): SlotReading => {
       if (l.unreadable.has(slot)) return { slot, state: 'unreadable', reason: 'no answer' }
@@ -95,6 +102,7 @@ export class FakeLockDriver implements LockDriver {
 
   async writeSlot(nativeId: string, slot: number, code: string, name: string): Promise<void> {
     const l = this.lock(nativeId)
+    if (l.gateBefore) await l.gateBefore
     l.gate(`write ${slot} ${code}`)
     const reason = l.rejectPins.get(code)
     if (reason) throw new RejectedByDeviceError(reason, `refused ${code}`)
@@ -105,6 +113,7 @@ export class FakeLockDriver implements LockDriver {
 
   async clearSlot(nativeId: string, slot: number): Promise<void> {
     const l = this.lock(nativeId)
+    if (l.gateBefore) await l.gateBefore
     l.gate(`clear ${slot}`)
     if (!l.ignoreWrites) l.slots.set(slot, null)
   }
