@@ -51,6 +51,11 @@ export class Breaker {
     this.trialInFlight = false
   }
 
+  /** The pass ended without a verdict on the device (e.g. the store failed): free a half-open trial. */
+  release(): void {
+    this.trialInFlight = false
+  }
+
   /** Returns true when this failure opened (or re-opened) the breaker. */
   failure(): boolean {
     this.failures++

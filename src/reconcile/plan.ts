@@ -348,8 +348,10 @@ export function plan(input: PlanInput): Plan {
     if (c.removing) continue
     for (const t of [c.startsAt, c.endsAt]) if (t !== null && t > now && (nextWakeAt === null || t < nextWakeAt)) nextWakeAt = t
   }
-  // Clears first: a lock that refuses duplicate PINs must see the old holder gone before a new write.
-  const ordered = [...ops.filter((o) => o.kind === 'clear'), ...ops.filter((o) => o.kind === 'write')]
+  // Clears first, then overwrites of occupied slots, then writes into empty ones: a lock that refuses
+  // duplicate PINs must see an old holder of a PIN gone before the PIN is written elsewhere.
+  const rank = (o: Op): number => (o.kind === 'clear' ? 0 : readingOf(o.slot).state === 'occupied' ? 1 : 2)
+  const ordered = ops.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o)
   return { ops: ordered, verdicts, assignments, unmanaged, nextWakeAt }
 }
 

@@ -299,10 +299,12 @@ export class Reconciler {
       }
     } catch (err) {
       // Transient (timeout, offline, broker down) or unexpected: nothing from this pass is recorded as
-      // verdicts, so a failure can never read as an external modification (rule 3).
+      // verdicts, so a failure can never read as an external modification (rule 3). Only the device's
+      // failures count towards its breaker; a store failure is retried without blaming the device.
       this.opts.log?.('reconciler: pass failed', { deviceId, err: String(err) })
       st.attempt++
-      st.breaker.failure()
+      if (err instanceof DeviceCallFailed) st.breaker.failure()
+      else st.breaker.release()
       try {
         await this.syncErrors(deviceId, st)
       } catch (e) {
@@ -320,7 +322,7 @@ export class Reconciler {
   ): Promise<{ converged: boolean; nextWakeAt: number | null; revision: number }> {
     const desired = await this.repo.desiredFor(deviceId)
     const constraints = driver.constraints(nativeId)
-    const before = await driver.readSlots(nativeId)
+    const before = await device(() => driver.readSlots(nativeId))
     let now = this.clock.now()
     await this.repo.recordObservation(deviceId, before, now)
     const pre = plan({ codes: desired.codes, observed: before, constraints, now, holds: this.activeHolds(st, desired.codes, now) })
@@ -331,9 +333,9 @@ export class Reconciler {
     for (const op of pre.ops) {
       try {
         if (op.kind === 'write') {
-          await driver.writeSlot(nativeId, op.slot, op.code, op.name)
+          await device(() => driver.writeSlot(nativeId, op.slot, op.code, op.name))
           justWritten.set(op.slot, op.code)
-        } else await driver.clearSlot(nativeId, op.slot)
+        } else await device(() => driver.clearSlot(nativeId, op.slot))
       } catch (err) {
         // The device said no to this code: hold it (its own error), carry on with the others (rule 4).
         if (err instanceof RejectedByDeviceError || err instanceof UnsupportedByDeviceError) {
@@ -351,7 +353,7 @@ export class Reconciler {
     let post: Plan = pre
     let after: SlotReading[] = before
     if (pre.ops.length > 0) {
-      after = await driver.readSlots(nativeId)
+      after = await device(() => driver.readSlots(nativeId))
       now = this.clock.now()
       await this.repo.recordObservation(deviceId, after, now)
       post = plan({ codes, observed: after, constraints, now, holds: this.activeHolds(st, codes, now), justWritten })
@@ -384,6 +386,24 @@ export class Reconciler {
     const now = this.clock.now()
     for (const h of st.holds.values()) if (h.until > now) t = minOf(t, h.until)
     return t
+  }
+}
+
+/** A driver call failed in a way that says nothing about any one code: the device is the problem. */
+class DeviceCallFailed extends Error {
+  override readonly name = 'DeviceCallFailed'
+  constructor(cause: unknown) {
+    super(String(cause), { cause })
+  }
+}
+
+/** Run a driver call; per-code answers (rejected, unsupported) pass through, anything else is the device's. */
+async function device<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (err) {
+    if (err instanceof RejectedByDeviceError || err instanceof UnsupportedByDeviceError) throw err
+    throw new DeviceCallFailed(err)
   }
 }
 

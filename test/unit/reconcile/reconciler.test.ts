@@ -211,6 +211,23 @@ describe('Reconciler', () => {
     expect(t.repo.codes.get('ac1')!.status).toBe('set')
   })
 
+  it('a failing store is retried but does not open the device breaker', async () => {
+    const t = setup()
+    t.repo.putCode('dev1', { accessCodeId: 'ac1', code: '1357' })
+    const real = t.repo.desiredFor.bind(t.repo)
+    let broken = true
+    t.repo.desiredFor = async (id) => {
+      if (broken) throw new Error('SQLITE_BUSY')
+      return real(id)
+    }
+    await t.converge()
+    for (let i = 0; i < 5; i++) await t.tick(8_000)
+    expect(t.repo.deviceErrors('dev1')).toEqual([])
+    broken = false
+    await t.converge()
+    expect(t.lock.code(1)).toBe('1357')
+  })
+
   it('one rejected code gets its own error and does not block the others; it is not hammered', async () => {
     const t = setup()
     t.lock.rejectPins.set('1357', 'bad_format')
