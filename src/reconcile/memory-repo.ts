@@ -161,7 +161,8 @@ export class MemoryRepo implements ReconcileRepo {
    * - always: slot := v.slot; confirmedCode := v.confirmedCode when defined; errors/warnings := v's.
    * - v.external present → event access_code.modified_external_to_seam (with change_type,
    *   modified_fields, resolution), except an adopted removal → access_code.deleted_external_to_seam.
-   * - set → status set; event access_code.set_on_device if the status was not set.
+   * - set → status set; event access_code.set_on_device if confirmedCode was not already this PIN
+   *   (so an unreadable→readable flap or a restore after an external change logs no second set).
    * - setting | externally_modified → status setting.
    * - adopted → code := adoptedCode, status set (no set_on_device: the owner set it, not lockstep).
    * - removing → status removing.
@@ -177,7 +178,8 @@ export class MemoryRepo implements ReconcileRepo {
     const c = this.codes.get(v.accessCodeId)
     if (!c) return
     const base = { device_id: c.deviceId, access_code_id: c.accessCodeId, occurred_at: at }
-    const wasConfirmed = c.confirmedCode !== null
+    const prevConfirmed = c.confirmedCode
+    const wasConfirmed = prevConfirmed !== null
     const prevErrorCodes = new Set(c.errors.map((e) => e.code))
     if (v.external) {
       const adoptedRemoval = v.external.resolution === 'adopt' && v.external.changeType === 'removed'
@@ -195,7 +197,8 @@ export class MemoryRepo implements ReconcileRepo {
     c.warnings = v.warnings.map((w) => ({ ...w }))
     switch (v.kind) {
       case 'set':
-        if (c.status !== 'set') this.emit({ ...base, event_type: 'access_code.set_on_device', code: c.code })
+        // Newly confirmed with this PIN; an unknown→set flap or a restore of the same PIN is not news.
+        if (prevConfirmed !== c.code) this.emit({ ...base, event_type: 'access_code.set_on_device', code: c.code })
         c.status = 'set'
         break
       case 'setting':

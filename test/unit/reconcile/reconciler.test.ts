@@ -181,6 +181,7 @@ describe('Reconciler', () => {
     t.lock.unreadable.clear()
     await t.tick(8_000)
     expect(t.repo.codes.get('ac1')!.status).toBe('set')
+    expect(t.repo.eventTypes({ accessCodeId: 'ac1' })).toEqual(['access_code.set_on_device', 'access_code.set_on_device'])
     expect(t.repo.eventTypes().filter((e) => e.includes('external'))).toEqual([])
   })
 
