@@ -31,6 +31,8 @@ export interface AccessCode {
   isOfflineAccessCode: boolean
   commonCodeKey: string | null
   slot: number | null
+  /** The PIN last confirmed on the lock in `slot` (reconciler bookkeeping). */
+  confirmedCode: string | null
   errors: CodeIssue[]
   warnings: CodeIssue[]
   pendingMutations: Record<string, unknown>[]

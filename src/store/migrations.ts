@@ -150,4 +150,12 @@ export const migrations: string[] = [
   CREATE INDEX user_identities_email ON user_identities(email_address);
   CREATE INDEX user_identities_phone ON user_identities(phone_number);
   `,
+  /* 3: reconciler bookkeeping */ `
+  -- The PIN lockstep last saw set in the code's slot: tells an external change from a pending API change.
+  ALTER TABLE access_codes ADD COLUMN confirmed_code TEXT;
+  -- Bumped by every API change to the device's desired codes; a converged pass clears work only if unchanged.
+  ALTER TABLE devices ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE devices ADD COLUMN observed TEXT;
+  ALTER TABLE devices ADD COLUMN observed_at INTEGER;
+  `,
 ]
