@@ -292,7 +292,17 @@ export function planPushData(payload: PushDataPayload, snapshot: PushSnapshot, c
     }
   }
 
-  // 2. Holders: uniqueness of email and phone is checked against the site and this payload.
+  // 2. Holders. Uniqueness of email and phone is judged on the state AFTER this push (an item may free an
+  //    email that a later item takes), so the same payload pushed twice gets the same answer. On a clash
+  //    the earlier pushed item wins; an identity this push does not touch always wins.
+  interface PushedHolder {
+    collection: PushCollection
+    key: string
+    name: string
+    email: string | null
+    phone: string | null
+  }
+  const pushedHolders: PushedHolder[] = []
   for (const [collection, field] of HOLDER_LISTS) {
     for (const item of payload[collection] ?? []) {
       const k = (item as unknown as Record<string, string>)[field]!
@@ -300,24 +310,48 @@ export function planPushData(payload: PushDataPayload, snapshot: PushSnapshot, c
         results.push(duplicate(collection, k))
         continue
       }
-      const email = normalizeEmail(item.email_address)
-      const phone = normalizePhone(item.phone_number)
-      const clash = findContactConflict({ userIdentityKey: k, emailAddress: email, phoneNumber: phone }, ctx.identities.values(), config)
-      if (clash) {
-        const e = contactConflictError(clash)
-        ctx.rejectedHolders.set(k, e)
-        results.push({ collection, key: k, status: 'rejected', error: itemError(e) })
-        continue
-      }
-      const existing = ctx.identities.get(k)
-      if (existing && existing.fullName === item.name && existing.emailAddress === email && existing.phoneNumber === phone && existing.customerKey === customerKey) {
-        results.push({ collection, key: k, status: 'applied', outcome: 'unchanged' })
-        continue
-      }
-      changes.push({ kind: 'upsert_user_identity', create: !existing, userIdentityKey: k, fullName: item.name, emailAddress: email, phoneNumber: phone, customerKey })
-      ctx.identities.set(k, { userIdentityId: existing?.userIdentityId ?? `pending:${k}`, userIdentityKey: k, fullName: item.name, emailAddress: email, phoneNumber: phone, customerKey })
-      results.push({ collection, key: k, status: 'applied', outcome: existing ? 'updated' : 'created' })
+      pushedHolders.push({ collection, key: k, name: item.name, email: normalizeEmail(item.email_address), phone: normalizePhone(item.phone_number) })
     }
+  }
+  const refused = new Map<string, DomainError>()
+  for (let changed = true; changed; ) {
+    changed = false
+    pushedHolders.forEach((h, i) => {
+      if (refused.has(h.key)) return
+      const laterAccepted = new Set(pushedHolders.slice(i + 1).filter((x) => !refused.has(x.key)).map((x) => x.key))
+      const others: UserIdentityRecord[] = []
+      for (const [k, u] of ctx.identities) if (k !== h.key && !laterAccepted.has(k) && !pushedHolders.some((x) => x.key === k && !refused.has(k))) others.push(u)
+      for (const x of pushedHolders.slice(0, i)) {
+        if (!refused.has(x.key)) others.push({ userIdentityId: `pending:${x.key}`, userIdentityKey: x.key, emailAddress: x.email, phoneNumber: x.phone })
+      }
+      const clash = findContactConflict({ userIdentityKey: h.key, emailAddress: h.email, phoneNumber: h.phone }, others, config)
+      if (clash) {
+        refused.set(h.key, contactConflictError(clash))
+        changed = true
+      }
+    })
+  }
+  for (const h of pushedHolders) {
+    const e = refused.get(h.key)
+    if (e) {
+      ctx.rejectedHolders.set(h.key, e)
+      results.push({ collection: h.collection, key: h.key, status: 'rejected', error: itemError(e) })
+      continue
+    }
+    const existing = ctx.identities.get(h.key)
+    const same =
+      existing &&
+      existing.fullName === h.name &&
+      normalizeEmail(existing.emailAddress) === h.email &&
+      normalizePhone(existing.phoneNumber) === h.phone &&
+      existing.customerKey === customerKey
+    if (same) {
+      results.push({ collection: h.collection, key: h.key, status: 'applied', outcome: 'unchanged' })
+      continue
+    }
+    changes.push({ kind: 'upsert_user_identity', create: !existing, userIdentityKey: h.key, fullName: h.name, emailAddress: h.email, phoneNumber: h.phone, customerKey })
+    ctx.identities.set(h.key, { userIdentityId: existing?.userIdentityId ?? `pending:${h.key}`, userIdentityKey: h.key, fullName: h.name, emailAddress: h.email, phoneNumber: h.phone, customerKey })
+    results.push({ collection: h.collection, key: h.key, status: 'applied', outcome: existing ? 'updated' : 'created' })
   }
 
   // 3. Grants.

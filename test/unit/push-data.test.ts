@@ -121,6 +121,25 @@ describe('seed 000 gotchas produce explicit results', () => {
     expect(push(body, snap(), { allowSharedEmails: true }).results.map((r) => r.status)).toEqual(['applied', 'applied'])
   })
 
+  test('uniqueness is judged after the push: freeing an email later in the payload lets an earlier item take it', () => {
+    const p = push({
+      guests: [
+        { guest_key: 'guest-new', name: 'New', email_address: 'alice@example.com' },
+        { guest_key: 'guest-alice', name: 'Alice', email_address: 'alice@new.example' },
+      ],
+    })
+    expect(p.results.map((r) => r.status)).toEqual(['applied', 'applied'])
+    // Swapping two emails in one push is fine too; a third identity the push leaves alone always wins.
+    const bob: IdentitySnapshot = { ...alice, userIdentityId: 'u2', userIdentityKey: 'guest-bob', emailAddress: 'bob@example.com' }
+    const swap = push(
+      { guests: [{ guest_key: 'guest-alice', name: 'Alice', email_address: 'bob@example.com' }, { guest_key: 'guest-bob', name: 'Bob', email_address: 'alice@example.com' }] },
+      snap({ userIdentities: [alice, bob] }),
+    )
+    expect(swap.results.map((r) => r.status)).toEqual(['applied', 'applied'])
+    const taken = push({ guests: [{ guest_key: 'guest-x', name: 'X', email_address: 'bob@example.com' }] }, snap({ userIdentities: [alice, bob] }))
+    expect(taken.results[0]).toMatchObject({ status: 'rejected', error: { type: 'user_identity_email_or_phone_conflict' } })
+  })
+
   test('reservations and access_grants are equivalent lists', () => {
     const item = { guest_key: 'guest-alice', space_keys: ['unit-101'], ...stay }
     const a = push({ reservations: [{ reservation_key: 'k-1', ...item }] })
