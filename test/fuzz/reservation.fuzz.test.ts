@@ -3,7 +3,7 @@
 // reservation invariants (fixed door set, joiners ⊆ set, pairwise-overlapping windows).
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
-import { checkReservation, reservationDoorSet, type ReservationMember, type TargetEntrance } from '../../src/domain/reservation.js'
+import { checkReservation, releaseReservationGrants, reservationDoorSet, type ReservationMember, type TargetEntrance } from '../../src/domain/reservation.js'
 
 const CAPABLE = ['c0', 'c1', 'c2']
 const COMMON = ['n0', 'n1']
@@ -127,8 +127,13 @@ test('domain accepts exactly what the reference model allows, and live reservati
         } else {
           if (store.length === 0) continue
           const g = store[op.pick % store.length]!
+          const peers = store.filter((x) => g.key !== null && x.key === g.key).map((x) => x.member)
           store = store.filter((x) => x.id !== g.id)
           model.remove(g.id)
+          if (g.key !== null) {
+            const release = releaseReservationGrants({ reservationKey: g.key, members: peers, deletedAccessGrantIds: [g.id], issuedCardAccessMethodIds: [] })
+            expect(release.freed).toBe(!model.doorSets.has(g.key))
+          }
         }
 
         // Invariants over the live state.
