@@ -6,7 +6,7 @@
 // - acs entrances: offline card locks → mode `card`; an entrance may belong to a reservation.
 // Spaces group both; a grant may name spaces, devices and entrances at once.
 import { DomainError, invalidInput, notFound } from './errors.js'
-import { checkReservation, type ReservationMember, type TimeWindow } from './reservation.js'
+import { assertReservation, checkReservation, type ReservationDecision, type ReservationMember, type ReservationSiteConfig, type TimeWindow } from './reservation.js'
 
 export type AccessMode = 'code' | 'card' | 'mobile_key' | 'cloud_key'
 
@@ -192,6 +192,81 @@ export function planAccessMethods(requested: readonly RequestedAccessMethod[], t
   return { methods, errors, warnings }
 }
 
+// ---- the whole of access_grants/create and /update, for the API ----
+
+export interface GrantCreation {
+  readonly targets: ResolvedTargets
+  readonly reservation: ReservationDecision
+  readonly methods: AccessMethodPlan
+}
+
+/**
+ * access_grants/create in one call, in the order errors should surface: request shape (400), unknown
+ * targets (404), reservation rules (400/409), then methods. `members` are the live grants holding
+ * `reservationKey` (the store's query); the decision's `reservationEntranceIds` must be stored on the grant.
+ */
+export function planGrantCreation(
+  input: {
+    readonly requested: readonly RequestedAccessMethod[]
+    readonly targets: GrantTargets
+    readonly reservationKey: string | null
+    readonly window: TimeWindow
+    readonly members: readonly ReservationMember[]
+    readonly isStaff?: boolean
+    readonly config: ReservationSiteConfig
+  },
+  lookup: TargetLookup,
+): GrantCreation {
+  validateRequestedAccessMethods(input.requested)
+  assertWindow(input.window)
+  const targets = resolveTargets(input.targets, lookup)
+  const reservation = assertReservation({
+    reservationKey: input.reservationKey,
+    entrances: targets.entrances,
+    window: input.window,
+    members: input.members,
+    requestsCard: input.requested.some((r) => r.mode === 'card'),
+    ...(input.isStaff === undefined ? {} : { isStaff: input.isStaff }),
+    config: input.config,
+  })
+  return { targets, reservation, methods: planAccessMethods(input.requested, targets) }
+}
+
+/**
+ * access_grants/update of starts_at/ends_at: re-checks rule 4 against the other grants of its reservation
+ * (throws 409), then plans code retiming and card re-encoding (seed 001, scenario 4).
+ */
+export function planGrantTimeFrameUpdate(input: {
+  readonly accessGrantId: string
+  readonly reservationKey: string | null
+  readonly entrances: readonly EntranceInfo[]
+  readonly members: readonly ReservationMember[]
+  readonly before: TimeWindow
+  readonly after: TimeWindow
+  readonly accessCodes: readonly AccessCodeState[]
+  readonly cards: readonly CardMethodState[]
+  readonly cardEntranceIds: readonly string[]
+}): TimeFrameChangePlan {
+  assertWindow(input.after)
+  if (input.reservationKey !== null) {
+    assertReservation({
+      reservationKey: input.reservationKey,
+      accessGrantId: input.accessGrantId,
+      entrances: input.entrances,
+      window: input.after,
+      members: input.members,
+      requestsCard: false,
+      config: { reservationKeyRequiredForGuestCards: false },
+    })
+  }
+  return planTimeFrameChange(input)
+}
+
+function assertWindow(w: TimeWindow): void {
+  if (!Number.isFinite(w.startsAt)) throw invalidInput('starts_at must be a date-time.', 'starts_at')
+  if (w.endsAt !== null && !(w.endsAt > w.startsAt)) throw invalidInput('ends_at must be after starts_at.', 'ends_at')
+}
+
 // ---- cards after changes: encoding_required ----
 
 /** A card method as stored: what the grant wants vs what was last written on the plastic. */
@@ -246,7 +321,7 @@ export function planTimeFrameChange(input: {
   readonly cards: readonly CardMethodState[]
   readonly cardEntranceIds: readonly string[]
 }): TimeFrameChangePlan {
-  if (input.after.endsAt !== null && input.after.endsAt <= input.after.startsAt) throw invalidInput('ends_at must be after starts_at.', 'ends_at')
+  assertWindow(input.after)
   const changed = !sameWindow(input.before, input.after)
   const warnings = cardWarnings(input.cards, input.after, input.cardEntranceIds)
   return {

@@ -3,6 +3,8 @@ import {
   cardNeedsEncoding,
   cardWarnings,
   planAccessMethods,
+  planGrantCreation,
+  planGrantTimeFrameUpdate,
   planReprovision,
   planTimeFrameChange,
   resolveTargets,
@@ -158,5 +160,56 @@ describe('planReprovision: a space’s doors changed', () => {
     const [r] = planReprovision([reserved], after)
     expect(r?.status).toBe('blocked')
     expect(r?.status === 'blocked' && r.error.type).toBe('reservation_joiner_entrance_set_conflict')
+  })
+})
+
+describe('planGrantCreation / planGrantTimeFrameUpdate (the API’s entry points)', () => {
+  const config = { reservationKeyRequiredForGuestCards: false }
+  const room = site(
+    [{ spaceId: 'sp-room', deviceIds: [], entranceIds: ['room-101', 'pool'] }, { spaceId: 'sp-203', deviceIds: [], entranceIds: ['room-203'] }],
+    [],
+    [door('room-101', true), door('room-203', true), door('pool', false)],
+  )
+  const create = (over: Partial<Parameters<typeof planGrantCreation>[0]>) =>
+    planGrantCreation({ requested: [{ mode: 'card' }], targets: { spaceIds: ['sp-room'] }, reservationKey: 'stay-1', window: win, members: [], config, ...over }, room)
+
+  test('errors surface in order: shape (400) before targets (404) before reservation rules', () => {
+    expect(() => create({ requested: [{ mode: 'mobile_key' }], targets: { spaceIds: ['nope'] } })).toThrowError(expect.objectContaining({ type: 'access_method_mode_not_supported' }))
+    expect(() => create({ targets: { spaceIds: ['nope'] } })).toThrowError(expect.objectContaining({ type: 'space_not_found' }))
+    expect(() => create({ window: { startsAt: win.endsAt!, endsAt: win.startsAt } })).toThrowError(expect.objectContaining({ type: 'invalid_input' }))
+  })
+
+  test('establishing grant: card over room and pool, key applied to the room only', () => {
+    const c = create({})
+    expect(c.reservation).toMatchObject({ role: 'establishes', reservationEntranceIds: ['room-101'], standardEntranceIds: ['pool'] })
+    expect(c.methods.methods).toEqual([{ mode: 'card', entranceIds: ['pool', 'room-101'], isEncodingRequired: true, isIssued: false }])
+  })
+
+  test('relocation while the stay lives is a 409 DomainError', () => {
+    const members = [{ accessGrantId: 'g1', capableEntranceIds: ['room-101'], reservationEntranceIds: ['room-101'], window: win }]
+    expect(() => create({ targets: { spaceIds: ['sp-203'] }, members })).toThrowError(
+      expect.objectContaining({ type: 'reservation_entrance_change_requires_cleanup', status: 409 }),
+    )
+  })
+
+  test('time-frame update: rule 4 re-checked, then encoding_required for the issued card', () => {
+    const members = [
+      { accessGrantId: 'g1', capableEntranceIds: ['room-101'], reservationEntranceIds: ['room-101'], window: win },
+      { accessGrantId: 'g2', capableEntranceIds: ['room-101'], reservationEntranceIds: ['room-101'], window: win },
+    ]
+    const base = {
+      accessGrantId: 'g1',
+      reservationKey: 'stay-1',
+      entrances: [door('room-101', true)],
+      members,
+      before: win,
+      accessCodes: [],
+      cards: [{ accessMethodId: 'am1', isIssued: true, encoded: { window: win, entranceIds: ['room-101'] } }],
+      cardEntranceIds: ['room-101'],
+    }
+    const later = { startsAt: Date.parse('2025-06-01T00:00:00Z'), endsAt: Date.parse('2025-06-03T00:00:00Z') }
+    expect(() => planGrantTimeFrameUpdate({ ...base, after: later })).toThrowError(expect.objectContaining({ type: 'reservation_time_frames_must_overlap', status: 409 }))
+    const extended = { ...win, endsAt: Date.parse('2025-05-16T11:00:00Z') }
+    expect(planGrantTimeFrameUpdate({ ...base, after: extended }).warnings).toEqual([expect.objectContaining({ warning_code: 'encoding_required', access_method_ids: ['am1'] })])
   })
 })
