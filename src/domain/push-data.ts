@@ -303,14 +303,17 @@ export function planPushData(payload: PushDataPayload, snapshot: PushSnapshot, c
     phone: string | null
   }
   const pushedHolders: PushedHolder[] = []
+  const holderOrder: (PushedHolder | PushItemResult)[] = [] // results keep the payload's order
   for (const [collection, field] of HOLDER_LISTS) {
     for (const item of payload[collection] ?? []) {
       const k = (item as unknown as Record<string, string>)[field]!
       if (!firstTime('holder', k)) {
-        results.push(duplicate(collection, k))
+        holderOrder.push(duplicate(collection, k))
         continue
       }
-      pushedHolders.push({ collection, key: k, name: item.name, email: normalizeEmail(item.email_address), phone: normalizePhone(item.phone_number) })
+      const h = { collection, key: k, name: item.name, email: normalizeEmail(item.email_address), phone: normalizePhone(item.phone_number) }
+      pushedHolders.push(h)
+      holderOrder.push(h)
     }
   }
   const refused = new Map<string, DomainError>()
@@ -331,7 +334,11 @@ export function planPushData(payload: PushDataPayload, snapshot: PushSnapshot, c
       }
     })
   }
-  for (const h of pushedHolders) {
+  for (const h of holderOrder) {
+    if ('status' in h) {
+      results.push(h)
+      continue
+    }
     const e = refused.get(h.key)
     if (e) {
       ctx.rejectedHolders.set(h.key, e)

@@ -246,6 +246,27 @@ describe('applying reservations', () => {
     expect(p.changes).toEqual([])
   })
 
+  test('back-to-back stays on one room: two keys at once are legal, each its own reservation', () => {
+    const p = push({
+      reservations: [
+        { reservation_key: 'stay-1', guest_key: 'guest-alice', space_keys: ['unit-101'], starts_at: '2025-05-10T15:00:00Z', ends_at: '2025-05-14T11:00:00Z' },
+        { reservation_key: 'stay-2', guest_key: 'guest-alice', space_keys: ['unit-101'], starts_at: '2025-05-14T15:00:00Z', ends_at: '2025-05-16T11:00:00Z' },
+      ],
+    })
+    expect(p.results.map((r) => r.status)).toEqual(['applied', 'applied'])
+    expect(p.changes.map((c) => c.kind === 'upsert_access_grant' && c.reservationKey)).toEqual(['stay-1', 'stay-2'])
+  })
+
+  test('mixed space: the key covers the capable room door, the pool stays standard', () => {
+    const suite: SpaceSnapshot = {
+      ...room101,
+      spaceKey: 'suite',
+      entrances: [...room101.entrances, { entranceId: 'pool', canBelongToReservation: false, canUnlockWithCard: true }],
+    }
+    const p = push({ reservations: [{ reservation_key: 'stay-3', guest_key: 'guest-alice', space_keys: ['suite'], ...stay }] }, snap({ spaces: [suite] }))
+    expect(p.changes[0]).toMatchObject({ reservationKey: 'stay-3', entranceIds: ['ent-101', 'pool'], reservationEntranceIds: ['ent-101'] })
+  })
+
   test('ignored location lists are reported as warnings', () => {
     const p = push({ reservations: [{ reservation_key: 'r', guest_key: 'guest-alice', space_keys: ['unit-101'], property_keys: ['p'], ...stay }] })
     expect(p.results[0]).toMatchObject({ status: 'applied', warnings: [expect.stringContaining('property_keys')] })
