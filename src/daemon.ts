@@ -9,7 +9,9 @@ import { createLogger, type Logger } from './log.js'
 import { buildApi } from './api/server.js'
 import type { LockCommands } from './api/commands.js'
 import type { LockDriver } from './ports/lock-driver.js'
-import type { DiscoveredLock } from './ports/device-events.js'
+import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
+import { Reconciler } from './reconcile/reconciler.js'
+import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import { Store } from './store/store.js'
 
 export interface DaemonOptions {
@@ -18,12 +20,18 @@ export interface DaemonOptions {
   log?: Logger
   /** Printed lines for humans (the generated key, the banner). Defaults to stdout. */
   print?: (line: string) => void
+  /** Lock drivers to run instead of the ones config asks for (tests inject fakes here). */
+  lockDrivers?: LockDriver[]
+  /** Passes the reconciler runs at once across devices. */
+  reconcileConcurrency?: number
 }
 
 export interface Daemon {
   url: string
   config: Config
   store: Store
+  reconciler: Reconciler
+  drivers: Map<string, LockDriver>
   app: FastifyInstance
   log: Logger
   /** The key generated at this start, if one was (shown once). */
@@ -44,6 +52,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const random = opts.random ?? cryptoRandom
   const store = Store.open(join(config.data_dir, DB_FILE), clock, random)
   const drivers = new Map<string, LockDriver>()
+  for (const d of opts.lockDrivers ?? []) drivers.set(d.kind, d)
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
@@ -82,9 +91,29 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     },
   }
 
+  const reconciler = new Reconciler({
+    repo: new SqliteReconcileRepo(store),
+    route: (deviceId) => {
+      const device = store.devices.find(deviceId)
+      const driver = device && drivers.get(device.driver)
+      return driver && device ? { driver, nativeId: device.nativeId } : undefined
+    },
+    clock,
+    random,
+    concurrency: opts.reconcileConcurrency,
+    log: (msg, detail) => log.warn({ ...detail }, msg),
+  })
+  // An API change pokes its device's worker after the transaction commits.
+  store.work.subscribe((deviceId) => reconciler.poke(deviceId))
+
   const app = buildApi({ store, log, commands })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
+
+  for (const driver of drivers.values()) {
+    await driver.start((event) => onDeviceEvent(store, reconciler, driver.kind, event, log))
+  }
+  await reconciler.start()
 
   await app.listen({ host: config.http.host, port: config.http.port })
   const address = app.server.address()
@@ -94,15 +123,34 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
 
   let stopped = false
   return {
-    url, config, store, app, log, generatedApiKey,
+    url, config, store, reconciler, drivers, app, log, generatedApiKey,
     async stop() {
       if (stopped) return
       stopped = true
       clearInterval(expiry)
       await app.close()
+      await reconciler.stop()
       for (const d of drivers.values()) await d.stop().catch((err) => log.warn({ err }, 'driver stop failed'))
       store.close()
     },
+  }
+}
+
+/** A driver's report: the registry (discovery, battery) is the daemon's; everything else goes to the reconciler. */
+function onDeviceEvent(store: Store, reconciler: Reconciler, driver: string, event: DeviceEvent, log: Logger): void {
+  try {
+    if (event.type === 'discovered') {
+      const { device, created } = store.tx(() => store.devices.upsert(event.device))
+      if (created) log.info({ device_id: device.deviceId, name: device.displayName, driver }, 'new lock discovered')
+      reconciler.onDeviceEvent(device.deviceId, { type: event.device.online ? 'online' : 'offline', nativeId: event.device.nativeId })
+      return
+    }
+    const device = store.devices.findByNative(driver, event.nativeId)
+    if (!device) return log.debug({ driver, native_id: event.nativeId, type: event.type }, 'event for an unknown device ignored')
+    if (event.type === 'battery') return void store.tx(() => store.devices.setBattery(device.deviceId, event.level))
+    reconciler.onDeviceEvent(device.deviceId, event)
+  } catch (err) {
+    log.error({ err, driver, type: event.type }, 'device event failed')
   }
 }
 
