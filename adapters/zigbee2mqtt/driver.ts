@@ -426,7 +426,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     for (const dev of this.devices.values()) {
       if (dev.waiters.size === 0 || !text.includes(`'${dev.entry.friendlyName}'`)) continue
       const safe = redactPins(text)
-      const transient = /timed out|delivery failed|mac transaction expired|no network route|offline/i.test(text)
+      const transient = /timed out|timeout|delivery failed|mac transaction expired|no network route|offline/i.test(text)
       const err = transient ? new TransientDeviceError(safe) : new RejectedByDeviceError('other', safe)
       for (const w of [...dev.waiters]) w.fail(err)
     }

@@ -43,13 +43,21 @@ export interface ZigbeeLab {
   stop(): Promise<void>
 }
 
-export async function startZigbeeLab(options: { brokerUrl: string; clock?: Clock } & ZigbeeLabConfig): Promise<ZigbeeLab> {
+export interface ZigbeeLabOptions extends ZigbeeLabConfig {
+  brokerUrl: string
+  clock?: Clock
+  /** See SimulatorOptions.commandTimeoutMs; tests shorten it below the driver's request timeout. */
+  commandTimeoutMs?: number
+}
+
+export async function startZigbeeLab(options: ZigbeeLabOptions): Promise<ZigbeeLab> {
   const cfg = zigbeeLabSchema.parse({ baseTopic: options.baseTopic, seed: options.seed, locks: options.locks })
   const simulator = new Zigbee2MqttSimulator({
     brokerUrl: options.brokerUrl,
     baseTopic: cfg.baseTopic,
     seed: cfg.seed,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
     locks: cfg.locks.map((l) => ({
       name: l.name,
       model: l.model,

@@ -45,6 +45,11 @@ export interface SimulatorOptions {
   /** Seed for dropRate decisions: the same seed drops the same commands. */
   seed?: string
   linkquality?: number
+  /**
+   * How long Z2M waits for the lock before it logs a failed command on bridge/logging (Z2M: 10 s).
+   * Lost commands are reported after this delay, the only failure signal Z2M gives.
+   */
+  commandTimeoutMs?: number
 }
 
 export interface EnterCodeResult {
@@ -271,6 +276,16 @@ export class Zigbee2MqttSimulator {
     return rate > 0 && this.random.int(1_000_000) < rate * 1_000_000
   }
 
+  /** Z2M's log line for a command the lock never answered; like Z2M's, it shows the PIN. */
+  private reportLost(dev: SimDevice, verb: 'set' | 'get', key: string, call: string): void {
+    const ms = this.options.commandTimeoutMs ?? 1000
+    const why = dev.online ? `Timeout - ${dev.ieee} - 1 - ${ms}ms` : 'Delivery failed'
+    const timer = setTimeout(() => {
+      if (!this.stopped) this.logError(`Publish '${verb}' '${key}' to '${dev.config.name}' failed: 'Error: ZCL command ${dev.ieee}/1 closuresDoorLock.${call} failed (${why})'`)
+    }, ms)
+    timer.unref()
+  }
+
   private onCommand(topic: string, payload: Buffer): void {
     const m = /^(.*)\/(set|get)(?:\/([^/]+))?$/.exec(topic.slice(this.base.length + 1))
     if (!m) return
@@ -308,7 +323,7 @@ export class Zigbee2MqttSimulator {
     if (key === 'state') {
       const v = typeof value === 'string' ? value.toUpperCase() : ''
       if (v !== 'LOCK' && v !== 'UNLOCK' && v !== 'TOGGLE') return this.logError(`Publish 'set' 'state' to '${name}' failed: 'Error: Invalid state'`)
-      if (this.lost(dev)) return
+      if (this.lost(dev)) return this.reportLost(dev, 'set', 'state', 'lockDoor({})')
       this.enqueue(dev, () => {
         dev.lock.locked = v === 'TOGGLE' ? !dev.lock.locked : v === 'LOCK'
       })
@@ -327,7 +342,10 @@ export class Zigbee2MqttSimulator {
     if (!clearing && v.user_type !== undefined && !types.includes(String(v.user_type))) {
       return this.logError(`Publish 'set' 'pin_code' to '${name}' failed: 'Error: Key '${String(v.user_type)}' not found in: [${types.join(', ')}]'`)
     }
-    if (this.lost(dev)) return
+    if (this.lost(dev)) {
+      const call = clearing ? `clearPinCode({"userid":${user}})` : `setPinCode(${JSON.stringify({ userid: user, pincodevalue: String(v.pin_code) })})`
+      return this.reportLost(dev, 'set', 'pin_code', call)
+    }
     // Z2M waits for the lock's response but ignores its status and publishes nothing (reference §2).
     this.enqueue(dev, () => {
       const before = dev.lock.slot(user)
@@ -347,7 +365,7 @@ export class Zigbee2MqttSimulator {
   private onGet(dev: SimDevice, key: string, value: unknown): void {
     const name = dev.config.name
     if (key === 'state') {
-      if (this.lost(dev)) return
+      if (this.lost(dev)) return this.reportLost(dev, 'get', 'state', 'read(["lockState"])')
       return this.deviceSends(dev, () => dev.lock.lockReport())
     }
     if (key !== 'pin_code') return this.logError(`No converter available for '${key}' on '${name}'`)
@@ -355,13 +373,13 @@ export class Zigbee2MqttSimulator {
     if (user === undefined) {
       // Read-all: one getPinCode per slot; the first one lost ends the scan, as in Z2M.
       for (let n = 0; n < dev.lock.rules.slots; n++) {
-        if (this.lost(dev)) return
+        if (this.lost(dev)) return this.reportLost(dev, 'get', 'pin_code', `getPinCode({"userid":${n}})`)
         this.enqueue(dev, () => this.deviceSendsNow(dev, dev.lock.pinCodeAnswer(n)))
       }
       return
     }
     if (!dev.lock.inRange(user)) return this.logError(`Publish 'get' 'pin_code' to '${name}' failed: 'Error: user must be in range for device'`)
-    if (this.lost(dev)) return
+    if (this.lost(dev)) return this.reportLost(dev, 'get', 'pin_code', `getPinCode({"userid":${user}})`)
     // The answer reflects the table when the lock handles the request, after earlier commands.
     this.enqueue(dev, () => this.deviceSendsNow(dev, dev.lock.pinCodeAnswer(user)))
   }
