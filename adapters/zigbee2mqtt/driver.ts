@@ -141,6 +141,11 @@ export class Zigbee2MqttDriver implements LockDriver {
     if (client) await client.endAsync(true)
   }
 
+  /** Whether the broker connection is up (requests throw TransientDeviceError while it is not). */
+  isConnected(): boolean {
+    return this.client?.connected === true
+  }
+
   /** Friendly names of the PIN locks seen in bridge/devices. */
   deviceIds(): string[] {
     return [...this.devices.keys()]
@@ -177,7 +182,8 @@ export class Zigbee2MqttDriver implements LockDriver {
           const answer = await this.readOne(dev, slot)
           out.push(toReading(slot, answer))
         } catch (err) {
-          if (!(err instanceof TransientDeviceError)) throw err
+          // A lost broker is not the lock's silence: the whole read failed.
+          if (!(err instanceof TransientDeviceError) || !this.client?.connected) throw err
           stoppedBy = err.message
           out.push({ slot, state: 'unreadable', reason: err.message })
         }
