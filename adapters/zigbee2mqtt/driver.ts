@@ -94,6 +94,8 @@ export class Zigbee2MqttDriver implements LockDriver {
   private readonly devices = new Map<string, Device>()
   /** Availability can arrive before bridge/devices names the device. */
   private readonly availability = new Map<string, 'online' | 'offline'>()
+  /** Z2M itself (bridge/state): when it is down, no lock is reachable whatever its availability says. */
+  private bridgeOnline = true
   private client: MqttClient | undefined
   private sink: DeviceEventSink = () => {}
 
@@ -354,6 +356,11 @@ export class Zigbee2MqttDriver implements LockDriver {
     const rest = topic.slice(this.base.length + 1)
     if (rest === 'bridge/devices') return this.onDevices(payload)
     if (rest === 'bridge/logging') return this.onLogging(payload)
+    if (rest === 'bridge/state') {
+      const state = parseAvailability(payload)
+      if (state) this.onBridgeState(state)
+      return
+    }
     if (rest.endsWith('/availability')) {
       const name = rest.slice(0, -'/availability'.length)
       const state = parseAvailability(payload)
@@ -378,7 +385,7 @@ export class Zigbee2MqttDriver implements LockDriver {
       const dev: Device = known ?? {
         entry: resolved,
         constraints: undefined,
-        online: this.availability.get(entry.friendlyName) !== 'offline',
+        online: this.reachable(entry.friendlyName),
         locked: undefined,
         battery: undefined,
         readBack: new Map(),
@@ -413,11 +420,24 @@ export class Zigbee2MqttDriver implements LockDriver {
     }
   }
 
+  private reachable(name: string): boolean {
+    return this.bridgeOnline && this.availability.get(name) !== 'offline'
+  }
+
   private onAvailability(name: string, state: 'online' | 'offline'): void {
     this.availability.set(name, state)
     const dev = this.devices.get(name)
-    if (!dev) return
-    const online = state === 'online'
+    if (dev) this.updateOnline(dev)
+  }
+
+  private onBridgeState(state: 'online' | 'offline'): void {
+    this.bridgeOnline = state === 'online'
+    for (const dev of this.devices.values()) this.updateOnline(dev)
+  }
+
+  private updateOnline(dev: Device): void {
+    const name = dev.entry.friendlyName
+    const online = this.reachable(name)
     if (dev.online === online) return
     dev.online = online
     if (!online) for (const w of [...dev.waiters]) w.fail(new TransientDeviceError(`${name} went offline`))

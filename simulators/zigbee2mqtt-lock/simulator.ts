@@ -151,7 +151,9 @@ export class Zigbee2MqttSimulator {
     this.client = undefined
     if (!client) return
     await Promise.allSettled([...this.devices.values()].map((d) => d.chain))
-    await client.endAsync(true)
+    // Z2M announces a clean shutdown itself; the will message only covers a crash.
+    if (client.connected) await client.publishAsync(`${this.base}/bridge/state`, '{"state":"offline"}', { qos: 1, retain: true }).catch(() => undefined)
+    await client.endAsync()
   }
 
   // --- lab API ------------------------------------------------------------------------------------

@@ -66,3 +66,31 @@ describe('driver without a broker', () => {
     await driver.stop()
   })
 })
+
+describe('bridge state', () => {
+  it('Z2M shutting down takes every lock offline; Z2M back brings them online (custom base topic)', async () => {
+    const { Zigbee2MqttDriver } = await import('../../../adapters/zigbee2mqtt/index.js')
+    const { EventLog } = await import('../../helpers/event-log.js')
+    const broker = await startBroker({ port: 0 })
+    const locks = [{ name: 'Gym', manufacturer: 'Schlage', model: 'BE468', slots: 30, pinLength: { min: 4, max: 8 } }]
+    let lab = await startZigbeeLab({ brokerUrl: broker.url, baseTopic: 'site/z2m', locks })
+    const log = new EventLog()
+    const driver = new Zigbee2MqttDriver({ url: broker.url, baseTopic: 'site/z2m', requestTimeoutMs: 300 })
+    try {
+      await driver.start(log.sink)
+      await log.waitFor((e) => e.type === 'discovered' && e.device.nativeId === 'Gym' && e.device.online)
+      let since = log.mark()
+      await lab.stop()
+      await log.waitFor((e) => e.type === 'offline' && e.nativeId === 'Gym', 3000, since)
+      expect(await driver.readSlots('Gym', [0])).toEqual([{ slot: 0, state: 'unreadable', reason: 'device offline' }])
+      since = log.mark()
+      lab = await startZigbeeLab({ brokerUrl: broker.url, baseTopic: 'site/z2m', locks })
+      await log.waitFor((e) => e.type === 'online' && e.nativeId === 'Gym', 3000, since)
+      expect(await driver.readSlots('Gym', [0])).toEqual([{ slot: 0, state: 'empty' }])
+    } finally {
+      await driver.stop()
+      await lab.stop()
+      await broker.close()
+    }
+  })
+})
