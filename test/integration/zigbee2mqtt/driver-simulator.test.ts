@@ -96,6 +96,18 @@ describe('slots', () => {
   })
 })
 
+describe('refusals without expose_pin', () => {
+  it('a refused duplicate is reported as a rejection (reason other: the lock hides which code it holds)', async () => {
+    lab.simulator.setFaults('Gym', { refuseDuplicates: true })
+    try {
+      await expect(driver.writeSlot('Gym', 3, '2468', 'x')).rejects.toMatchObject({ name: 'RejectedByDeviceError', reason: 'other' })
+      expect(lab.simulator.slots('Gym')[3]!.code).toBeNull()
+    } finally {
+      lab.simulator.setFaults('Gym', { refuseDuplicates: false })
+    }
+  })
+})
+
 describe('keypad and programming events', () => {
   it('a correct code grants, unlocks and is reported with its slot', async () => {
     const since = log.mark()
@@ -168,6 +180,26 @@ describe('faults', () => {
     }
     await new Promise((r) => setTimeout(r, 400))
     expect(await driver.readSlots('Gym', [2])).toEqual([{ slot: 2, state: 'occupied', code: null }])
+  })
+
+  it('garbage on Z2M topics changes nothing and breaks nothing', async () => {
+    const mqtt = (await import('mqtt')).default
+    const noise = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
+    const since = log.mark()
+    for (const [topic, payload] of [
+      ['zigbee2mqtt/Front Door', 'not json'],
+      ['zigbee2mqtt/Front Door', '{"users":{"3":{"status":"enabled","pin_code":{"0":49}}},"action":7}'],
+      ['zigbee2mqtt/Front Door', '[1,2]'],
+      ['zigbee2mqtt/Front Door/availability', '{"state":42}'],
+      ['zigbee2mqtt/bridge/logging', '{"level":"error"}'],
+      ['zigbee2mqtt/bridge/devices', '{"not":"a list"}'],
+      ['zigbee2mqtt/bridge/state', 'bogus'],
+    ] as const) {
+      await noise.publishAsync(topic, payload)
+    }
+    await noise.endAsync()
+    expect(log.events.slice(since)).toEqual([])
+    expect(await driver.readSlots('Front Door', [3])).toEqual([{ slot: 3, state: 'occupied', code: '0123' }])
   })
 
   it('latency within the timeout is tolerated', async () => {
