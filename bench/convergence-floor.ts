@@ -13,6 +13,8 @@ export interface FloorOptions {
   baseTopic?: string
   /** Per round trip; a lost answer fails the measurement instead of hanging it. */
   timeoutMs?: number
+  /** Untimed round trips first, so JIT warm-up is not counted (default 100). */
+  warmupRoundTrips?: number
 }
 
 /** Returns the wall time in ms for all round trips. */
@@ -31,6 +33,7 @@ export async function measureConvergenceFloor(options: FloorOptions): Promise<nu
   await client.subscribeAsync(options.deviceNames.map((d) => `${base}/${d}`), { qos: 0 })
 
   let next = 0
+  let total = 0
   const roundTrip = (device: string, slot: number, code: string) =>
     new Promise<void>((resolve, reject) => {
       const topic = `${base}/${device}`
@@ -52,15 +55,21 @@ export async function measureConvergenceFloor(options: FloorOptions): Promise<nu
     const device = options.deviceNames[w % options.deviceNames.length]!
     // Each worker owns one slot, so concurrent round trips never wait on each other's answers.
     const slot = 1 + Math.floor(w / options.deviceNames.length)
-    while (next < options.roundTrips) {
+    while (next < total) {
       const i = next++
       await roundTrip(device, slot, String(100000 + ((i * 7919 + w) % 900000)))
     }
   }
 
-  const started = performance.now()
-  try {
+  const run = async (count: number) => {
+    next = 0
+    total = count
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, (_, w) => worker(w)))
+  }
+  try {
+    await run(options.warmupRoundTrips ?? 100)
+    const started = performance.now()
+    await run(options.roundTrips)
     return performance.now() - started
   } finally {
     await client.endAsync(true)
