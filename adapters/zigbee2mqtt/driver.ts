@@ -118,10 +118,10 @@ export class Zigbee2MqttDriver implements LockDriver {
     client.on('connect', () => {
       // Nagle would add ~40 ms to every request/answer pair (reference/environment.md).
       ;(client.stream as unknown as Partial<Socket>).setNoDelay?.(true)
-      // mqtt.js resubscribes on reconnect; subscribing on every connect also covers a broker that lost sessions.
-      client.subscribe(`${this.base}/#`, { qos: 1 }, (err) => {
-        if (err) this.options.log?.('warn', `subscribe failed: ${err.message}`)
-      })
+      // Subscribing on every connect covers a restarted broker that lost its sessions. Exact topics,
+      // not `<base>/#`: the driver would otherwise receive its own /set and /get traffic.
+      this.subscribe([`${this.base}/bridge/devices`, `${this.base}/bridge/state`, `${this.base}/bridge/logging`])
+      this.subscribe([...this.devices.keys()].flatMap((name) => this.deviceTopics(name)))
     })
     client.on('close', () => this.failAll(new TransientDeviceError('MQTT connection lost')))
     client.on('error', (err) => this.options.log?.('warn', `mqtt: ${err.message}`))
@@ -394,6 +394,7 @@ export class Zigbee2MqttDriver implements LockDriver {
         queue: Promise.resolve(),
         entryKey: key,
       }
+      if (!known) this.subscribe(this.deviceTopics(entry.friendlyName))
       dev.entry = resolved
       dev.entryKey = key
       dev.constraints = resolved.facts ? constraintsFor(resolved.facts) : undefined
@@ -418,6 +419,18 @@ export class Zigbee2MqttDriver implements LockDriver {
         },
       })
     }
+  }
+
+  private subscribe(topics: string[]): void {
+    if (topics.length === 0 || !this.client) return
+    this.client.subscribe(topics, { qos: 1 }, (err) => {
+      if (err) this.options.log?.('warn', `subscribe failed: ${err.message}`)
+    })
+  }
+
+  /** Friendly names are used whole: a name with '/' is still one exact topic. */
+  private deviceTopics(name: string): string[] {
+    return [`${this.base}/${name}`, `${this.base}/${name}/availability`]
   }
 
   private reachable(name: string): boolean {
