@@ -1,6 +1,7 @@
 // Driver ↔ simulator over the embedded broker (loopback, free port).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Zigbee2MqttDriver } from '../../../adapters/zigbee2mqtt/index.js'
+import { OffsetClock } from '../../../src/clock.js'
 import { startBroker, type RunningBroker } from '../../../src/mqtt/broker.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../../src/ports/errors.js'
 import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../simulators/zigbee2mqtt-lock/index.js'
@@ -17,11 +18,12 @@ let lab: ZigbeeLab
 let driver: Zigbee2MqttDriver
 const log = new EventLog()
 const TIMEOUT = 400
+const clock = new OffsetClock()
 
 beforeAll(async () => {
   broker = await startBroker({ port: 0 })
   lab = await startZigbeeLab({ brokerUrl: broker.url, locks: LOCKS, commandTimeoutMs: 100 })
-  driver = new Zigbee2MqttDriver({ url: broker.url, requestTimeoutMs: TIMEOUT, devices: labDeviceFacts(LOCKS) })
+  driver = new Zigbee2MqttDriver({ url: broker.url, requestTimeoutMs: TIMEOUT, devices: labDeviceFacts(LOCKS), clock })
   await driver.start(log.sink)
   for (const l of LOCKS) await log.waitFor((e) => e.type === 'discovered' && e.device.nativeId === l.name)
 })
@@ -59,6 +61,16 @@ describe('slots', () => {
     await driver.writeSlot('Back Door', 1, '4444', 'x')
     await new Promise((r) => setTimeout(r, 100))
     expect(log.events.slice(since).filter((e) => e.type === 'slotChanged')).toEqual([])
+  })
+
+  it('an app edit over Zigbee after our write has settled is reported (injected clock)', async () => {
+    await driver.writeSlot('Back Door', 11, '1111', 'x')
+    clock.advance(10 * TIMEOUT)
+    const since = log.mark()
+    lab.simulator.programCode('Back Door', 11, '1212', 'rf')
+    const changed = await log.waitFor((e) => e.type === 'slotChanged', 2000, since)
+    expect(changed).toEqual({ type: 'slotChanged', nativeId: 'Back Door', slot: 11, code: undefined, source: 'app' })
+    await driver.clearSlot('Back Door', 11)
   })
 
   it('clears a slot and reads it back as empty', async () => {
