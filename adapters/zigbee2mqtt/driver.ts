@@ -62,6 +62,8 @@ interface Device {
   /** Slot → clock time of our own last write; the lock echoes those as rf programming events. */
   ownWrites: Map<number, number>
   waiters: Set<Waiter>
+  /** Set while our own lock/unlock is in flight: the report that follows is a remote action. */
+  lockActionInFlight: boolean
   queue: Promise<unknown>
   entryKey: string
 }
@@ -239,7 +241,12 @@ export class Zigbee2MqttDriver implements LockDriver {
       const client = this.connectedClient()
       const done = this.waitFor(dev, (state) => (state.action === undefined && lockedFromState(state) === want ? true : undefined))
       client.publish(`${this.base}/${dev.entry.friendlyName}/set`, lockStatePayload(action), { qos: 1 })
-      if ((await done) === undefined) throw new TransientDeviceError(`${nativeId} did not report ${action} in ${this.timeoutMs} ms`)
+      dev.lockActionInFlight = true
+      try {
+        if ((await done) === undefined) throw new TransientDeviceError(`${nativeId} did not report ${action} in ${this.timeoutMs} ms`)
+      } finally {
+        dev.lockActionInFlight = false
+      }
     })
   }
 
@@ -391,6 +398,7 @@ export class Zigbee2MqttDriver implements LockDriver {
         readBack: new Map(),
         ownWrites: new Map(),
         waiters: new Set(),
+        lockActionInFlight: false,
         queue: Promise.resolve(),
         entryKey: key,
       }
@@ -513,7 +521,8 @@ export class Zigbee2MqttDriver implements LockDriver {
       if (locked !== undefined && locked !== dev.locked) {
         const before = dev.locked
         dev.locked = locked
-        if (before !== undefined) this.emit({ type: 'lockStateChanged', nativeId: id, locked, method: 'unknown' })
+        const method = dev.lockActionInFlight ? 'remote' : 'unknown'
+        if (before !== undefined || dev.lockActionInFlight) this.emit({ type: 'lockStateChanged', nativeId: id, locked, method })
       }
     }
     for (const w of [...dev.waiters]) w.onState(state)

@@ -146,8 +146,10 @@ describe('keypad and programming events', () => {
   })
 
   it('lockAction locks and the report confirms it', async () => {
+    const since = log.mark()
     await driver.lockAction('Front Door', 'lock')
     expect(lab.simulator.isLocked('Front Door')).toBe(true)
+    await log.waitFor((e) => e.type === 'lockStateChanged' && e.nativeId === 'Front Door' && e.locked && e.method === 'remote', 1000, since)
     await driver.lockAction('Front Door', 'unlock')
     expect(lab.simulator.isLocked('Front Door')).toBe(false)
   })
