@@ -2,8 +2,8 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { OffsetClock, type Clock } from './clock.js'
-import type { Config } from './config.js'
+import { OffsetClock, systemClock, type Clock } from './clock.js'
+import type { Config, LockConfig } from './config.js'
 import { cryptoRandom, type Random } from './ids.js'
 import { createLogger, type Logger } from './log.js'
 import { buildApi } from './api/server.js'
@@ -13,6 +13,9 @@ import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
 import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import { Store } from './store/store.js'
+import { startBrokerForSite, zigbeeDriver } from './drivers.js'
+import { startLabProperty, type LabProperty } from './lab/property.js'
+import { labRoutes } from './api/routes/lab.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -30,6 +33,8 @@ export interface Daemon {
   url: string
   config: Config
   store: Store
+  clock: OffsetClock
+  lab: LabProperty | null
   reconciler: Reconciler
   drivers: Map<string, LockDriver>
   app: FastifyInstance
@@ -48,11 +53,13 @@ export const LAB_KEY_FILE = 'lab-api-key'
 export async function startDaemon(config: Config, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? createLogger(config.log_level)
   const print = opts.print ?? ((line: string) => process.stdout.write(line + '\n'))
-  const clock = opts.clock ?? new OffsetClock()
+  // One clock for the daemon and every simulator; the lab's clock/advance moves it forward.
+  const clock = new OffsetClock(opts.clock ?? systemClock)
   const random = opts.random ?? cryptoRandom
   const store = Store.open(join(config.data_dir, DB_FILE), clock, random)
+  const mqtt = await startBrokerForSite(config, log)
   const drivers = new Map<string, LockDriver>()
-  for (const d of opts.lockDrivers ?? []) drivers.set(d.kind, d)
+  for (const d of opts.lockDrivers ?? [zigbeeDriver(config, mqtt.url, clock, log)]) drivers.set(d.kind, d)
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
@@ -106,12 +113,22 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // An API change pokes its device's worker after the transaction commits.
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
 
-  const app = buildApi({ store, log, commands })
+  let lab: LabProperty | null = null
+  if (config.lab) {
+    lab = await startLabProperty({
+      config, store, clock, brokerUrl: mqtt.url,
+      onClockAdvanced: () => {
+        for (const d of store.devices.list()) reconciler.poke(d.deviceId)
+      },
+    })
+  }
+
+  const app = buildApi({ store, log, commands, plugins: lab ? [(a) => labRoutes(a, store, lab!.control)] : [] })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
 
   for (const driver of drivers.values()) {
-    await driver.start((event) => onDeviceEvent(store, reconciler, driver.kind, event, log))
+    await driver.start((event) => onDeviceEvent(config, store, reconciler, driver.kind, event, log))
   }
   await reconciler.start()
 
@@ -123,7 +140,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
 
   let stopped = false
   return {
-    url, config, store, reconciler, drivers, app, log, generatedApiKey,
+    url, config, store, clock, lab, reconciler, drivers, app, log, generatedApiKey,
     async stop() {
       if (stopped) return
       stopped = true
@@ -131,16 +148,23 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       await app.close()
       await reconciler.stop()
       for (const d of drivers.values()) await d.stop().catch((err) => log.warn({ err }, 'driver stop failed'))
+      await lab?.stop().catch((err) => log.warn({ err }, 'lab stop failed'))
+      await mqtt.broker?.close().catch((err) => log.warn({ err }, 'broker close failed'))
       store.close()
     },
   }
 }
 
 /** A driver's report: the registry (discovery, battery) is the daemon's; everything else goes to the reconciler. */
-function onDeviceEvent(store: Store, reconciler: Reconciler, driver: string, event: DeviceEvent, log: Logger): void {
+function onDeviceEvent(config: Config, store: Store, reconciler: Reconciler, driver: string, event: DeviceEvent, log: Logger): void {
   try {
     if (event.type === 'discovered') {
-      const { device, created } = store.tx(() => store.devices.upsert(event.device))
+      // Config speaks for the site: its name and the manufacturer app's name rules win over what the radio says.
+      const declared = config.locks.find((l) => l.driver === driver && l.native_id === event.device.nativeId)
+      const lock: DiscoveredLock = declared
+        ? { ...event.device, displayName: declared.name, constraints: { ...event.device.constraints, name: nameRules(declared) } }
+        : event.device
+      const { device, created } = store.tx(() => store.devices.upsert(lock))
       if (created) log.info({ device_id: device.deviceId, name: device.displayName, driver }, 'new lock discovered')
       reconciler.onDeviceEvent(device.deviceId, { type: event.device.online ? 'online' : 'offline', nativeId: event.device.nativeId })
       return
@@ -179,6 +203,10 @@ function bootstrapApiKey(store: Store, config: Config, print: (line: string) => 
   return key
 }
 
+function nameRules(lock: LockConfig) {
+  return { maxLength: lock.name_rules.max_length, charset: lock.name_rules.charset, unique: lock.name_rules.unique }
+}
+
 /** Locks named in config are known before any driver reports them, so their ids are stable from the first start. */
 function registerConfiguredLocks(store: Store, config: Config): void {
   store.tx(() => {
@@ -198,7 +226,7 @@ function registerConfiguredLocks(store: Store, config: Config): void {
           noLeadingZero: lock.no_leading_zero,
           firstSlot: 1,
           slotCount: lock.slots,
-          name: { maxLength: lock.name_rules.max_length, charset: lock.name_rules.charset, unique: lock.name_rules.unique },
+          name: nameRules(lock),
         },
       }
       store.devices.upsert(discovered)

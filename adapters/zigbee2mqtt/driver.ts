@@ -423,7 +423,7 @@ export class Zigbee2MqttDriver implements LockDriver {
           constraints: dev.constraints,
           online: dev.online,
           ...(dev.locked !== undefined ? { locked: dev.locked } : {}),
-          ...(dev.battery !== undefined ? { batteryLevel: dev.battery } : {}),
+          ...(dev.battery !== undefined ? { batteryLevel: dev.battery / 100 } : {}),
         },
       })
     }
@@ -485,7 +485,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     const battery = batteryLevel(state)
     if (battery !== undefined && battery !== dev.battery) {
       dev.battery = battery
-      this.emit({ type: 'battery', nativeId: id, level: battery })
+      this.emit({ type: 'battery', nativeId: id, level: battery / 100 }) // Z2M reports percent; the port speaks 0–1
     }
     const event = lockEvent(state)
     if (event?.kind === 'programming' && event.user !== null) {

@@ -1,6 +1,6 @@
 // The daemon's reconciler over a fake lock driver: API changes reach the lock and are read back.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { SeamHttp } from '@seamapi/http'
+import { SeamActionAttemptFailedError, SeamHttp } from '@seamapi/http'
 import { schemas } from 'seam-schemas'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { defaultConstraints, FakeLockDriver, type FakeLock } from '../helpers/fake-lock-driver.js'
@@ -15,7 +15,8 @@ let deviceId: string
 beforeAll(async () => {
   driver = new FakeLockDriver()
   lock = driver.add('door-1', 6)
-  t = await startTestDaemon({ patch: (c) => ({ ...c, locks: [] }), daemon: { lockDrivers: [driver] } })
+  // Only the fake driver runs: the lab's Zigbee locks stay registered from config with no driver behind them.
+  t = await startTestDaemon({ daemon: { lockDrivers: [driver] } })
   seam = SeamHttp.fromApiKey(t.apiKey, { endpoint: t.url })
   driver.sink!({
     type: 'discovered',
@@ -92,6 +93,14 @@ describe('reconciler in the daemon', () => {
     driver.sink!({ type: 'online', nativeId: 'door-1' })
     await eventually(async () => expect(await status(code.access_code_id)).toBe('set'))
     expect((await seam.devices.get({ device_id: deviceId })).errors).toEqual([])
+  })
+
+  test('a lock action on a device whose driver is not running fails as an action attempt', async () => {
+    const zigbee = await seam.devices.get({ name: 'Front Door' })
+    const err = await seam.locks.unlockDoor({ device_id: zigbee.device_id }, { waitForActionAttempt: { pollingInterval: 50, timeout: 5000 } }).catch((e: any) => e)
+    expect(err).toBeInstanceOf(SeamActionAttemptFailedError)
+    expect(err.code).toBe('device_not_supported')
+    schemas.action_attempt.parse(err.actionAttempt)
   })
 
   test('every event in the log is a valid Seam event', async () => {
