@@ -1,0 +1,64 @@
+// Per-lock state on disk: the authorization (shared key = the only long-term secret, spec §2.4) and the
+// slot map. Files are created 0600 in a 0700 directory and replaced atomically; nothing here is logged.
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+export interface StoredLock {
+  nukiId: string
+  authorizationId: number
+  sharedKey: Buffer
+  /** noble peripheral id the lock was paired through. */
+  peripheralId: string
+  slots: [number, number][]
+}
+
+interface OnDisk {
+  nukiId: string
+  authorizationId: number
+  sharedKeyHex: string
+  peripheralId: string
+  slots: [number, number][]
+}
+
+export class KeyStore {
+  constructor(private readonly dir: string) {}
+
+  private file(nukiId: string): string {
+    if (!/^[0-9A-F]{8}$/.test(nukiId)) throw new RangeError('Nuki id must be 8 uppercase hex digits')
+    return join(this.dir, `nuki-${nukiId}.json`)
+  }
+
+  async load(nukiId: string): Promise<StoredLock | undefined> {
+    let text: string
+    try {
+      text = await readFile(this.file(nukiId), 'utf8')
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw e
+    }
+    const d = JSON.parse(text) as OnDisk
+    return {
+      nukiId: d.nukiId,
+      authorizationId: d.authorizationId,
+      sharedKey: Buffer.from(d.sharedKeyHex, 'hex'),
+      peripheralId: d.peripheralId,
+      slots: d.slots ?? [],
+    }
+  }
+
+  async save(lock: StoredLock): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    const d: OnDisk = {
+      nukiId: lock.nukiId,
+      authorizationId: lock.authorizationId,
+      sharedKeyHex: lock.sharedKey.toString('hex'),
+      peripheralId: lock.peripheralId,
+      slots: lock.slots,
+    }
+    const target = this.file(lock.nukiId)
+    const tmp = `${target}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify(d), { mode: 0o600 })
+    await chmod(tmp, 0o600) // an existing tmp file keeps its mode; make sure
+    await rename(tmp, target)
+  }
+}
