@@ -21,6 +21,10 @@ interface OnDisk {
 }
 
 export class KeyStore {
+  /** Saves of one lock run one after another, so an older state never overwrites a newer one. */
+  private writing = new Map<string, Promise<void>>()
+  private tmpCounter = 0
+
   constructor(private readonly dir: string) {}
 
   private file(nukiId: string): string {
@@ -46,7 +50,15 @@ export class KeyStore {
     }
   }
 
-  async save(lock: StoredLock): Promise<void> {
+  save(lock: StoredLock): Promise<void> {
+    const snapshot: StoredLock = { ...lock, slots: lock.slots.map(([a, b]) => [a, b]) }
+    const previous = this.writing.get(lock.nukiId) ?? Promise.resolve()
+    const next = previous.catch(() => undefined).then(() => this.write(snapshot))
+    this.writing.set(lock.nukiId, next)
+    return next
+  }
+
+  private async write(lock: StoredLock): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 })
     const d: OnDisk = {
       nukiId: lock.nukiId,
@@ -56,7 +68,7 @@ export class KeyStore {
       slots: lock.slots,
     }
     const target = this.file(lock.nukiId)
-    const tmp = `${target}.${process.pid}.tmp`
+    const tmp = `${target}.${process.pid}.${++this.tmpCounter}.tmp`
     await writeFile(tmp, JSON.stringify(d), { mode: 0o600 })
     await chmod(tmp, 0o600) // an existing tmp file keeps its mode; make sure
     await rename(tmp, target)
