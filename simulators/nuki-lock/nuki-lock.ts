@@ -97,6 +97,7 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
   private busy = false
   private stateChanged = false
   private readonly faults: NukiFault[] = []
+  /** The fault armed for the command being answered; replies to other commands are clean. */
   private activeFault: NukiFault | undefined
   /** Every lab-visible thing that happened, for tests (no secrets). */
   readonly journal: string[] = []
@@ -293,6 +294,7 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
   // ---- USDIO: encrypted commands -------------------------------------------------------------------
 
   private onEncryptedWrite(data: Buffer): void {
+    this.activeFault = undefined
     if (data.length < ADATA_LENGTH) return
     const auth = this.authorizations.get(decodeAdata(data).authorizationId)
     // Without a key there is no way to answer encrypted: stay silent (spec §2.5, undocumented case).
@@ -410,13 +412,16 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
     if (this.lockState === target) return [statusReply(STATUS.complete)]
     this.busy = true
     this.lockState = target === LOCK_STATE.unlocked ? LOCK_STATE.unlocking : LOCK_STATE.locking
+    const fault = this.activeFault
     this.sendEncrypted(auth, [statusReply(STATUS.accepted), { command: CMD.keyturnerStates, payload: this.keyturnerStates() }])
     setTimeout(() => {
+      this.activeFault = fault
       this.busy = false
       this.lockState = target
       this.journal.push(target === LOCK_STATE.locked ? 'locked' : 'unlocked')
       this.flagStateChange()
       this.sendEncrypted(auth, [{ command: CMD.keyturnerStates, payload: this.keyturnerStates() }, statusReply(STATUS.complete)])
+      this.activeFault = undefined
     }, this.motorMs)
     return undefined
   }
