@@ -1,6 +1,6 @@
 // Per-lock state on disk: the authorization (shared key = the only long-term secret, spec §2.4) and the
 // slot map. Files are created 0600 in a 0700 directory and replaced atomically; nothing here is logged.
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export interface StoredLock {
@@ -69,8 +69,8 @@ export class KeyStore {
     }
     const target = this.file(lock.nukiId)
     const tmp = `${target}.${process.pid}.${++this.tmpCounter}.tmp`
-    await writeFile(tmp, JSON.stringify(d), { mode: 0o600 })
-    await chmod(tmp, 0o600) // an existing tmp file keeps its mode; make sure
+    // A fresh, uniquely named file: created 0600 (umask can only remove bits), then renamed into place.
+    await writeFile(tmp, JSON.stringify(d), { mode: 0o600, flag: 'wx' })
     await rename(tmp, target)
   }
 }
