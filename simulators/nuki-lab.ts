@@ -80,6 +80,8 @@ export async function startSimulatedNukiLab(options: NukiLabOptions): Promise<Nu
     dataDir,
     clock: options.clock,
     slotCount: slotCount || 100,
+    // The lab's locks advertise every second: five silent seconds means out of range.
+    presenceTimeoutMs: 5000,
     ...options.driver,
     securityPin: options.driver?.securityPin ?? ((id) => pins.get(id) ?? 0),
   })

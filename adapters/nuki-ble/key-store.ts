@@ -24,6 +24,7 @@ export class KeyStore {
   /** Saves of one lock run one after another, so an older state never overwrites a newer one. */
   private writing = new Map<string, Promise<void>>()
   private tmpCounter = 0
+  private dirReady: Promise<unknown> | undefined
 
   constructor(private readonly dir: string) {}
 
@@ -59,7 +60,8 @@ export class KeyStore {
   }
 
   private async write(lock: StoredLock): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    this.dirReady ??= mkdir(this.dir, { recursive: true, mode: 0o700 })
+    await this.dirReady
     const d: OnDisk = {
       nukiId: lock.nukiId,
       authorizationId: lock.authorizationId,

@@ -23,10 +23,10 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { lock?: Partial<SimulatedNukiLockOptions>; driver?: Partial<NukiBleDriverOptions>; seed?: string; dataDir?: string } = {},
+  opts: { lock?: Partial<SimulatedNukiLockOptions>; driver?: Partial<NukiBleDriverOptions>; seed?: string; dataDir?: string; medium?: FakeBleMedium } = {},
 ): Promise<Harness> {
   const seed = opts.seed ?? 'test'
-  const medium = new FakeBleMedium()
+  const medium = opts.medium ?? new FakeBleMedium()
   const lock = new SimulatedNukiLock({
     medium,
     random: seededRandom(`${seed}:lock`),

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RejectedByDeviceError } from '../../src/ports/errors.js'
 import type { SlotReading } from '../../src/ports/lock-driver.js'
 import { NATIVE_ID, startHarness, startPaired, type Harness } from './nuki-harness.js'
+import { FakeBleMedium } from '../../simulators/ble-medium/medium.js'
 
 let h: Harness | undefined
 afterEach(async () => {
@@ -176,5 +177,13 @@ describe('Nuki driver with the simulated lock', () => {
     h.lock.setOnline(true)
     await h.waitFor((e) => e.type === 'online')
     expect(occupied(await h.driver.readSlots(NATIVE_ID))).toEqual([])
+  })
+
+  it('reports offline when the lock stops advertising, without any command', async () => {
+    h = await startPaired({ medium: new FakeBleMedium({ advertisingIntervalMs: 30 }), driver: { presenceTimeoutMs: 150 } })
+    h.lock.setOnline(false)
+    await h.waitFor((e) => e.type === 'offline', 2000)
+    h.lock.setOnline(true)
+    await h.waitFor((e) => e.type === 'online', 2000)
   })
 })
