@@ -19,6 +19,7 @@ import type { KeypadCodeEntry, KeyturnerStates } from './messages.js'
 import { createNoble, type NobleInstance } from './noble.js'
 import { pair, type PairingIdentity } from './pairing.js'
 import { SecureChannel } from './secure-channel.js'
+import type { SlotJournal } from './slot-journal.js'
 import { SlotMap } from './slot-map.js'
 
 export interface DriverLog {
@@ -57,6 +58,7 @@ interface LockEntry {
   peripheral?: Peripheral
   stored?: StoredLock
   slots?: SlotMap
+  journal?: SlotJournal
   loaded: boolean
   announced: boolean
   online: boolean
@@ -133,6 +135,7 @@ export class NukiBleDriver implements LockDriver {
     for (const entry of this.locks.values()) {
       await entry.queue.catch(() => undefined)
       await this.closeLink(entry)
+      entry.journal?.close()
     }
     this.sink = undefined
   }
@@ -180,7 +183,6 @@ export class NukiBleDriver implements LockDriver {
             if (!listed.some((c) => c.id === id)) {
               entry.unsettled.delete(slot)
               this.applyListing(entry, listed)
-              await this.persist(entry)
               throw new TransientDeviceError(`slot ${slot} no longer exists on the lock; read the slots again`)
             }
           }
@@ -189,8 +191,8 @@ export class NukiBleDriver implements LockDriver {
       } else {
         const newId = await cmd.addKeypadCode(ch, this.pin(entry), code, name)
         entry.slots!.bind(slot, newId)
+        entry.journal!.bind(slot, newId)
         entry.lockCounts.set(newId, 0)
-        await this.persist(entry)
       }
       entry.unsettled.delete(slot)
       entry.lastKnown.set(slot, code)
@@ -211,7 +213,7 @@ export class NukiBleDriver implements LockDriver {
           if (!(e instanceof NukiErrorReport && e.code === ERROR_CODE.kBadParameter)) throw e
         }
         entry.slots!.unbindSlot(slot)
-        await this.persist(entry)
+        entry.journal!.unbind(slot)
       }
       entry.unsettled.delete(slot)
       entry.lastKnown.set(slot, null)
@@ -277,10 +279,12 @@ export class NukiBleDriver implements LockDriver {
           authorizationId: result.authorizationId,
           sharedKey: result.sharedKey,
           peripheralId: peripheral.id,
-          slots: [],
         }
+        await this.keys.save(entry.stored)
+        // A new authorization starts from what the lock lists, not from an older pairing's bindings.
+        entry.journal ??= this.keys.journal(entry.nukiId)
+        entry.journal.snapshot([])
         entry.slots = new SlotMap(1, this.slotCount)
-        await this.persist(entry)
         this.log.info({ nukiId: entry.nukiId, authorizationId: result.authorizationId }, 'nuki: paired')
       } finally {
         await link.close()
@@ -429,9 +433,7 @@ export class NukiBleDriver implements LockDriver {
     const before = JSON.stringify(slots.pairs())
     const pendingAdds = new Map([...entry.unsettled].filter((p): p is [number, string] => p[1] !== null))
     slots.sync(listed, pendingAdds)
-    if (JSON.stringify(slots.pairs()) !== before) {
-      this.persist(entry).catch((e: unknown) => this.log.warn({ nukiId: entry.nukiId, err: (e as Error).message }, 'nuki: saving slot map failed'))
-    }
+    if (JSON.stringify(slots.pairs()) !== before) entry.journal!.snapshot(slots.pairs())
     const byId = new Map(listed.map((c) => [c.id, c]))
     const readings: SlotReading[] = []
     for (let slot = 1; slot <= this.slotCount; slot++) {
@@ -452,12 +454,6 @@ export class NukiBleDriver implements LockDriver {
     entry.unsettled.clear()
     entry.lockCounts = new Map(listed.map((c) => [c.id, c.lockCount]))
     return readings
-  }
-
-  private async persist(entry: LockEntry): Promise<void> {
-    if (!entry.stored || !entry.slots) return
-    entry.stored.slots = entry.slots.pairs()
-    await this.keys.save(entry.stored)
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
@@ -485,7 +481,10 @@ export class NukiBleDriver implements LockDriver {
   private async ensureLoaded(entry: LockEntry): Promise<void> {
     if (entry.loaded) return
     entry.stored = await this.keys.load(entry.nukiId)
-    if (entry.stored) entry.slots = new SlotMap(1, this.slotCount, entry.stored.slots)
+    if (entry.stored) {
+      entry.journal = this.keys.journal(entry.nukiId)
+      entry.slots = new SlotMap(1, this.slotCount, entry.journal.load())
+    }
     entry.loaded = true
   }
 

@@ -1,7 +1,9 @@
-// Per-lock state on disk: the authorization (shared key = the only long-term secret, spec §2.4) and the
-// slot map. Files are created 0600 in a 0700 directory and replaced atomically; nothing here is logged.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+// Per-lock state on disk: the authorization (shared key = the only long-term secret, spec §2.4), replaced
+// atomically, and the slot journal. Files are created 0600 in a 0700 directory; nothing here is logged.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { SlotJournal } from './slot-journal.js'
 
 export interface StoredLock {
   nukiId: string
@@ -9,7 +11,6 @@ export interface StoredLock {
   sharedKey: Buffer
   /** noble peripheral id the lock was paired through. */
   peripheralId: string
-  slots: [number, number][]
 }
 
 interface OnDisk {
@@ -17,7 +18,6 @@ interface OnDisk {
   authorizationId: number
   sharedKeyHex: string
   peripheralId: string
-  slots: [number, number][]
 }
 
 export class KeyStore {
@@ -47,12 +47,11 @@ export class KeyStore {
       authorizationId: d.authorizationId,
       sharedKey: Buffer.from(d.sharedKeyHex, 'hex'),
       peripheralId: d.peripheralId,
-      slots: d.slots ?? [],
     }
   }
 
   save(lock: StoredLock): Promise<void> {
-    const snapshot: StoredLock = { ...lock, slots: lock.slots.map(([a, b]) => [a, b]) }
+    const snapshot: StoredLock = { ...lock }
     const previous = this.writing.get(lock.nukiId) ?? Promise.resolve()
     const next = previous.catch(() => undefined).then(() => this.write(snapshot))
     this.writing.set(lock.nukiId, next)
@@ -67,12 +66,19 @@ export class KeyStore {
       authorizationId: lock.authorizationId,
       sharedKeyHex: lock.sharedKey.toString('hex'),
       peripheralId: lock.peripheralId,
-      slots: lock.slots,
     }
     const target = this.file(lock.nukiId)
     const tmp = `${target}.${process.pid}.${++this.tmpCounter}.tmp`
     // A fresh, uniquely named file: created 0600 (umask can only remove bits), then renamed into place.
-    await writeFile(tmp, JSON.stringify(d), { mode: 0o600, flag: 'wx' })
-    await rename(tmp, target)
+    // Synchronous on purpose: a few hundred bytes cost microseconds, while two thread-pool round trips per
+    // keypad write dominated a 100-code sync (bench/ble.ts).
+    writeFileSync(tmp, JSON.stringify(d), { mode: 0o600, flag: 'wx' })
+    renameSync(tmp, target)
+  }
+
+  /** The slot journal of one lock (see slot-journal.ts). */
+  journal(nukiId: string): SlotJournal {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    return new SlotJournal(this.file(nukiId).replace(/\.json$/, '.slots.log'))
   }
 }
