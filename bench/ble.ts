@@ -2,7 +2,7 @@
 // readSlots as the reconciler's read-back), against a floor measured in the same run: the same number of
 // encrypted request/response exchanges done with the bare codec over the same fake radio.
 //
-//   tsx bench/ble.ts [--codes 100] [--latency 0] [--verify-each] [--seed bench]
+//   tsx bench/ble.ts [--codes 100] [--latency 0] [--verify-each] [--warmup 1] [--seed bench]
 // The last line printed is `ratio=<measured ÷ floor>`.
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     codes: { type: 'string', default: '100' },
     latency: { type: 'string', default: '0' },
     'verify-each': { type: 'boolean', default: false },
+    /** Warm-up rounds (not timed) so both sides are measured with optimised code, not JIT warm-up. */
+    warmup: { type: 'string', default: '1' },
     seed: { type: 'string', default: 'bench' },
   },
 })
@@ -70,6 +72,13 @@ async function main(): Promise<void> {
   const wanted = Array.from({ length: codes }, (_, i) => codeFor(i))
   if (new Set(wanted).size !== codes) throw new Error('code generator produced duplicates')
 
+  for (let w = 0; w < Number(args.warmup); w++) {
+    for (let i = 0; i < codes; i++) await driver.writeSlot(nativeId, i + 1, wanted[i]!, `Guest ${i + 1}`)
+    await driver.readSlots(nativeId)
+    for (let i = 0; i < codes; i++) await driver.clearSlot(nativeId, i + 1)
+  }
+  if (lock.slots().some((s) => s.code)) throw new Error('warm-up left codes on the lock')
+
   // ---- measured: the driver as the reconciler would use it ----
   const exchangesBefore = driver.stats.exchanges
   const t0 = performance.now()
@@ -114,14 +123,18 @@ async function main(): Promise<void> {
     }
   })
   const request = Buffer.from([CMD.challenge & 0xff, CMD.challenge >> 8])
-  const t1 = performance.now()
-  for (let i = 0; i < exchanges; i++) {
-    const reply = new Promise<Buffer>((resolve) => (waiting = resolve))
-    await usdio.writeAsync(encryptMessage(key, random.bytes(24), { authorizationId: stored.authorizationId, command: CMD.requestData, payload: request }), false)
-    const m = decryptMessage(key, await reply)
-    if (m.command !== CMD.challenge) throw new Error('floor: unexpected reply')
+  const floorRound = async (): Promise<number> => {
+    const t1 = performance.now()
+    for (let i = 0; i < exchanges; i++) {
+      const reply = new Promise<Buffer>((resolve) => (waiting = resolve))
+      await usdio.writeAsync(encryptMessage(key, random.bytes(24), { authorizationId: stored.authorizationId, command: CMD.requestData, payload: request }), false)
+      const m = decryptMessage(key, await reply)
+      if (m.command !== CMD.challenge) throw new Error('floor: unexpected reply')
+    }
+    return performance.now() - t1
   }
-  const floorMs = performance.now() - t1
+  for (let w = 0; w < Number(args.warmup); w++) await floorRound()
+  const floorMs = await floorRound()
   await peripheral.disconnectAsync()
   medium.stop()
   await rm(dataDir, { recursive: true, force: true })
