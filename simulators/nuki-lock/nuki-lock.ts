@@ -458,10 +458,12 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
       if (i === 0 && fault?.kind === 'corruptCiphertext') frame[frame.length - 1] = frame[frame.length - 1]! ^ 0x01
       return frame
     })
+    // Indications belong to the connection the command came on: a late reply never reaches a newer one.
+    const link = this.link
     const send = (): void => {
       frames.forEach((frame, i) => {
-        this.indicate(NUKI_UUID.keyturnerService, NUKI_UUID.usdio, frame, i === 0 && fault?.kind === 'duplicatePieces')
-        if (fault?.kind === 'duplicateReply') this.indicate(NUKI_UUID.keyturnerService, NUKI_UUID.usdio, frame)
+        this.indicate(NUKI_UUID.keyturnerService, NUKI_UUID.usdio, frame, i === 0 && fault?.kind === 'duplicatePieces', link)
+        if (fault?.kind === 'duplicateReply') this.indicate(NUKI_UUID.keyturnerService, NUKI_UUID.usdio, frame, false, link)
       })
     }
     if (fault?.kind === 'lateReply') setTimeout(send, fault.delayMs)
@@ -478,9 +480,8 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
     return sealRaw(auth.sharedKey, this.random.bytes(24), auth.id, pdata)
   }
 
-  private indicate(service: string, characteristic: string, frame: Buffer, twice = false): void {
-    const link = this.link
-    if (!link) return
+  private indicate(service: string, characteristic: string, frame: Buffer, twice = false, link = this.link): void {
+    if (!link?.connected) return
     for (let at = 0; at < frame.length; at += this.chunkSize) {
       const piece = frame.subarray(at, at + this.chunkSize)
       link.indicate(service, characteristic, piece)

@@ -42,8 +42,9 @@ export async function startHarness(
     dataDir,
     securityPin: PIN,
     random: seededRandom(`${seed}:driver`),
-    commandTimeoutMs: 300,
-    connectTimeoutMs: 300,
+    // Generous for a loaded CI box; fault tests that need a timeout wait past it on purpose.
+    commandTimeoutMs: 1000,
+    connectTimeoutMs: 1000,
     idleDisconnectMs: 200,
     ...opts.driver,
   })

@@ -44,7 +44,7 @@ describe('Nuki driver with the simulated lock', () => {
     await h.driver.writeSlot(NATIVE_ID, 1, '654321', 'Guest')
     await h.driver.stop()
     const { NukiBleDriver } = await import('../../adapters/nuki-ble/driver.js')
-    const again = new NukiBleDriver({ bindings: h.medium, dataDir, securityPin: 1234, commandTimeoutMs: 300, connectTimeoutMs: 300 })
+    const again = new NukiBleDriver({ bindings: h.medium, dataDir, securityPin: 1234, commandTimeoutMs: 1000, connectTimeoutMs: 1000 })
     const seen: string[] = []
     await again.start((e) => seen.push(e.type))
     await new Promise((r) => setTimeout(r, 100))
