@@ -298,9 +298,11 @@ export class NukiBleDriver implements LockDriver {
     entry.announced = true
     entry.online = true
     let states: KeyturnerStates | undefined
+    let name: string | undefined
     try {
       states = await this.run(entry, (ch) => cmd.readKeyturnerStates(ch))
       entry.locked = states.lockState === LOCK_STATE.locked
+      name = (await this.run(entry, (ch) => cmd.readConfig(ch))).name || undefined
     } catch (e) {
       this.log.debug({ nukiId: entry.nukiId, err: (e as Error).message }, 'nuki: state read on discovery failed')
     }
@@ -309,7 +311,7 @@ export class NukiBleDriver implements LockDriver {
       device: {
         nativeId: entry.nukiId,
         driver: this.kind,
-        displayName: `Nuki ${entry.nukiId}`,
+        displayName: name ?? `Nuki ${entry.nukiId}`,
         manufacturer: 'Nuki',
         model: 'Nuki Smart Lock',
         deviceType: 'nuki_lock',

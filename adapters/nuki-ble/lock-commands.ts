@@ -65,3 +65,9 @@ export async function lockAction(ch: SecureChannel, appId: number, action: numbe
 function completes(m: { command: number; payload: Buffer }) {
   return m.command === CMD.status && m.payload[0] === STATUS.complete ? done(undefined) : more
 }
+
+/** Request Config (Ch, no PIN) → Config: the lock's own name, as the owner set it in the app. */
+export async function readConfig(ch: SecureChannel): Promise<msg.LockConfig> {
+  const nK = await ch.challenge()
+  return ch.exchange(CMD.requestConfig, nK, (m) => (m.command === CMD.config ? done(msg.parseConfig(m.payload)) : more))
+}

@@ -128,3 +128,15 @@ export function parseErrorReport(p: Buffer): ErrorReport {
   if (p.length < 1) throw new FrameError('bad_length', 'empty error report')
   return { code: p[0]!, command: p.length >= 3 ? p.readUInt16LE(1) : 0 }
 }
+
+export interface LockConfig {
+  nukiId: number
+  name: string
+  hasKeypad: boolean
+}
+
+/** Config 0x0015: the 74-byte V2.1 layout; newer firmware appends bytes (spec §4.5). */
+export function parseConfig(p: Buffer): LockConfig {
+  if (p.length < 74) throw new FrameError('bad_length', `config of ${p.length} bytes`)
+  return { nukiId: p.readUInt32LE(0), name: readNameField(p.subarray(4, 36)), hasKeypad: p[65] === 1 }
+}

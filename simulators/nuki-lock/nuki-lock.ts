@@ -26,6 +26,7 @@ import type { NukiFault } from './faults.js'
 import { KeypadCodeStore, KeypadError, isValidKeypadCode } from './keypad-codes.js'
 import { PairingSession, type NewAuthorization } from './pairing-session.js'
 import {
+  encodeConfig,
   encodeDateTime,
   encodeErrorReport,
   encodeKeypadCode,
@@ -397,6 +398,8 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
       }
       case CMD.lockAction:
         return this.lockAction(auth, f[0]!)
+      case CMD.requestConfig:
+        return [{ command: CMD.config, payload: encodeConfig(this.nukiId, this.name, now, true, this.pairingMode) }]
       default:
         return [{ command: CMD.errorReport, payload: encodeErrorReport(ERROR_CODE.unknown, command) }]
     }
@@ -508,6 +511,7 @@ const COMMAND_SHAPES: Record<number, CommandShape> = {
   [CMD.requestKeypadCodes]: { own: () => 4, pin: true },
   // 38 bytes, or 58 with the name suffix: only the length tells them apart.
   [CMD.lockAction]: { own: (n) => (n === 58 ? 26 : 6), pin: false },
+  [CMD.requestConfig]: { own: () => 0, pin: false },
 }
 
 function statusReply(status: number): Reply {

@@ -121,3 +121,23 @@ export function u16(n: number): Buffer {
   b.writeUInt16LE(n, 0)
   return b
 }
+
+/** Config 0x0015, the 74-byte V2.1 layout (spec §4.5); fields the simulator has no notion of are zero. */
+export function encodeConfig(nukiId: number, name: string, nowMs: number, hasKeypad: boolean, pairingEnabled: boolean): Buffer {
+  const b = Buffer.alloc(74)
+  b.writeUInt32LE(nukiId >>> 0, 0)
+  writeName(name, 32).copy(b, 4)
+  // 36 latitude, 40 longitude (f32, zero); 44 auto unlatch; 45 pairing enabled; 46 button; 47 LED; 48 brightness
+  b[45] = pairingEnabled ? 1 : 0
+  b[46] = 1
+  b[47] = 1
+  b[48] = 3
+  encodeDateTime(nowMs).copy(b, 49)
+  // 56 timezone offset s16; 58 DST mode; 59 has fob; 60–62 fob actions; 63 single lock; 64 advertising mode
+  b[65] = hasKeypad ? 1 : 0
+  b.set([2, 9, 0], 66) // firmware 2.9.0
+  b.set([4, 0], 69) // hardware revision
+  b[71] = 0 // HomeKit status
+  b.writeUInt16LE(0xffff, 72) // no timezone id
+  return b
+}

@@ -2,7 +2,7 @@
 // FrameError with a reason, and a damaged encrypted frame is never decoded into a different message.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseErrorReport, parseKeypadCode, parseKeyturnerStates } from '../../adapters/nuki-ble/messages.js'
+import { parseConfig, parseErrorReport, parseKeypadCode, parseKeyturnerStates } from '../../adapters/nuki-ble/messages.js'
 import { Reassembler } from '../../adapters/nuki-ble/reassembler.js'
 import { FakeBleMedium } from '../../simulators/ble-medium/medium.js'
 import { SimulatedNukiLock } from '../../simulators/nuki-lock/nuki-lock.js'
@@ -85,6 +85,7 @@ describe('fuzz: Nuki frame decoders', () => {
         onlyFrameErrors(() => parseKeypadCode(b))
         onlyFrameErrors(() => parseKeyturnerStates(b))
         onlyFrameErrors(() => parseErrorReport(b))
+        onlyFrameErrors(() => parseConfig(b))
       }),
       { numRuns: RUNS, seed: 6 },
     )

@@ -25,7 +25,7 @@ describe('startSimulatedNukiLab', () => {
       await discovered
       const id = lab.nativeIds.get('Office')!
       expect(id).toMatch(/^[0-9A-F]{8}$/)
-      expect(events[0]).toMatchObject({ type: 'discovered', device: { nativeId: id, deviceType: 'nuki_lock', manufacturer: 'Nuki' } })
+      expect(events[0]).toMatchObject({ type: 'discovered', device: { nativeId: id, displayName: 'Office', deviceType: 'nuki_lock', manufacturer: 'Nuki' } })
       await lab.driver.writeSlot(id, 1, '246813', 'Front desk')
       const office = lab.locks.get('Office')!
       expect(office.slots().filter((s) => s.code)).toEqual([{ slot: 1, code: '246813' }])

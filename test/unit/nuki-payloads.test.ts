@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import * as msg from '../../adapters/nuki-ble/messages.js'
 import { decryptMessage, encryptMessage } from '../../src/protocols/nuki/index.js'
-import { parseAddKeypadCode, splitAuthenticated } from '../../simulators/nuki-lock/wire.js'
+import { encodeConfig, parseAddKeypadCode, splitAuthenticated } from '../../simulators/nuki-lock/wire.js'
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 const SHARED = hex('217FCB0F18CAF284E9BDEA0B94B83B8D10867ED706BFDEDBD2381F4CB3B8F730')
@@ -58,5 +58,13 @@ describe('adapter payload helpers', () => {
 
   it('builds the spec lock action payload', () => {
     expect(msg.lockAction(1, 0, NK)).toEqual(Buffer.concat([hex('01 00000000 00'), NK]))
+  })
+
+  it('reads the lock name from a 74-byte config and accepts longer ones from newer firmware', () => {
+    const cfg = encodeConfig(0x2a37599a, 'Office', Date.UTC(2026, 0, 1), true, false)
+    expect(cfg).toHaveLength(74)
+    expect(msg.parseConfig(cfg)).toEqual({ nukiId: 0x2a37599a, name: 'Office', hasKeypad: true })
+    expect(msg.parseConfig(Buffer.concat([cfg, Buffer.alloc(6)]))).toMatchObject({ name: 'Office' })
+    expect(() => msg.parseConfig(cfg.subarray(0, 70))).toThrow(/70 bytes/)
   })
 })

@@ -23,6 +23,8 @@ export const CMD = {
   lockAction: 0x000d,
   status: 0x000e,
   errorReport: 0x0012,
+  requestConfig: 0x0014,
+  config: 0x0015,
   authorizationIdConfirmation: 0x001e,
   addKeypadCode: 0x0041,
   keypadCodeId: 0x0042,
