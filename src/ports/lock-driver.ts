@@ -18,6 +18,8 @@ export interface CodeConstraints {
   alphabet: string
   /** The first character may not be '0'. */
   noLeadingZero: boolean
+  /** Codes may not start with any of these (Nuki: '12'). Optional: most locks have none. */
+  forbiddenPrefixes?: string[]
   /** Slots are numbered firstSlot … firstSlot + slotCount − 1. */
   firstSlot: number
   slotCount: number
