@@ -29,6 +29,8 @@ const lockConfig = z.strictObject({
   name_rules: nameRules.default({ max_length: 16, charset: 'printable_ascii', unique: false }),
   /** Lab only: whether the simulated lock reveals PINs on read (many real Zigbee sites do not). */
   expose_pin: z.boolean().default(true),
+  /** Nuki only: the lock's security PIN, needed once to pair. */
+  security_pin: z.int().min(0).max(0xffff).optional(),
 })
 export type LockConfig = z.infer<typeof lockConfig>
 
@@ -69,6 +71,13 @@ export const configSchema = z.strictObject({
       base_topic: z.string().min(1).default('zigbee2mqtt'),
     })
     .default({ port: 1883, host: '127.0.0.1', url: null, base_topic: 'zigbee2mqtt' }),
+  reconcile: z
+    .strictObject({
+      /** Every device is read back this often even without a change, to catch edits no event announces. */
+      resync_seconds: z.number().min(1).max(86_400).default(300),
+      concurrency: z.int().min(1).max(256).default(8),
+    })
+    .default({ resync_seconds: 300, concurrency: 8 }),
   locks: z.array(lockConfig).default([]),
   entrances: z.array(entranceConfig).default([]),
   encoders: z.array(encoderConfig).default([]),

@@ -58,8 +58,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const random = opts.random ?? cryptoRandom
   const store = Store.open(join(config.data_dir, DB_FILE), clock, random)
   const mqtt = await startBrokerForSite(config, log)
+  let reconciler: Reconciler | undefined
+  const lab: LabProperty | null = config.lab
+    ? await startLabProperty({
+        config, store, clock, brokerUrl: mqtt.url,
+        onClockAdvanced: () => {
+          for (const d of store.devices.list()) reconciler?.poke(d.deviceId)
+        },
+      })
+    : null
   const drivers = new Map<string, LockDriver>()
-  for (const d of opts.lockDrivers ?? [zigbeeDriver(config, mqtt.url, clock, log)]) drivers.set(d.kind, d)
+  for (const d of opts.lockDrivers ?? [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? [])]) drivers.set(d.kind, d)
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
@@ -98,7 +107,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     },
   }
 
-  const reconciler = new Reconciler({
+  reconciler = new Reconciler({
     repo: new SqliteReconcileRepo(store),
     route: (deviceId) => {
       const device = store.devices.find(deviceId)
@@ -107,21 +116,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     },
     clock,
     random,
-    concurrency: opts.reconcileConcurrency,
+    concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
     log: (msg, detail) => log.warn({ ...detail }, msg),
   })
   // An API change pokes its device's worker after the transaction commits.
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
-
-  let lab: LabProperty | null = null
-  if (config.lab) {
-    lab = await startLabProperty({
-      config, store, clock, brokerUrl: mqtt.url,
-      onClockAdvanced: () => {
-        for (const d of store.devices.list()) reconciler.poke(d.deviceId)
-      },
-    })
-  }
 
   const app = buildApi({ store, log, commands, plugins: lab ? [(a) => labRoutes(a, store, lab!.control)] : [] })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
@@ -131,6 +130,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     await driver.start((event) => onDeviceEvent(config, store, reconciler, driver.kind, event, log))
   }
   await reconciler.start()
+  // Level-triggered all the way: look at every driven device now and then, event or not.
+  const resync = setInterval(() => {
+    for (const d of store.devices.list()) if (drivers.has(d.driver) && d.online) reconciler!.poke(d.deviceId)
+  }, config.reconcile.resync_seconds * 1000)
+  resync.unref()
 
   await app.listen({ host: config.http.host, port: config.http.port })
   const address = app.server.address()
@@ -145,6 +149,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       if (stopped) return
       stopped = true
       clearInterval(expiry)
+      clearInterval(resync)
       await app.close()
       await reconciler.stop()
       for (const d of drivers.values()) await d.stop().catch((err) => log.warn({ err }, 'driver stop failed'))
@@ -164,7 +169,11 @@ function onDeviceEvent(config: Config, store: Store, reconciler: Reconciler, dri
       const lock: DiscoveredLock = declared
         ? { ...event.device, displayName: declared.name, constraints: { ...event.device.constraints, name: nameRules(declared) } }
         : event.device
-      const { device, created } = store.tx(() => store.devices.upsert(lock))
+      const { device, created } = store.tx(() => {
+        const result = store.devices.upsert(lock)
+        store.devices.setOnline(result.device.deviceId, lock.online)
+        return result
+      })
       if (created) log.info({ device_id: device.deviceId, name: device.displayName, driver }, 'new lock discovered')
       reconciler.onDeviceEvent(device.deviceId, { type: event.device.online ? 'online' : 'offline', nativeId: event.device.nativeId })
       return
@@ -172,6 +181,8 @@ function onDeviceEvent(config: Config, store: Store, reconciler: Reconciler, dri
     const device = store.devices.findByNative(driver, event.nativeId)
     if (!device) return log.debug({ driver, native_id: event.nativeId, type: event.type }, 'event for an unknown device ignored')
     if (event.type === 'battery') return void store.tx(() => store.devices.setBattery(device.deviceId, event.level))
+    // The registry follows availability at once; the reconciler only hears about transitions it saw.
+    if (event.type === 'online' || event.type === 'offline') store.tx(() => store.devices.setOnline(device.deviceId, event.type === 'online'))
     reconciler.onDeviceEvent(device.deviceId, event)
   } catch (err) {
     log.error({ err, driver, type: event.type }, 'device event failed')

@@ -55,6 +55,8 @@ export function validateCode(code: string, c: CodeConstraints): void {
   const bad = [...code].find((ch) => !c.alphabet.includes(ch))
   if (bad !== undefined) throw invalidInput(`code may only use the digits ${c.alphabet} on this device`, 'code')
   if (c.noLeadingZero && code.startsWith('0')) throw invalidInput('code may not start with 0 on this device', 'code')
+  const prefix = c.forbiddenPrefixes?.find((p) => code.startsWith(p))
+  if (prefix !== undefined) throw invalidInput(`code may not start with ${prefix} on this device`, 'code')
 }
 
 /** Codes a guest could guess: one repeated digit, or a straight run up or down. */
@@ -81,7 +83,7 @@ export function generateCode(c: CodeConstraints, taken: ReadonlySet<string>, ran
       const alphabet = i === 0 && c.noLeadingZero ? c.alphabet.replace('0', '') : c.alphabet
       code += alphabet[random.int(alphabet.length)]
     }
-    if (!isWeakCode(code) && !taken.has(code)) return code
+    if (!isWeakCode(code) && !taken.has(code) && !c.forbiddenPrefixes?.some((p) => code.startsWith(p))) return code
   }
   throw new DomainError('no_code_available', 'Could not find a free code of that length on this device', 409)
 }

@@ -5,10 +5,14 @@ import type { OffsetClock } from '../clock.js'
 import type { Config } from '../config.js'
 import type { Store } from '../store/store.js'
 import { startZigbeeLab, type ZigbeeLab } from '../../simulators/zigbee2mqtt-lock/index.js'
+import type { LockDriver } from '../ports/lock-driver.js'
 import type { LabControl, LabLock } from './control.js'
+import { startSimulatedNukiLab, type NukiLab } from './nuki-lab.js'
 
 export interface LabProperty {
   control: LabControl
+  /** Drivers connected to simulators over in-process links (the Zigbee driver reaches its locks over MQTT). */
+  drivers: LockDriver[]
   stop(): Promise<void>
 }
 
@@ -40,6 +44,25 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
       })
     : null
 
+  const nukiLocks = config.locks.filter((l) => l.driver === 'nuki-ble')
+  const nuki: NukiLab | null = nukiLocks.length
+    ? await startSimulatedNukiLab({
+        dataDir: config.data_dir,
+        clock,
+        locks: nukiLocks.map((l) => ({ name: l.native_id, kind: 'nuki' as const, slots: l.slots, securityPin: l.security_pin ?? 1234, nukiId: l.native_id })),
+      })
+    : null
+
+  const nukiLock = (name: string): LabLock => {
+    const sim = nuki!.locks.get(name)!
+    return {
+      enterCode: async (code) => sim.enterCode(code),
+      programCode: async (slot, code) => sim.programCode(slot, code),
+      slots: async () => sim.slots(),
+      setOnline: async (online) => sim.setOnline(online),
+    }
+  }
+
   const zigbeeLock = (name: string): LabLock => {
     const sim = zigbee!.simulator
     return {
@@ -61,6 +84,7 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
       const device = store.devices.find(deviceId)
       if (!device) return undefined
       if (device.driver === 'zigbee2mqtt' && zigbee && zigbeeLocks.some((l) => l.native_id === device.nativeId)) return zigbeeLock(device.nativeId)
+      if (device.driver === 'nuki-ble' && nuki?.locks.has(device.nativeId)) return nukiLock(device.nativeId)
       return undefined
     },
     advanceClock(seconds) {
@@ -72,8 +96,10 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
 
   return {
     control,
+    drivers: nuki ? [nuki.driver] : [],
     async stop() {
       await zigbee?.stop()
+      await nuki?.stop()
     },
   }
 }

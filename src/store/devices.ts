@@ -136,7 +136,8 @@ export class Devices {
       event_type: online ? 'device.connected' : 'device.disconnected',
       device_id: deviceId,
       connected_account_id: d.connectedAccountId,
-      ...(online ? {} : { error_code: 'device_offline' }),
+      // Seam's disconnected event names the cause from its own short list and carries the error state.
+      ...(online ? {} : { error_code: 'device_disconnected', device_errors: errors, device_warnings: d.warnings, connected_account_errors: [], connected_account_warnings: [] }),
     })
     return true
   }

@@ -110,12 +110,16 @@ export class SqliteReconcileRepo implements ReconcileRepo {
         outcome.status = clearing ? 'removing' : 'setting'
         if (v.errors.some((e) => !prevErrorCodes.has(e.code))) {
           event(clearing ? 'access_code.failed_to_remove_from_device' : 'access_code.failed_to_set_on_device', {
-            errors: errors, warnings: [], device_errors: [], connected_account_errors: [],
+            access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors, device_warnings: device.warnings,
+            connected_account_errors: [], connected_account_warnings: [],
           })
         }
         break
       }
     }
+    // A pass that began before an API delete may report on the code; until a `gone` verdict the lock
+    // still holds it and the next pass must clear it, so it stays `removing`.
+    if (c.deletedAt !== null) outcome.status = 'removing'
     s.accessCodes.recordOutcome(c.accessCodeId, outcome)
   }
 

@@ -31,7 +31,7 @@ describe('devices and locks', () => {
   test('devices.list and devices.get match the device schema', async () => {
     const body = (await seam.devices.list().fetchResponse()) as any
     listEnvelope('devices').parse(body)
-    expect(body.devices.length).toBe(3)
+    expect(body.devices.length).toBe(4) // three Zigbee locks and the Nuki Office
     for (const d of body.devices) schemas.device.parse(d)
     const one = (await seam.devices.get({ device_id: deviceId }).fetchResponse()) as any
     envelope('device').parse(one)
@@ -43,8 +43,8 @@ describe('devices and locks', () => {
     const pages: string[][] = []
     const paginator = seam.createPaginator(seam.devices.list({ limit: 1 }))
     for await (const page of paginator) pages.push(page.map((d) => d.device_id))
-    expect(pages).toHaveLength(3)
-    expect(new Set(pages.flat()).size).toBe(3)
+    expect(pages).toHaveLength(4)
+    expect(new Set(pages.flat()).size).toBe(4)
   })
 
   test('locks.list returns devices and locks; locks.get both keys', async () => {
@@ -194,7 +194,7 @@ describe('SDK 1.x (POST style)', () => {
   test('the same routes answer POST with JSON bodies', async () => {
     const v1 = SeamHttpV1.fromApiKey(t.apiKey, { endpoint: t.url })
     const devices = await v1.devices.list()
-    expect(devices).toHaveLength(3)
+    expect(devices).toHaveLength(4)
     const created = await v1.accessCodes.create({ device_id: deviceId, name: 'v1 guest' })
     schemas.access_code.parse(created)
     await v1.accessCodes.update({ access_code_id: created.access_code_id, name: 'v1 guest renamed' })

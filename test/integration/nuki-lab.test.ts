@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { DeviceEvent } from '../../src/ports/device-events.js'
-import { nukiLabLockSchema, startSimulatedNukiLab } from '../../simulators/nuki-lab.js'
+import { nukiLabLockSchema, startSimulatedNukiLab } from '../../src/lab/nuki-lab.js'
 
 describe('startSimulatedNukiLab', () => {
   it('starts the Office lock from its config entry; the driver pairs, writes and reads it', async () => {

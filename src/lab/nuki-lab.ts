@@ -1,17 +1,17 @@
 // Lab composition for Nuki: one fake radio, the simulated locks declared in config/lab.json, and a
 // NukiBleDriver listening on that radio. This file wires both sides together and is therefore the one
-// place under simulators/ that imports the adapter; the simulated lock itself never does (design rule 6).
+// daemon-side place that joins the adapter to the simulated lock; simulators never import adapters (rule 6).
 //
 // config/lab.json entry:  { "name": "Office", "kind": "nuki", "slots": 100, "securityPin": 1234 }
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { NukiBleDriver, type NukiBleDriverOptions } from '../adapters/nuki-ble/driver.js'
-import type { Clock } from '../src/clock.js'
-import { seededRandom } from '../src/ids.js'
+import { NukiBleDriver, type NukiBleDriverOptions } from '../../adapters/nuki-ble/driver.js'
+import type { Clock } from '../clock.js'
+import { seededRandom } from '../ids.js'
 import { createHash } from 'node:crypto'
-import { FakeBleMedium } from './ble-medium/medium.js'
-import { SimulatedNukiLock } from './nuki-lock/nuki-lock.js'
+import { FakeBleMedium } from '../../simulators/ble-medium/medium.js'
+import { SimulatedNukiLock } from '../../simulators/nuki-lock/nuki-lock.js'
 
 export const nukiLabLockSchema = z.object({
   name: z.string().min(1),
