@@ -2,15 +2,18 @@
 import type { Clock } from '../clock.js'
 import type { Random } from '../ids.js'
 import { AccessCodes } from './access-codes.js'
+import { AccessGrants } from './access-grants.js'
 import { Acs } from './acs.js'
 import { ActionAttempts } from './action-attempts.js'
 import { ApiKeys } from './api-keys.js'
 import { loadOrCreateMeta, type StoreContext } from './context.js'
+import { Customers } from './customers.js'
 import { openDb, type Db } from './db.js'
 import { Devices } from './devices.js'
 import { EventLog } from './events.js'
 import { Idempotency } from './idempotency.js'
 import { Spaces } from './spaces.js'
+import { UserIdentities } from './user-identities.js'
 import { WorkItems } from './work-items.js'
 
 export class Store {
@@ -24,6 +27,9 @@ export class Store {
   readonly idempotency: Idempotency
   readonly spaces: Spaces
   readonly acs: Acs
+  readonly userIdentities: UserIdentities
+  readonly accessGrants: AccessGrants
+  readonly customers: Customers
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
@@ -38,6 +44,22 @@ export class Store {
     this.idempotency = new Idempotency(this.ctx)
     this.spaces = new Spaces(this.ctx)
     this.acs = new Acs(this.ctx)
+    this.userIdentities = new UserIdentities(this.ctx)
+    this.accessGrants = new AccessGrants(this.ctx, this.accessCodes, this.userIdentities, this.events)
+    this.customers = new Customers(this.ctx, this.spaces, this.acs, this.userIdentities, this.accessGrants, this.events)
+    // A space's doors changed (same transaction): grants on it follow, drafts waiting on its key activate.
+    this.spaces.onDoorsChanged((spaceId) => {
+      this.accessGrants.reprovisionSpace(spaceId)
+      const key = this.spaces.find(spaceId)?.spaceKey
+      if (key) this.customers.activateDrafts(key)
+    })
+    // A code method is issued once all its codes are on their locks.
+    this.events.subscribe((e) => {
+      if (e.event_type === 'access_code.set_on_device' && typeof e.access_code_id === 'string') {
+        const id = e.access_code_id
+        this.tx(() => this.accessGrants.codeSet(id))
+      }
+    })
   }
 
   static open(file: string, clock: Clock, random: Random): Store {
