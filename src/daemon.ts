@@ -82,7 +82,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     },
   }
 
-  const app = buildApi({ store, log, commands })
+  const app = buildApi({ store, log, commands, site: config.site })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
 
