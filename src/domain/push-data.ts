@@ -324,6 +324,8 @@ export function planPushData(payload: PushDataPayload, snapshot: PushSnapshot, c
       const laterAccepted = new Set(pushedHolders.slice(i + 1).filter((x) => !refused.has(x.key)).map((x) => x.key))
       const others: UserIdentityRecord[] = []
       for (const [k, u] of ctx.identities) if (k !== h.key && !laterAccepted.has(k) && !pushedHolders.some((x) => x.key === k && !refused.has(k))) others.push(u)
+      // Identities created through the API may have no key: push cannot touch them, so they always win.
+      others.push(...ctx.unkeyedIdentities)
       for (const x of pushedHolders.slice(0, i)) {
         if (!refused.has(x.key)) others.push({ userIdentityId: `pending:${x.key}`, userIdentityKey: x.key, emailAddress: x.email, phoneNumber: x.phone })
       }
@@ -642,11 +644,13 @@ class Working {
   readonly identities: Map<string, IdentitySnapshot>
   readonly grants: Map<string, GrantSnapshot>
   readonly rejectedHolders = new Map<string, DomainError>()
+  readonly unkeyedIdentities: readonly IdentitySnapshot[]
   members: (ReservationMember & { readonly reservationKey: string })[]
   constructor(s: PushSnapshot) {
     this.now = s.now
     this.spaces = new Map(s.spaces.map((x) => [x.spaceKey, x]))
     this.identities = new Map(s.userIdentities.filter((u) => u.userIdentityKey).map((u) => [u.userIdentityKey!, u]))
+    this.unkeyedIdentities = s.userIdentities.filter((u) => !u.userIdentityKey)
     this.grants = new Map(s.grants.map((g) => [g.accessGrantKey, g]))
     this.members = [...s.reservationMembers]
   }
