@@ -488,7 +488,7 @@ export class AccessGrants {
     this.methodEvent('access_method.created', id, g)
     const warnings: Record<string, unknown>[] = []
     if (planned.mode === 'code') {
-      warnings.push(...this.addCodes(g, id, planned.accessCodes.map((c) => c.deviceId), planned.code ?? null))
+      warnings.push(...this.addCodes(g, id, planned.accessCodes.map((c) => c.deviceId), planned.code ?? null, true))
     } else {
       this.methodEvent('access_method.card_encoding_required', id, g)
     }
@@ -500,13 +500,14 @@ export class AccessGrants {
    * the requested code, else the first lock's generated code tried on the others. A requested code a lock
    * refuses is replaced and reported (`requested_code_unavailable`).
    */
-  private addCodes(g: AccessGrant, accessMethodId: string, deviceIds: string[], requested: string | null): Record<string, unknown>[] {
+  private addCodes(g: AccessGrant, accessMethodId: string, deviceIds: string[], requested: string | null, fresh = false): Record<string, unknown>[] {
     const now = this.ctx.clock.now()
     // An ended grant has nothing to deliver to an online lock.
     if (g.endsAt !== null && g.endsAt <= now) return []
     const warnings: Record<string, unknown>[] = []
-    const existing = this.linkedCodes(accessMethodId)
+    const existing = fresh ? [] : this.linkedCodes(accessMethodId)
     let shared = requested ?? existing[0]?.code ?? null
+    const made: (string | null)[] = existing.map((c) => c.code)
     const name = g.name ?? this.identities.find(g.userIdentityId)?.fullName ?? 'Access grant'
     const window = g.endsAt === null ? { startsAt: null, endsAt: null } : { startsAt: g.startsAt, endsAt: g.endsAt }
     for (const deviceId of deviceIds) {
@@ -523,9 +524,10 @@ export class AccessGrants {
         }
       }
       shared ??= code.code
+      made.push(code.code)
       this.ctx.db.prepare('INSERT INTO access_method_codes (access_method_id, access_code_id, device_id) VALUES (?, ?, ?)').run(accessMethodId, code.accessCodeId, deviceId)
     }
-    const codes = this.linkedCodes(accessMethodId).map((c) => c.code)
+    const codes = made
     const one = codes.length > 0 && codes.every((c) => c === codes[0]) ? codes[0]! : null
     this.ctx.db.prepare('UPDATE access_methods SET code = ?, issued_at = CASE WHEN ? THEN issued_at ELSE NULL END, updated_at = ? WHERE access_method_id = ?').run(one, deviceIds.length === 0 ? 1 : 0, now, accessMethodId)
     return warnings

@@ -99,9 +99,9 @@ export class Customers {
   }
 
   /** Call inside a transaction. */
-  push(payload: PushDataPayload, policy: { allowSharedEmails: boolean }): RunOutcome<PushItemResult> {
+  push(payload: PushDataPayload, policy: { allowSharedEmails: boolean }, opts: { savepoints?: boolean } = {}): RunOutcome<PushItemResult> {
     const plan = planPushData(payload, this.snapshot(), policy)
-    const results = this.applyAll(plan.changes, [...plan.results])
+    const results = this.applyAll(plan.changes, [...plan.results], opts.savepoints ?? true)
     return this.record('push_data', payload.customer_key, results)
   }
 
@@ -132,13 +132,19 @@ export class Customers {
   }
 
   /** Applies each change in its own savepoint; a change that fails turns its item's result into a rejection. */
-  private applyAll(changes: readonly PushChange[], results: PushItemResult[]): PushItemResult[] {
+  private applyAll(changes: readonly PushChange[], results: PushItemResult[], savepoints = true): PushItemResult[] {
     for (const c of changes) {
+      // Savepoints only where an item can fail on store state (codes on full locks, keys taken by the API).
+      // Without them (the fast path) a failing item throws: the caller rolls back and retries with them.
+      if (c.kind !== 'upsert_access_grant' || !savepoints) {
+        this.apply(c)
+        continue
+      }
       try {
         this.ctx.db.transaction(() => this.apply(c))()
       } catch (e) {
         if (!(e instanceof DomainError)) throw e
-        const key = c.kind === 'upsert_access_grant' ? c.grant.accessGrantKey : c.kind === 'upsert_user_identity' ? c.userIdentityKey : c.kind === 'upsert_space' ? c.spaceKey : null
+        const key = c.grant.accessGrantKey
         const i = results.findIndex((r) => r.key === key && r.status !== 'rejected')
         if (i >= 0) results[i] = { collection: results[i]!.collection, key: results[i]!.key, status: 'rejected', error: { type: e.type, message: e.message, status: e.status } }
       }

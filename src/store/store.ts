@@ -33,6 +33,7 @@ export class Store {
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
+    cachePreparedStatements(db)
     const workspaceId = loadOrCreateMeta(db, 'workspace_id', () => random.uuid())
     this.ctx = { db, clock, random, workspaceId }
     this.events = new EventLog(this.ctx)
@@ -88,5 +89,24 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close()
+  }
+}
+
+/**
+ * Repositories call `db.prepare(sql)` inline; compiling the same SQL thousands of times dominated a large
+ * push_data. Statements are reused per SQL text (no repository changes a statement's mode: no pluck/raw/
+ * expand, no iterate). Bounded: dynamic `IN (?,?,…)` texts cannot grow it without limit.
+ */
+function cachePreparedStatements(db: Db): void {
+  const original = db.prepare.bind(db)
+  const cache = new Map<string, ReturnType<Db['prepare']>>()
+  ;(db as { prepare: (sql: string) => ReturnType<Db['prepare']> }).prepare = (sql: string) => {
+    let stmt = cache.get(sql)
+    if (!stmt) {
+      if (cache.size >= 1000) cache.clear()
+      stmt = original(sql)
+      cache.set(sql, stmt)
+    }
+    return stmt
   }
 }

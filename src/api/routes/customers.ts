@@ -4,6 +4,7 @@
 // same results go to the event log and the automation-run log.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { DomainError } from '../../domain/errors.js'
 import { deleteDataSchema, pushDataSchema } from '../../domain/push-data.js'
 import type { Store } from '../../store/store.js'
 import { paginate } from '../pagination.js'
@@ -15,7 +16,16 @@ export function customerRoutes(app: FastifyInstance, store: Store, site: SitePol
   addRoute(app, {
     path: '/customers/push_data', verbs: ['POST'], params: pushDataSchema,
     handler: (p) => {
-      const run = store.tx(() => store.customers.push(p, { allowSharedEmails: site.allow_shared_emails }))
+      const policy = { allowSharedEmails: site.allow_shared_emails }
+      // Fast path in one plain transaction; if an item fails on store state, roll back and apply again
+      // with a savepoint per grant so that item alone is rejected.
+      let run
+      try {
+        run = store.tx(() => store.customers.push(p, policy, { savepoints: false }))
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e
+        run = store.tx(() => store.customers.push(p, policy, { savepoints: true }))
+      }
       return { automation_run_id: run.automationRunId, summary: run.summary, results: run.results }
     },
   })
