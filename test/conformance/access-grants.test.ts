@@ -347,3 +347,39 @@ describe('code methods on online locks', () => {
     for (const e of events) schemas.seam_event.parse(e)
   })
 })
+
+describe('more', () => {
+  test('SDK 1.x (POST bodies, GET/PATCH where 1.x uses them) drives the same routes', async () => {
+    const { SeamHttpV1 } = await import('seam-schemas')
+    const v1 = SeamHttpV1.fromApiKey(t.apiKey, { endpoint: t.url }) as any
+    const u = await v1.userIdentities.create({ full_name: 'Legacy Guest' })
+    const g = await v1.accessGrants.create({ user_identity_id: u.user_identity_id, space_ids: [space['room-102']!], ...stay1, requested_access_methods: [{ mode: 'card' }], reservation_key: 'stay-v1' })
+    checkGrant(g)
+    expect((await v1.accessGrants.get({ access_grant_id: g.access_grant_id })).reservation_key).toBe('stay-v1')
+    await v1.accessGrants.update({ access_grant_id: g.access_grant_id, name: 'Legacy stay' })
+    expect((await v1.accessGrants.list({ reservation_key: 'stay-v1' }))[0].name).toBe('Legacy stay')
+    const [m] = await v1.accessMethods.list({ access_grant_id: g.access_grant_id })
+    checkMethod(m)
+    await v1.accessMethods.delete({ reservation_key: 'stay-v1' })
+    expect(await v1.accessMethods.list({ access_grant_id: g.access_grant_id })).toEqual([])
+    await v1.accessGrants.delete({ access_grant_id: g.access_grant_id })
+    await v1.userIdentities.delete({ user_identity_id: u.user_identity_id })
+  })
+
+  test('a door change that would widen a live reservation is not applied; the event log says why', async () => {
+    const g1 = await guest('Widening Guest')
+    const s = await seam.spaces.create({ name: 'Suite W', acs_entrance_ids: [ent['Room 101']!] })
+    const g = await seam.accessGrants.create({ user_identity_id: g1, space_ids: [s.space_id], ...stay1, requested_access_methods: [{ mode: 'card' }], reservation_key: 'stay-w' })
+    const since = new Date(Date.now() - 1000).toISOString()
+    await seam.spaces.addAcsEntrances({ space_id: s.space_id, acs_entrance_ids: [ent['Room 102']!] })
+    const [card] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
+    expect((card as any).acs_entrance_ids).toEqual([ent['Room 101']])
+    const blocked = (await seam.client.get('/events/list', { params: { since, event_type: 'lockstep.access_grant.reprovision_blocked' } })).data.events
+    expect(blocked).toEqual([expect.objectContaining({ access_grant_id: g.access_grant_id, space_id: s.space_id, error: expect.objectContaining({ type: 'reservation_joiner_entrance_set_conflict' }) })])
+    // Narrowing is fine: the card follows.
+    await seam.spaces.removeAcsEntrances({ space_id: s.space_id, acs_entrance_ids: [ent['Room 102']!, ent['Room 101']!] })
+    const [after] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
+    expect((after as any).acs_entrance_ids).toEqual([])
+    await clearKey('stay-w')
+  })
+})

@@ -180,3 +180,25 @@ describe('seed 000 gotchas', () => {
     expect((await seam.spaces.list({ customer_key: 'cust-1' })).length).toBe(0)
   })
 })
+
+describe('an item failing on store state is rejected alone', () => {
+  test('a push whose grant key is already used by an API grant rejects that item and applies the rest', async () => {
+    const s = await seam.spaces.create({ name: 'Unit 201', space_key: 'unit-201', device_ids: [dev['Front Door']!] })
+    const u = await seam.userIdentities.create({ full_name: 'API Holder' })
+    await seam.accessGrants.create({ user_identity_id: u.user_identity_id, space_ids: [s.space_id], ends_at: stay.ends_at, requested_access_methods: [{ mode: 'code' }], access_grant_key: 'taken-key' })
+    const body = await push({
+      guests: [{ guest_key: 'g-201', name: 'Guest Two Oh One' }],
+      reservations: [
+        { reservation_key: 'taken-key', guest_key: 'g-201', space_keys: ['unit-201'], ends_at: stay.ends_at },
+        { reservation_key: 'free-key', guest_key: 'g-201', space_keys: ['unit-201'], ends_at: stay.ends_at },
+      ],
+    })
+    expect(body.results).toEqual([
+      { collection: 'guests', key: 'g-201', status: 'applied', outcome: 'created' },
+      { collection: 'reservations', key: 'taken-key', status: 'rejected', error: expect.objectContaining({ type: 'access_grant_key_already_exists', status: 409 }) },
+      { collection: 'reservations', key: 'free-key', status: 'applied', outcome: 'created' },
+    ])
+    expect((await seam.accessGrants.list({ access_grant_key: 'free-key' })).length).toBe(1)
+    expect((await seam.accessGrants.list({ access_grant_key: 'taken-key' }))[0]!.user_identity_id).toBe(u.user_identity_id)
+  })
+})
