@@ -202,3 +202,26 @@ describe('an item failing on store state is rejected alone', () => {
     expect((await seam.accessGrants.list({ access_grant_key: 'taken-key' }))[0]!.user_identity_id).toBe(u.user_identity_id)
   })
 })
+
+describe('delete_data of a space', () => {
+  test('pushed grants on it go back to waiting (and come back with the space); API grants lose it', async () => {
+    const s = await seam.spaces.create({ name: 'Unit 301', space_key: 'unit-301', device_ids: [dev['Gym']!] })
+    const api = await seam.userIdentities.create({ full_name: 'API Guest 301' })
+    const apiGrant = await seam.accessGrants.create({ user_identity_id: api.user_identity_id, space_ids: [s.space_id], ends_at: stay.ends_at, requested_access_methods: [{ mode: 'code' }] })
+    await push({ guests: [{ guest_key: 'g-301', name: 'Guest 301' }], reservations: [{ reservation_key: 'res-301', guest_key: 'g-301', space_keys: ['unit-301'], ends_at: stay.ends_at }] })
+    expect((await seam.accessCodes.list({ device_id: dev['Gym']! })).length).toBe(2)
+
+    const del = (await seam.customers.deleteData({ space_keys: ['unit-301'] }).fetchResponse()) as any
+    expect(del.results).toEqual([{ list: 'space_keys', key: 'unit-301', status: 'deleted', cascade: { drafted_access_grant_keys: ['res-301'] } }])
+    expect((await seam.spaces.get({ space_key: 'unit-301' }).catch((e: any) => e)).code).toBe('space_not_found')
+    expect(await seam.accessGrants.list({ access_grant_key: 'res-301' })).toEqual([])
+    const left = await seam.accessGrants.get({ access_grant_id: apiGrant.access_grant_id })
+    expect(grantSchema.parse(left).space_ids).toEqual([])
+    expect((await seam.accessCodes.list({ device_id: dev['Gym']! })).length).toBe(0)
+
+    // The space comes back with doors: the parked reservation is a grant again.
+    await seam.spaces.create({ name: 'Unit 301', space_key: 'unit-301', device_ids: [dev['Gym']!] })
+    expect((await seam.accessGrants.list({ access_grant_key: 'res-301' })).length).toBe(1)
+    expect((await seam.accessCodes.list({ device_id: dev['Gym']! })).length).toBe(1)
+  })
+})
