@@ -98,6 +98,9 @@ export interface CreateGrantInput {
   customerKey?: string | null
   preferredCode?: string | null
   spaceKeys?: string[]
+  /** push_data: a memoized view of the site for the whole push, and the holder already checked by the caller. */
+  lookup?: TargetLookup
+  holderChecked?: boolean
 }
 
 /** What the card encoder needs to write one card (see markCardEncoded). */
@@ -420,11 +423,13 @@ export class AccessGrants {
   // ------------------------------------------------------------------ create
 
   create(input: CreateGrantInput): AccessGrant {
-    if (input.accessGrantKey !== null && this.findByKey(input.accessGrantKey, { includeDrafts: true })) {
-      throw conflict('access_grant_key_already_exists', `An access grant with access_grant_key "${input.accessGrantKey}" already exists`)
+    if (!input.holderChecked) {
+      if (input.accessGrantKey !== null && this.findByKey(input.accessGrantKey, { includeDrafts: true })) {
+        throw conflict('access_grant_key_already_exists', `An access grant with access_grant_key "${input.accessGrantKey}" already exists`)
+      }
+      this.identities.get(input.userIdentityId)
     }
-    this.identities.get(input.userIdentityId)
-    const lookup = this.lookup()
+    const lookup = input.lookup ?? this.lookup()
     const plan = planGrantCreation(
       {
         requested: input.requested,
@@ -828,6 +833,15 @@ function memberOf(g: AccessGrant): ReservationMember {
 
 export function cardState(m: Pick<AccessMethod, 'accessMethodId' | 'storedIssuedAt' | 'encoded'>): CardMethodState {
   return { accessMethodId: m.accessMethodId, isIssued: m.storedIssuedAt !== null, encoded: m.encoded }
+}
+
+/** Caches a lookup's answers: valid while no door changes (one push_data never changes doors). */
+export function memoLookup(l: TargetLookup): TargetLookup {
+  const memo = <T>(f: (k: string) => T) => {
+    const m = new Map<string, T>()
+    return (k: string) => (m.has(k) ? m.get(k)! : (m.set(k, f(k)), m.get(k)!))
+  }
+  return { space: memo(l.space), spaceByKey: memo((k) => l.spaceByKey?.(k)), device: memo(l.device), entrance: memo(l.entrance) }
 }
 
 /** Domain warnings → Seam's shapes (device_does_not_support_access_codes names one device per warning). */

@@ -10,7 +10,8 @@ import {
   type DeleteDataPayload, type DeleteItemResult, type GrantCollection, type GrantSnapshot, type PushChange, type PushDataPayload,
   type PushItemResult, type PushSnapshot,
 } from '../domain/push-data.js'
-import type { AccessGrants } from './access-grants.js'
+import { memoLookup, type AccessGrants } from './access-grants.js'
+import type { TargetLookup } from '../domain/access-grant.js'
 import type { Acs } from './acs.js'
 import { json, type StoreContext } from './context.js'
 import type { EventLog } from './events.js'
@@ -36,6 +37,7 @@ export interface RunOutcome<R> {
 }
 
 export class Customers {
+  private lookup: TargetLookup | undefined
   constructor(
     private readonly ctx: StoreContext,
     private readonly spaces: Spaces,
@@ -133,6 +135,16 @@ export class Customers {
 
   /** Applies each change in its own savepoint; a change that fails turns its item's result into a rejection. */
   private applyAll(changes: readonly PushChange[], results: PushItemResult[], savepoints = true): PushItemResult[] {
+    // Spaces pushed here get no doors, so the doors seen by the grants cannot change during the push.
+    this.lookup = memoLookup(this.grants.lookup())
+    try {
+      return this.applyEach(changes, results, savepoints)
+    } finally {
+      this.lookup = undefined
+    }
+  }
+
+  private applyEach(changes: readonly PushChange[], results: PushItemResult[], savepoints: boolean): PushItemResult[] {
     for (const c of changes) {
       // Savepoints only where an item can fail on store state (codes on full locks, keys taken by the API).
       // Without them (the fast path) a failing item throws: the caller rolls back and retries with them.
@@ -208,6 +220,8 @@ export class Customers {
           customerKey: g.customerKey,
           preferredCode: g.preferredCode,
           spaceKeys: [...g.spaceKeys],
+          ...(this.lookup ? { lookup: this.lookup } : {}),
+          holderChecked: true,
         })
         return
       }
