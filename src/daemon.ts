@@ -122,7 +122,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // An API change pokes its device's worker after the transaction commits.
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
 
-  const app = buildApi({ store, log, commands, plugins: lab ? [(a) => labRoutes(a, store, lab!.control)] : [] })
+  const app = buildApi({ store, log, commands, site: config.site, plugins: lab ? [(a) => labRoutes(a, store, lab!.control)] : [] })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
 

@@ -12,6 +12,9 @@ import { deviceRoutes } from './routes/devices.js'
 import { eventRoutes } from './routes/events.js'
 import { spaceRoutes } from './routes/spaces.js'
 import { acsRoutes } from './routes/acs.js'
+import { accessGrantRoutes } from './routes/access-grants.js'
+import { customerRoutes } from './routes/customers.js'
+import { userIdentityRoutes, type SitePolicy } from './routes/user-identities.js'
 
 export interface ApiDeps {
   store: Store
@@ -20,6 +23,8 @@ export interface ApiDeps {
   /** Whether live grants target a space (then it cannot be deleted). */
   spaceInUse?: (spaceId: string) => boolean
   encoderOnline?: (acsEncoderId: string) => boolean
+  /** Site policies (config `site`): shared emails, reservation_key required for guest cards. */
+  site?: SitePolicy
   /** Further route groups (lab, spaces, …), registered after the core routes with the same auth and envelope. */
   plugins?: ((app: FastifyInstance) => void)[]
   /** Paths that answer without an API key (besides /health). */
@@ -68,8 +73,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   accessCodeRoutes(app, deps.store)
   deviceRoutes(app, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))
   eventRoutes(app, deps.store)
-  spaceRoutes(app, deps.store, deps.spaceInUse)
+  spaceRoutes(app, deps.store, deps.spaceInUse ?? ((id) => deps.store.accessGrants.spaceInUse(id)))
   acsRoutes(app, deps.store, deps.encoderOnline)
+  const site = deps.site ?? { allow_shared_emails: false, reservation_key_required_for_guest_cards: false }
+  userIdentityRoutes(app, deps.store, site)
+  accessGrantRoutes(app, deps.store, site)
+  customerRoutes(app, deps.store, site)
   for (const plugin of deps.plugins ?? []) plugin(app)
   return app
 }

@@ -18,7 +18,7 @@ import { z } from 'zod'
 import { DomainError, invalidInput, type ValidationErrors } from './errors.js'
 import type { RequestedAccessMethod } from './access-grant.js'
 import { checkReservation, releaseReservationGrants, type ReservationMember, type ReservationWarning, type TimeWindow } from './reservation.js'
-import { contactConflictError, findContactConflict, normalizeEmail, normalizePhone, userIdentityNotFound, type UserIdentityRecord } from './user-identity.js'
+import { contactConflictError, normalizeEmail, normalizePhone, userIdentityNotFound, type IdentityConflict, type UserIdentityRecord } from './user-identity.js'
 
 // ---------------------------------------------------------------- schema
 
@@ -317,21 +317,48 @@ export function planPushData(payload: PushDataPayload, snapshot: PushSnapshot, c
     }
   }
   const refused = new Map<string, DomainError>()
+  // Contacts indexed once (normalized), in the order a linear scan would meet them: identities this push
+  // does not re-push (or whose re-push was refused), API identities without a key, then earlier pushed
+  // holders not refused. Same answers as scanning every identity per holder, without the O(n²) scans.
+  interface Contact { rank: number; rec: UserIdentityRecord; email: string | null; phone: string | null; identityKey?: string; pushedIndex?: number }
+  const byEmail = new Map<string, Contact[]>()
+  const byPhone = new Map<string, Contact[]>()
+  let rank = 0
+  const index = (c: Omit<Contact, 'rank'>) => {
+    const entry = { ...c, rank: rank++ }
+    if (entry.email) (byEmail.get(entry.email) ?? byEmail.set(entry.email, []).get(entry.email)!).push(entry)
+    if (entry.phone) (byPhone.get(entry.phone) ?? byPhone.set(entry.phone, []).get(entry.phone)!).push(entry)
+  }
+  for (const [k, u] of ctx.identities) index({ rec: u, email: normalizeEmail(u.emailAddress), phone: normalizePhone(u.phoneNumber), identityKey: k })
+  // Identities created through the API may have no key: push cannot touch them, so they always win.
+  for (const u of ctx.unkeyedIdentities) index({ rec: u, email: normalizeEmail(u.emailAddress), phone: normalizePhone(u.phoneNumber) })
+  pushedHolders.forEach((x, i) => index({ rec: { userIdentityId: `pending:${x.key}`, userIdentityKey: x.key, emailAddress: x.email, phoneNumber: x.phone }, email: x.email, phone: x.phone, pushedIndex: i }))
+  const pushedKeys = new Set(pushedHolders.map((x) => x.key))
+  const pushedKeyAt = pushedHolders.map((x) => x.key)
   for (let changed = true; changed; ) {
     changed = false
     pushedHolders.forEach((h, i) => {
       if (refused.has(h.key)) return
-      const laterAccepted = new Set(pushedHolders.slice(i + 1).filter((x) => !refused.has(x.key)).map((x) => x.key))
-      const others: UserIdentityRecord[] = []
-      for (const [k, u] of ctx.identities) if (k !== h.key && !laterAccepted.has(k) && !pushedHolders.some((x) => x.key === k && !refused.has(k))) others.push(u)
-      for (const x of pushedHolders.slice(0, i)) {
-        if (!refused.has(x.key)) others.push({ userIdentityId: `pending:${x.key}`, userIdentityKey: x.key, emailAddress: x.email, phoneNumber: x.phone })
+      const eligible = (c: Contact) =>
+        c.identityKey !== undefined
+          ? c.identityKey !== h.key && !(pushedKeys.has(c.identityKey) && !refused.has(c.identityKey))
+          : c.pushedIndex !== undefined
+            ? c.pushedIndex < i && !refused.has(pushedKeyAt[c.pushedIndex]!)
+            : true
+      const emailRule = h.email !== null && !config.allowSharedEmails
+      const byMail = emailRule ? (byEmail.get(h.email!) ?? []).find(eligible) : undefined
+      const byTel = h.phone !== null ? (byPhone.get(h.phone) ?? []).find(eligible) : undefined
+      const first = byMail && (!byTel || byMail.rank <= byTel.rank) ? byMail : byTel
+      if (!first) return
+      const field = emailRule && first.email === h.email ? 'email_address' : 'phone_number'
+      const clash: IdentityConflict = {
+        field,
+        value: field === 'email_address' ? h.email! : h.phone!,
+        userIdentityId: first.rec.userIdentityId,
+        userIdentityKey: first.rec.userIdentityKey,
       }
-      const clash = findContactConflict({ userIdentityKey: h.key, emailAddress: h.email, phoneNumber: h.phone }, others, config)
-      if (clash) {
-        refused.set(h.key, contactConflictError(clash))
-        changed = true
-      }
+      refused.set(h.key, contactConflictError(clash))
+      changed = true
     })
   }
   for (const h of holderOrder) {
@@ -642,11 +669,13 @@ class Working {
   readonly identities: Map<string, IdentitySnapshot>
   readonly grants: Map<string, GrantSnapshot>
   readonly rejectedHolders = new Map<string, DomainError>()
+  readonly unkeyedIdentities: readonly IdentitySnapshot[]
   members: (ReservationMember & { readonly reservationKey: string })[]
   constructor(s: PushSnapshot) {
     this.now = s.now
     this.spaces = new Map(s.spaces.map((x) => [x.spaceKey, x]))
     this.identities = new Map(s.userIdentities.filter((u) => u.userIdentityKey).map((u) => [u.userIdentityKey!, u]))
+    this.unkeyedIdentities = s.userIdentities.filter((u) => !u.userIdentityKey)
     this.grants = new Map(s.grants.map((g) => [g.accessGrantKey, g]))
     this.members = [...s.reservationMembers]
   }

@@ -158,4 +158,84 @@ export const migrations: string[] = [
   ALTER TABLE devices ADD COLUMN observed TEXT;
   ALTER TABLE devices ADD COLUMN observed_at INTEGER;
   `,
+  /* 4: user identities (customer), access grants, access methods, automation runs */ `
+  ALTER TABLE user_identities ADD COLUMN customer_key TEXT;
+  CREATE TABLE access_grants (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    access_grant_id TEXT NOT NULL UNIQUE,
+    access_grant_key TEXT,
+    reservation_key TEXT,
+    user_identity_id TEXT NOT NULL,
+    name TEXT,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER,
+    -- [{mode, code?, created_at}] as requested
+    requested TEXT NOT NULL,
+    -- Targets as given (space_keys for pushed grants, resolved to space_ids when active).
+    space_ids TEXT NOT NULL DEFAULT '[]',
+    space_keys TEXT NOT NULL DEFAULT '[]',
+    device_ids TEXT NOT NULL DEFAULT '[]',
+    acs_entrance_ids TEXT NOT NULL DEFAULT '[]',
+    -- Reservation bookkeeping (docs/domain-reservations.md): own capable doors and the set it joined.
+    capable_entrance_ids TEXT NOT NULL DEFAULT '[]',
+    reservation_entrance_ids TEXT NOT NULL DEFAULT '[]',
+    errors TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    -- active | draft (push_data item waiting for its spaces or their doors)
+    state TEXT NOT NULL DEFAULT 'active',
+    -- api | reservations | bookings | access_grants (push_data collection)
+    source TEXT NOT NULL DEFAULT 'api',
+    customer_key TEXT,
+    preferred_code TEXT,
+    waiting_for TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE UNIQUE INDEX access_grants_key ON access_grants(access_grant_key) WHERE deleted_at IS NULL;
+  CREATE INDEX access_grants_reservation ON access_grants(reservation_key) WHERE deleted_at IS NULL;
+  CREATE INDEX access_grants_user ON access_grants(user_identity_id) WHERE deleted_at IS NULL;
+
+  CREATE TABLE access_methods (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    access_method_id TEXT NOT NULL UNIQUE,
+    access_grant_id TEXT NOT NULL REFERENCES access_grants(access_grant_id),
+    mode TEXT NOT NULL,
+    code TEXT,
+    -- card: the entrances the card must open (what the encoder writes)
+    entrance_ids TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    issued_at INTEGER,
+    -- card, filled by the encoder side (markCardEncoded)
+    acs_credential_id TEXT,
+    card_uid TEXT,
+    encoded_starts_at INTEGER,
+    encoded_ends_at INTEGER,
+    encoded_entrance_ids TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE INDEX access_methods_grant ON access_methods(access_grant_id);
+
+  -- code methods: one managed access code per lock
+  CREATE TABLE access_method_codes (
+    access_method_id TEXT NOT NULL REFERENCES access_methods(access_method_id),
+    access_code_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    PRIMARY KEY (access_method_id, access_code_id)
+  );
+  CREATE INDEX access_method_codes_code ON access_method_codes(access_code_id);
+
+  -- push_data / delete_data / draft activations: what happened to every item
+  CREATE TABLE automation_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    automation_run_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    customer_key TEXT,
+    summary TEXT NOT NULL,
+    results TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ]

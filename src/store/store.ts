@@ -2,15 +2,18 @@
 import type { Clock } from '../clock.js'
 import type { Random } from '../ids.js'
 import { AccessCodes } from './access-codes.js'
+import { AccessGrants } from './access-grants.js'
 import { Acs } from './acs.js'
 import { ActionAttempts } from './action-attempts.js'
 import { ApiKeys } from './api-keys.js'
 import { loadOrCreateMeta, type StoreContext } from './context.js'
+import { Customers } from './customers.js'
 import { openDb, type Db } from './db.js'
 import { Devices } from './devices.js'
 import { EventLog } from './events.js'
 import { Idempotency } from './idempotency.js'
 import { Spaces } from './spaces.js'
+import { UserIdentities } from './user-identities.js'
 import { WorkItems } from './work-items.js'
 
 export class Store {
@@ -24,9 +27,13 @@ export class Store {
   readonly idempotency: Idempotency
   readonly spaces: Spaces
   readonly acs: Acs
+  readonly userIdentities: UserIdentities
+  readonly accessGrants: AccessGrants
+  readonly customers: Customers
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
+    cachePreparedStatements(db)
     const workspaceId = loadOrCreateMeta(db, 'workspace_id', () => random.uuid())
     this.ctx = { db, clock, random, workspaceId }
     this.events = new EventLog(this.ctx)
@@ -38,6 +45,22 @@ export class Store {
     this.idempotency = new Idempotency(this.ctx)
     this.spaces = new Spaces(this.ctx)
     this.acs = new Acs(this.ctx)
+    this.userIdentities = new UserIdentities(this.ctx)
+    this.accessGrants = new AccessGrants(this.ctx, this.accessCodes, this.userIdentities, this.events)
+    this.customers = new Customers(this.ctx, this.spaces, this.acs, this.userIdentities, this.accessGrants, this.events)
+    // A space's doors changed (same transaction): grants on it follow, drafts waiting on its key activate.
+    this.spaces.onDoorsChanged((spaceId) => {
+      this.accessGrants.reprovisionSpace(spaceId)
+      const key = this.spaces.find(spaceId)?.spaceKey
+      if (key) this.customers.activateDrafts(key)
+    })
+    // A code method is issued once all its codes are on their locks.
+    this.events.subscribe((e) => {
+      if (e.event_type === 'access_code.set_on_device' && typeof e.access_code_id === 'string') {
+        const id = e.access_code_id
+        this.tx(() => this.accessGrants.codeSet(id))
+      }
+    })
   }
 
   static open(file: string, clock: Clock, random: Random): Store {
@@ -66,5 +89,24 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close()
+  }
+}
+
+/**
+ * Repositories call `db.prepare(sql)` inline; compiling the same SQL thousands of times dominated a large
+ * push_data. Statements are reused per SQL text (no repository changes a statement's mode: no pluck/raw/
+ * expand, no iterate). Bounded: dynamic `IN (?,?,…)` texts cannot grow it without limit.
+ */
+function cachePreparedStatements(db: Db): void {
+  const original = db.prepare.bind(db)
+  const cache = new Map<string, ReturnType<Db['prepare']>>()
+  ;(db as { prepare: (sql: string) => ReturnType<Db['prepare']> }).prepare = (sql: string) => {
+    let stmt = cache.get(sql)
+    if (!stmt) {
+      if (cache.size >= 1000) cache.clear()
+      stmt = original(sql)
+      cache.set(sql, stmt)
+    }
+    return stmt
   }
 }

@@ -325,3 +325,11 @@ describe('delete_data', () => {
     ])
   })
 })
+
+describe('identities without a key (created through the API)', () => {
+  test('their email still blocks a pushed holder', () => {
+    const anon: IdentitySnapshot = { userIdentityId: 'u9', userIdentityKey: null, fullName: 'Anon', emailAddress: 'anon@example.com', phoneNumber: null, customerKey: null }
+    const p = push({ guests: [{ guest_key: 'g-anon', name: 'Anon Two', email_address: 'ANON@example.com' }] }, snap({ userIdentities: [alice, anon] }))
+    expect(p.results).toEqual([expect.objectContaining({ key: 'g-anon', status: 'rejected', error: expect.objectContaining({ type: 'user_identity_email_or_phone_conflict' }) })])
+  })
+})

@@ -17,6 +17,10 @@ const listParams = z.object({
   event_type: z.string().optional(),
   event_types: z.array(z.string()).optional(),
   event_ids: idList.optional(),
+  access_grant_id: uuid.optional(),
+  access_grant_ids: idList.optional(),
+  access_method_id: uuid.optional(),
+  access_method_ids: idList.optional(),
   unstable_offset: z.int().min(0).optional(),
   ...pageParams,
 })
@@ -40,7 +44,20 @@ export function eventRoutes(app: FastifyInstance, store: Store): void {
         eventTypes: [...(p.event_types ?? []), ...(p.event_type ? [p.event_type] : [])],
         eventIds: p.event_ids,
       })
-      const skipped = p.unstable_offset ? stored.slice(p.unstable_offset) : stored
+      // lockstep-only events (`lockstep.*`: push results, blocked re-provisioning) are not Seam event types:
+      // listed only when asked for by type, so Seam clients validating every event never meet them.
+      const asked = [...(p.event_types ?? []), ...(p.event_type ? [p.event_type] : [])]
+      const grantIds = [...(p.access_grant_ids ?? []), ...(p.access_grant_id ? [p.access_grant_id] : [])]
+      const methodIds = [...(p.access_method_ids ?? []), ...(p.access_method_id ? [p.access_method_id] : [])]
+      const has = (v: unknown, ids: string[]) => (typeof v === 'string' ? ids.includes(v) : Array.isArray(v) && v.some((x) => ids.includes(x)))
+      const visible = stored.filter((e) => {
+        const type = String(e.body.event_type)
+        if (type.startsWith('lockstep.') && !asked.includes(type)) return false
+        if (grantIds.length && !has(e.body.access_grant_id, grantIds) && !has(e.body.access_grant_ids, grantIds)) return false
+        if (methodIds.length && !has(e.body.access_method_id, methodIds)) return false
+        return true
+      })
+      const skipped = p.unstable_offset ? visible.slice(p.unstable_offset) : visible
       const { page, pagination } = paginate(skipped, p, 500)
       return { events: page.map((e) => e.body), pagination }
     },

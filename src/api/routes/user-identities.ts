@@ -1,0 +1,96 @@
+// /user_identities/* — the people grants belong to. Email and phone are unique on the site unless
+// `site.allow_shared_emails` (seed 000: a duplicate email must never be a silent skip).
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { isoUtc } from '../../clock.js'
+import type { Store } from '../../store/store.js'
+import type { UserIdentity } from '../../store/user-identities.js'
+import { paginate } from '../pagination.js'
+import { addRoute } from '../route.js'
+import { idList, pageParams, timestamp, uuid } from '../schemas.js'
+
+export interface SitePolicy {
+  allow_shared_emails: boolean
+  reservation_key_required_for_guest_cards: boolean
+}
+
+const key = z.string().min(1).max(200)
+export const contactFields = {
+  full_name: z.string().max(200).nullish(),
+  email_address: z.email({ message: 'must be an email address' }).max(320).nullish(),
+  phone_number: z.string().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number').nullish(),
+  user_identity_key: key.nullish(),
+}
+
+export function identityWire(u: UserIdentity, workspaceId: string): Record<string, unknown> {
+  return {
+    user_identity_id: u.userIdentityId,
+    workspace_id: workspaceId,
+    user_identity_key: u.userIdentityKey,
+    email_address: u.emailAddress,
+    phone_number: u.phoneNumber,
+    full_name: u.fullName,
+    display_name: u.fullName ?? u.emailAddress ?? u.phoneNumber ?? u.userIdentityKey ?? 'Unnamed user',
+    created_at: isoUtc(u.createdAt),
+    acs_user_ids: [],
+    errors: [],
+    warnings: [],
+    merged_user_identity_ids: [],
+    merged_user_identity_keys: [],
+    ...(u.customerKey !== null ? { customer_key: u.customerKey } : {}),
+  }
+}
+
+const one = <T extends z.ZodRawShape>(shape: T, a: keyof T & string, b: keyof T & string) =>
+  z.object(shape).refine((p: Record<string, unknown>) => p[a] != null || p[b] != null, { message: `${a} or ${b} is required` })
+
+export function userIdentityRoutes(app: FastifyInstance, store: Store, site: SitePolicy): void {
+  const wire = (u: UserIdentity) => identityWire(u, store.workspaceId)
+  const policy = { allowSharedEmails: site.allow_shared_emails }
+  addRoute(app, {
+    path: '/user_identities/create', verbs: ['POST'], params: z.object({ ...contactFields, acs_system_ids: idList.optional() }),
+    handler: (p) => ({
+      user_identity: wire(store.tx(() => store.userIdentities.create(
+        { fullName: p.full_name, emailAddress: p.email_address, phoneNumber: p.phone_number, userIdentityKey: p.user_identity_key }, policy,
+      ))),
+    }),
+  })
+  addRoute(app, {
+    path: '/user_identities/get', verbs: ['GET'], params: one({ user_identity_id: uuid.optional(), user_identity_key: key.optional() }, 'user_identity_id', 'user_identity_key'),
+    handler: (p) => ({ user_identity: wire(store.userIdentities.getByIdOrKey({ id: p.user_identity_id, key: p.user_identity_key })) }),
+  })
+  addRoute(app, {
+    path: '/user_identities/list', verbs: ['GET'],
+    params: z.object({ user_identity_ids: idList.optional(), search: z.string().optional(), created_before: timestamp.optional(), customer_key: key.optional(), ...pageParams }),
+    handler: (p) => {
+      const list = store.userIdentities.list({ ids: p.user_identity_ids, search: p.search ?? undefined, createdBefore: p.created_before, customerKey: p.customer_key })
+      const { page, pagination } = paginate(list, p, 500)
+      return { user_identities: page.map(wire), pagination }
+    },
+  })
+  addRoute(app, {
+    path: '/user_identities/update', verbs: ['PATCH', 'PUT'], params: z.object({ user_identity_id: uuid, ...contactFields }),
+    handler: (p) => ({
+      user_identity: wire(store.tx(() => store.userIdentities.update(
+        p.user_identity_id,
+        { fullName: p.full_name, emailAddress: p.email_address, phoneNumber: p.phone_number, userIdentityKey: p.user_identity_key },
+        policy,
+      ))),
+    }),
+  })
+  addRoute(app, {
+    path: '/user_identities/delete', verbs: ['DELETE'], params: z.object({ user_identity_id: uuid }),
+    handler: (p) => {
+      // Deleting a person deletes their grants (codes removed, cards reported). An unknown id is a
+      // repeated delete whose answer was lost: ok.
+      const warnings = store.tx(() => {
+        if (!store.userIdentities.find(p.user_identity_id)) return []
+        const grants = store.accessGrants.all({ includeDrafts: true }).filter((g) => g.userIdentityId === p.user_identity_id).map((g) => g.accessGrantId)
+        const w = grants.length ? store.accessGrants.delete(grants) : []
+        store.userIdentities.remove(p.user_identity_id)
+        return w
+      })
+      return warnings.length ? { warnings } : {}
+    },
+  })
+}
