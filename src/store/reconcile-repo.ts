@@ -43,7 +43,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(slots), at, deviceId)
   }
 
-  async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[]): Promise<void> {
+  async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[], _at: number): Promise<void> {
     this.store.tx(() => {
       for (const a of assignments) this.db.prepare('UPDATE access_codes SET slot = ? WHERE access_code_id = ?').run(a.slot, a.accessCodeId)
     })
