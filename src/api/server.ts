@@ -10,6 +10,8 @@ import { envelope, errorHandler } from './errors.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
 import { deviceRoutes, type SpaceLookup } from './routes/devices.js'
 import { eventRoutes } from './routes/events.js'
+import { documentRoute, openApiRoute } from './openapi.js'
+import type { Metrics } from '../metrics.js'
 
 export interface ApiDeps {
   store: Store
@@ -21,6 +23,10 @@ export interface ApiDeps {
   /** Paths that answer without an API key (besides /health). */
   openPaths?: (path: string) => boolean
   health?: () => Record<string, unknown>
+  /** Times every request (HTTP latency histogram per route). */
+  metrics?: Metrics
+  /** Shown in /openapi.json. */
+  version?: string
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
@@ -53,17 +59,20 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.header('seam-request-id', request.id)
   })
   const open = deps.openPaths ?? (() => false)
-  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || open(p)))
+  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
   app.setErrorHandler(errorHandler(deps.log))
   app.setNotFoundHandler((request, reply) => {
     const err = new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, 404)
     void reply.status(404).type('application/json').send(envelope(err, request.id))
   })
 
+  deps.metrics?.instrument(app)
+  documentRoute(app, { path: '/health', method: 'GET', summary: 'Liveness (always ok: true) and degraded parts', auth: false })
   app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
   accessCodeRoutes(app, deps.store)
   deviceRoutes(app, deps.store, deps.commands, deps.spacesOf)
   eventRoutes(app, deps.store)
   for (const plugin of deps.plugins ?? []) plugin(app)
+  openApiRoute(app, deps.version ?? '0.0.0')
   return app
 }
