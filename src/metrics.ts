@@ -53,11 +53,13 @@ export class Metrics implements MetricsSink {
       registers,
     })
     this.scrapeErrors = new Counter({ name: 'lockstep_metrics_scrape_errors_total', help: 'Store reads that failed during a scrape', registers })
-    const guard = (fn: () => void) => () => {
+    const scrapeErrors = this.scrapeErrors
+    // prom-client calls collect with the metric as `this`; a failing store read counts, never breaks the scrape.
+    const guard = <T>(fn: (this: T) => void) => function (this: T) {
       try {
-        fn()
+        fn.call(this)
       } catch {
-        this.scrapeErrors.inc()
+        scrapeErrors.inc()
       }
     }
 
@@ -70,7 +72,7 @@ export class Metrics implements MetricsSink {
         this.reset()
         for (const s of ['setting', 'set', 'unset', 'removing', 'unknown']) this.set({ status: s, managed: 'true' }, 0)
         const rows = store.db
-          .prepare('SELECT status, is_managed, count(*) AS n FROM access_codes WHERE deleted_at IS NULL GROUP BY status, is_managed')
+          .prepare("SELECT status, is_managed, count(*) AS n FROM access_codes WHERE deleted_at IS NULL OR status = 'removing' GROUP BY status, is_managed")
           .all() as { status: string; is_managed: number; n: number }[]
         for (const r of rows) this.set({ status: r.status, managed: r.is_managed ? 'true' : 'false' }, r.n)
       }),
