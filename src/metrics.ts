@@ -2,6 +2,7 @@
 // describe stored state (codes by status, devices online, queue depth) are read from the store at scrape
 // time, so they can never drift; the rest are pushed by the parts that know (HTTP hook, reconciler, encoder).
 import type { FastifyInstance } from 'fastify'
+import { documentRoute } from './api/openapi.js'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Store } from './store/store.js'
 
@@ -143,6 +144,7 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/
  * anyone else only with a valid API key. The auth hook lets the path through; this route decides.
  */
 export function metricsRoute(app: FastifyInstance, metrics: Metrics, verifyKey: (key: string) => boolean): void {
+  documentRoute(app, { path: '/metrics', method: 'GET', summary: 'Prometheus metrics (open on loopback, else an API key)', auth: false, produces: 'text/plain' })
   app.get('/metrics', async (request, reply) => {
     const remote = request.socket.remoteAddress ?? ''
     if (!LOOPBACK.test(remote)) {

@@ -16,6 +16,20 @@ export interface PlainRoute {
 }
 
 const plainRoutes = new WeakMap<FastifyInstance, PlainRoute[]>()
+const allRoutes = new WeakMap<FastifyInstance, { method: string; url: string }[]>()
+
+/** Records every route fastify serves (for the test that the document misses none). Call before routes. */
+export function trackRoutes(app: FastifyInstance): void {
+  const list: { method: string; url: string }[] = []
+  allRoutes.set(app, list)
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) list.push({ method, url: r.url })
+  })
+}
+
+export function servedRoutes(app: FastifyInstance): readonly { method: string; url: string }[] {
+  return allRoutes.get(app) ?? []
+}
 
 /** Records a route that is not a Seam route (health, metrics, console, lab…) so the document lists it. */
 export function documentRoute(app: FastifyInstance, route: PlainRoute): void {

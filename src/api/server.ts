@@ -10,7 +10,7 @@ import { envelope, errorHandler } from './errors.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
 import { deviceRoutes, type SpaceLookup } from './routes/devices.js'
 import { eventRoutes } from './routes/events.js'
-import { documentRoute, openApiRoute } from './openapi.js'
+import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
 
 export interface ApiDeps {
@@ -36,6 +36,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bodyLimit: 8 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
   })
+  trackRoutes(app)
 
   // 1.x sends content-type: application/json on bodiless requests, and POSTs `{}`-less bodies.
   app.removeContentTypeParser('application/json')
