@@ -2,10 +2,11 @@
 import { Command } from 'commander'
 import { join } from 'node:path'
 import { ConfigError, loadConfig } from './config.js'
-import { DB_FILE, startDaemon, type Daemon } from './daemon.js'
+import type { Daemon } from './daemon.js'
+import { DB_FILE } from './files.js'
 import { cryptoRandom } from './ids.js'
 import { systemClock } from './clock.js'
-import { Store } from './store/store.js'
+import type { Store } from './store/store.js'
 import { registerLabVerbs, registerVerbs } from './cli/verbs.js'
 import { backup } from './cli/backup.js'
 import { dataDir, explain } from './cli/client.js'
@@ -22,6 +23,8 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   let daemon: Daemon
   try {
     const config = loadConfig({ mode, path: opts.config })
+    // Loaded on demand so the client verbs start fast.
+    const { startDaemon } = await import('./daemon.js')
     daemon = await startDaemon(config)
   } catch (err) {
     fail(err)
@@ -40,10 +43,11 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   process.on('SIGTERM', () => void stop('SIGTERM'))
 }
 
-function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): T {
+async function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): Promise<T> {
   let store: Store
   try {
     const config = loadConfig({ mode: 'serve', path: opts.config })
+    const { Store } = await import('./store/store.js')
     store = Store.open(join(config.data_dir, DB_FILE), systemClock, cryptoRandom)
   } catch (err) {
     fail(err)

@@ -11,6 +11,7 @@ import type { LockCommands } from './api/commands.js'
 import type { LockDriver } from './ports/lock-driver.js'
 import type { DiscoveredLock } from './ports/device-events.js'
 import { Store } from './store/store.js'
+import { DB_FILE, LAB_KEY_FILE } from './files.js'
 import { Metrics, metricsRoute } from './metrics.js'
 import { renderBanner, type BannerSectionSource } from './banner.js'
 import { CONSOLE_PATHS, consoleRoutes } from './console/serve.js'
@@ -45,8 +46,7 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 const ATTEMPT_TIMEOUT_MS = 30_000
 const ATTEMPT_EXPIRY_MS = 60_000
 
-export const DB_FILE = 'lockstep.db'
-export const LAB_KEY_FILE = 'lab-api-key'
+export { DB_FILE, LAB_KEY_FILE }
 
 export async function startDaemon(config: Config, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? createLogger(config.log_level)

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { DB_FILE } from '../daemon.js'
+import { DB_FILE } from '../files.js'
 import { CliError, EXIT } from './client.js'
 
 export interface BackupResult {

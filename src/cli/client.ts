@@ -3,7 +3,7 @@
 import { SeamActionAttemptError, SeamHttp, SeamHttpApiError, SeamHttpInvalidTokenError } from '@seamapi/http'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { LAB_KEY_FILE } from '../daemon.js'
+import { LAB_KEY_FILE } from '../files.js'
 
 export const EXIT = { ok: 0, api: 1, usage: 2, unreachable: 3 } as const
 
