@@ -34,7 +34,7 @@ beforeAll(async () => {
   lab = await startChildDaemon('lab', { LOCKSTEP_DATA_DIR: dataDir })
 })
 afterAll(async () => {
-  if (lab) await stopGracefully(lab)
+  if (lab?.child.exitCode === null) await stopGracefully(lab)
   rmSync(dataDir, { recursive: true, force: true })
 })
 
@@ -130,4 +130,18 @@ test('lockstep backup (online, while the daemon runs) restores to the same state
   } finally {
     rmSync(restoreDir, { recursive: true, force: true })
   }
+})
+
+test('Ctrl-C (SIGINT) stops the lab cleanly: exit 0, store closed (WAL checkpointed away), port released', { timeout: 120_000 }, async () => {
+  const exited = new Promise<number | null>((r) => {
+    lab.child.removeAllListeners('exit')
+    lab.child.once('exit', (code) => r(code))
+  })
+  lab.child.kill('SIGINT')
+  expect(await exited).toBe(0)
+  const { existsSync } = await import('node:fs')
+  expect(existsSync(join(dataDir, 'lockstep.db'))).toBe(true)
+  expect(existsSync(join(dataDir, 'lockstep.db-wal'))).toBe(false)
+  const down = await cli(['status'])
+  expect(down.code).toBe(3)
 })
