@@ -80,6 +80,15 @@ test.skipIf(missing && !required)('console: key, doors, create a code, events, l
   await row.getByRole('button', { name: 'Enter at keypad' }).click()
   await expect.poll(async () => (await page.locator('#notice').isVisible()) ? page.locator('#notice').textContent() : '').toMatch(/Entered 2468|not available on this box yet|invalid_input|\S+ \S+/)
 
+  // A second code, deleted from the console.
+  await front.locator('form.create-code input[name=code]').fill('97531')
+  await front.locator('form.create-code button[type=submit]').click()
+  const doomed = page.locator('tr[data-access-code-id]', { hasText: '97531' })
+  await doomed.waitFor()
+  await doomed.getByRole('button', { name: 'Delete' }).click()
+  await doomed.waitFor({ state: 'detached' })
+  expect((await seam.accessCodes.list({ device_id: deviceId! })).map((c) => c.code)).not.toContain('97531')
+
   mkdirSync(resolve(SHOT, '..'), { recursive: true })
   await page.screenshot({ path: SHOT, fullPage: true })
   const png = readFileSync(SHOT)
