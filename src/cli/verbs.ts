@@ -210,12 +210,10 @@ export function registerLabVerbs(lab: Command): void {
   }
   verb(
     lab.command('present-card').description('present a card at a simulated entrance')
-      .requiredOption('-e, --entrance <acs_entrance_id>').option('--credential <acs_credential_id>', 'which card (default: the one on the encoder)')
+      .requiredOption('-e, --entrance <acs_entrance_id>').requiredOption('--card <card_id>', 'the simulated card (lab cards/create)')
       .option('-p, --param <key=value>', 'extra body field (repeatable; value parsed as JSON when it can be)', collect),
-    async (t, o: ConnOptions & { entrance: string; credential?: string; param?: string[] }) => {
-      const body = await post(t, '/lab/entrances/present_card', {
-        acs_entrance_id: o.entrance, ...(o.credential ? { acs_credential_id: o.credential } : {}), ...parseParams(o.param),
-      })
+    async (t, o: ConnOptions & { entrance: string; card: string; param?: string[] }) => {
+      const body = await post(t, '/lab/entrances/present_card', { acs_entrance_id: o.entrance, card_id: o.card, ...parseParams(o.param) })
       report(o, body, 'card presented')
     },
   )

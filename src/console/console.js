@@ -158,8 +158,24 @@ async function refreshEntrances() {
     el('article', { class: 'door', 'data-acs-entrance-id': e.acs_entrance_id },
       el('h3', {}, e.display_name ?? e.acs_entrance_id),
       issues(e.errors, e.warnings),
-      state.lab ? el('button', { type: 'button', onclick: () => act(() => api('/lab/entrances/present_card', { acs_entrance_id: e.acs_entrance_id }), `Card presented at ${e.display_name}`) }, 'Present card') : null,
+      state.lab ? presentCardForm(e) : null,
     )))
+}
+
+function presentCardForm(entrance) {
+  const form = el('form', { class: 'inline present-card' },
+    el('input', { name: 'card_id', placeholder: 'card id (lab cards)', required: true, size: 24 }),
+    el('button', { type: 'submit' }, 'Present card'),
+  )
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault()
+    const cardId = String(new FormData(form).get('card_id') ?? '')
+    void act(async () => {
+      const { result } = await api('/lab/entrances/present_card', { acs_entrance_id: entrance.acs_entrance_id, card_id: cardId })
+      notice(`Card ${cardId} at ${entrance.display_name}: ${typeof result === 'object' ? JSON.stringify(result) : result}`, 'info')
+    })
+  })
+  return form
 }
 
 function describeEvent(e) {
