@@ -27,6 +27,8 @@ const lockConfig = z.strictObject({
   alphabet: z.string().regex(/^[0-9]+$/).default('0123456789'),
   no_leading_zero: z.boolean().default(false),
   name_rules: nameRules.default({ max_length: 16, charset: 'printable_ascii', unique: false }),
+  /** Lab only: whether the simulated lock reveals PINs on read (many real Zigbee sites do not). */
+  expose_pin: z.boolean().default(true),
 })
 export type LockConfig = z.infer<typeof lockConfig>
 

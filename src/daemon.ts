@@ -2,15 +2,20 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { OffsetClock, type Clock } from './clock.js'
-import type { Config } from './config.js'
+import { OffsetClock, systemClock, type Clock } from './clock.js'
+import type { Config, LockConfig } from './config.js'
 import { cryptoRandom, type Random } from './ids.js'
 import { createLogger, type Logger } from './log.js'
 import { buildApi } from './api/server.js'
 import type { LockCommands } from './api/commands.js'
 import type { LockDriver } from './ports/lock-driver.js'
-import type { DiscoveredLock } from './ports/device-events.js'
+import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
+import { Reconciler } from './reconcile/reconciler.js'
+import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import { Store } from './store/store.js'
+import { startBrokerForSite, zigbeeDriver } from './drivers.js'
+import { startLabProperty, type LabProperty } from './lab/property.js'
+import { labRoutes } from './api/routes/lab.js'
 import { DB_FILE, LAB_KEY_FILE } from './files.js'
 import { Metrics, metricsRoute } from './metrics.js'
 import { renderBanner, type BannerSectionSource } from './banner.js'
@@ -22,12 +27,20 @@ export interface DaemonOptions {
   log?: Logger
   /** Printed lines for humans (the generated key, the banner). Defaults to stdout. */
   print?: (line: string) => void
+  /** Lock drivers to run instead of the ones config asks for (tests inject fakes here). */
+  lockDrivers?: LockDriver[]
+  /** Passes the reconciler runs at once across devices. */
+  reconcileConcurrency?: number
 }
 
 export interface Daemon {
   url: string
   config: Config
   store: Store
+  clock: OffsetClock
+  lab: LabProperty | null
+  reconciler: Reconciler
+  drivers: Map<string, LockDriver>
   app: FastifyInstance
   log: Logger
   /** The key generated at this start, if one was (shown once). */
@@ -51,13 +64,17 @@ export { DB_FILE, LAB_KEY_FILE }
 export async function startDaemon(config: Config, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? createLogger(config.log_level)
   const print = opts.print ?? ((line: string) => process.stdout.write(line + '\n'))
-  const clock = opts.clock ?? new OffsetClock()
+  // One clock for the daemon and every simulator; the lab's clock/advance moves it forward.
+  const clock = new OffsetClock(opts.clock ?? systemClock)
   const random = opts.random ?? cryptoRandom
   const store = Store.open(join(config.data_dir, DB_FILE), clock, random)
+  const mqtt = await startBrokerForSite(config, log)
   const drivers = new Map<string, LockDriver>()
+  for (const d of opts.lockDrivers ?? [zigbeeDriver(config, mqtt.url, clock, log)]) drivers.set(d.kind, d)
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
+  store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
 
   const commands: LockCommands = {
     lockAction(deviceId, action) {
@@ -92,15 +109,49 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     },
   }
 
+  const reconciler = new Reconciler({
+    repo: new SqliteReconcileRepo(store),
+    route: (deviceId) => {
+      const device = store.devices.find(deviceId)
+      const driver = device && drivers.get(device.driver)
+      return driver && device ? { driver, nativeId: device.nativeId } : undefined
+    },
+    clock,
+    random,
+    concurrency: opts.reconcileConcurrency,
+    log: (msg, detail) => log.warn({ ...detail }, msg),
+  })
+  // An API change pokes its device's worker after the transaction commits.
+  store.work.subscribe((deviceId) => reconciler.poke(deviceId))
+
+  let lab: LabProperty | null = null
+  if (config.lab) {
+    lab = await startLabProperty({
+      config, store, clock, brokerUrl: mqtt.url,
+      onClockAdvanced: () => {
+        for (const d of store.devices.list()) reconciler.poke(d.deviceId)
+      },
+    })
+  }
+
   const metrics = new Metrics(store)
   const app = buildApi({
     store, log, commands, metrics, version: VERSION,
-    plugins: [consoleRoutes, (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key))],
+    plugins: [
+      ...(lab ? [(a: FastifyInstance) => labRoutes(a, store, lab!.control)] : []),
+      consoleRoutes,
+      (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
+    ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
     health: () => healthReport(store, config),
   })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
+
+  for (const driver of drivers.values()) {
+    await driver.start((event) => onDeviceEvent(config, store, reconciler, driver.kind, event, log))
+  }
+  await reconciler.start()
 
   await app.listen({ host: config.http.host, port: config.http.port })
   const address = app.server.address()
@@ -112,11 +163,19 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     title: `Locks (${store.devices.list().length})`,
     rows: store.devices.list().map((d) => [d.displayName, d.deviceId, `${d.manufacturer} ${d.model}`, d.driver, d.online ? 'online' : 'offline']),
     empty: 'no locks in config',
+  }), () => ({
+    title: `Card entrances (${store.acs.entrances().length})`,
+    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'guest rooms' : 'staff only']),
+    empty: 'no card entrances in config',
+  }), () => ({
+    title: `Card encoders (${store.acs.encoders().length})`,
+    rows: store.acs.encoders().map((e) => [e.displayName, e.acsEncoderId]),
+    empty: 'no card encoders in config',
   })]
 
   let stopped = false
   return {
-    url, config, store, app, log, generatedApiKey, metrics, bannerSections,
+    url, config, store, clock, lab, reconciler, drivers, app, log, generatedApiKey, metrics, bannerSections,
     banner() {
       const labFile = join(config.data_dir, LAB_KEY_FILE)
       const [apiKey, source] = generatedApiKey
@@ -141,9 +200,35 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       stopped = true
       clearInterval(expiry)
       await app.close()
+      await reconciler.stop()
       for (const d of drivers.values()) await d.stop().catch((err) => log.warn({ err }, 'driver stop failed'))
+      await lab?.stop().catch((err) => log.warn({ err }, 'lab stop failed'))
+      await mqtt.broker?.close().catch((err) => log.warn({ err }, 'broker close failed'))
       store.close()
     },
+  }
+}
+
+/** A driver's report: the registry (discovery, battery) is the daemon's; everything else goes to the reconciler. */
+function onDeviceEvent(config: Config, store: Store, reconciler: Reconciler, driver: string, event: DeviceEvent, log: Logger): void {
+  try {
+    if (event.type === 'discovered') {
+      // Config speaks for the site: its name and the manufacturer app's name rules win over what the radio says.
+      const declared = config.locks.find((l) => l.driver === driver && l.native_id === event.device.nativeId)
+      const lock: DiscoveredLock = declared
+        ? { ...event.device, displayName: declared.name, constraints: { ...event.device.constraints, name: nameRules(declared) } }
+        : event.device
+      const { device, created } = store.tx(() => store.devices.upsert(lock))
+      if (created) log.info({ device_id: device.deviceId, name: device.displayName, driver }, 'new lock discovered')
+      reconciler.onDeviceEvent(device.deviceId, { type: event.device.online ? 'online' : 'offline', nativeId: event.device.nativeId })
+      return
+    }
+    const device = store.devices.findByNative(driver, event.nativeId)
+    if (!device) return log.debug({ driver, native_id: event.nativeId, type: event.type }, 'event for an unknown device ignored')
+    if (event.type === 'battery') return void store.tx(() => store.devices.setBattery(device.deviceId, event.level))
+    reconciler.onDeviceEvent(device.deviceId, event)
+  } catch (err) {
+    log.error({ err, driver, type: event.type }, 'device event failed')
   }
 }
 
@@ -198,6 +283,10 @@ function healthReport(store: Store, config: Config): Record<string, unknown> {
   }
 }
 
+function nameRules(lock: LockConfig) {
+  return { maxLength: lock.name_rules.max_length, charset: lock.name_rules.charset, unique: lock.name_rules.unique }
+}
+
 /** Locks named in config are known before any driver reports them, so their ids are stable from the first start. */
 function registerConfiguredLocks(store: Store, config: Config): void {
   store.tx(() => {
@@ -217,7 +306,7 @@ function registerConfiguredLocks(store: Store, config: Config): void {
           noLeadingZero: lock.no_leading_zero,
           firstSlot: 1,
           slotCount: lock.slots,
-          name: { maxLength: lock.name_rules.max_length, charset: lock.name_rules.charset, unique: lock.name_rules.unique },
+          name: nameRules(lock),
         },
       }
       store.devices.upsert(discovered)

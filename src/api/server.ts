@@ -8,8 +8,10 @@ import { authHook } from './auth.js'
 import type { LockCommands } from './commands.js'
 import { envelope, errorHandler } from './errors.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
-import { deviceRoutes, type SpaceLookup } from './routes/devices.js'
+import { deviceRoutes } from './routes/devices.js'
 import { eventRoutes } from './routes/events.js'
+import { spaceRoutes } from './routes/spaces.js'
+import { acsRoutes } from './routes/acs.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
 
@@ -17,7 +19,9 @@ export interface ApiDeps {
   store: Store
   log: Logger
   commands: LockCommands
-  spacesOf?: SpaceLookup
+  /** Whether live grants target a space (then it cannot be deleted). */
+  spaceInUse?: (spaceId: string) => boolean
+  encoderOnline?: (acsEncoderId: string) => boolean
   /** Further route groups (lab, spaces, …), registered after the core routes with the same auth and envelope. */
   plugins?: ((app: FastifyInstance) => void)[]
   /** Paths that answer without an API key (besides /health). */
@@ -71,8 +75,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   documentRoute(app, { path: '/health', method: 'GET', summary: 'Liveness (always ok: true) and degraded parts', auth: false })
   app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
   accessCodeRoutes(app, deps.store)
-  deviceRoutes(app, deps.store, deps.commands, deps.spacesOf)
+  deviceRoutes(app, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))
   eventRoutes(app, deps.store)
+  spaceRoutes(app, deps.store, deps.spaceInUse)
+  acsRoutes(app, deps.store, deps.encoderOnline)
   for (const plugin of deps.plugins ?? []) plugin(app)
   openApiRoute(app, deps.version ?? '0.0.0')
   return app

@@ -31,6 +31,8 @@ export interface AccessCode {
   isOfflineAccessCode: boolean
   commonCodeKey: string | null
   slot: number | null
+  /** The PIN last confirmed on the lock in `slot` (reconciler bookkeeping). */
+  confirmedCode: string | null
   errors: CodeIssue[]
   warnings: CodeIssue[]
   pendingMutations: Record<string, unknown>[]
@@ -113,5 +115,6 @@ export function assertNotDuplicate(code: string, others: Iterable<Pick<AccessCod
 
 /** The name the lock will show, given the names its other codes already show there. */
 export function codeAppearance(name: string | null, c: CodeConstraints, namesShownOnLock: Iterable<string>): string | null {
-  return name === null ? null : appearanceName(name, c.name, namesShownOnLock)
+  // A lock that stores no names (maxLength 0, e.g. plain Zigbee keypads) shows none.
+  return name === null || c.name.maxLength === 0 ? null : appearanceName(name, c.name, namesShownOnLock)
 }

@@ -13,6 +13,7 @@ export interface DiscoveredLock {
   constraints: CodeConstraints
   online: boolean
   locked?: boolean
+  /** A fraction 0–1. */
   batteryLevel?: number
 }
 
@@ -26,6 +27,7 @@ export type DeviceEvent =
   | { type: 'slotChanged'; nativeId: string; slot: number; code: string | null | undefined; source: 'keypad' | 'app' | 'unknown' }
   | { type: 'keypadUsed'; nativeId: string; granted: boolean; slot?: number; code?: string }
   | { type: 'lockStateChanged'; nativeId: string; locked: boolean; method: LockMethod; slot?: number }
+  /** level is a fraction 0–1, as Seam's battery_level. */
   | { type: 'battery'; nativeId: string; level: number }
 
 export type DeviceEventSink = (event: DeviceEvent) => void

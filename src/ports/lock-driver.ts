@@ -18,6 +18,8 @@ export interface CodeConstraints {
   alphabet: string
   /** The first character may not be '0'. */
   noLeadingZero: boolean
+  /** Codes may not start with any of these (Nuki: '12'). Optional: most locks have none. */
+  forbiddenPrefixes?: string[]
   /** Slots are numbered firstSlot … firstSlot + slotCount − 1. */
   firstSlot: number
   slotCount: number
@@ -36,7 +38,11 @@ export interface LockDriver {
   start(sink: DeviceEventSink): Promise<void>
   stop(): Promise<void>
   constraints(nativeId: string): CodeConstraints
-  readSlots(nativeId: string): Promise<SlotReading[]>
+  /**
+   * Reads the given slots (all slots when omitted). Naming the managed slots matters: a 250-slot
+   * Zigbee lock answers one slot per request, so a full read takes minutes on a real device.
+   */
+  readSlots(nativeId: string, slots?: number[]): Promise<SlotReading[]>
   writeSlot(nativeId: string, slot: number, code: string, name: string): Promise<void>
   clearSlot(nativeId: string, slot: number): Promise<void>
   lockAction(nativeId: string, action: 'lock' | 'unlock'): Promise<void>

@@ -26,6 +26,7 @@ interface Row {
   is_offline_access_code: number
   common_code_key: string | null
   slot: number | null
+  confirmed_code: string | null
   errors: string
   warnings: string
   pending_mutations: string
@@ -51,6 +52,7 @@ function fromRow(r: Row): AccessCode {
     isOfflineAccessCode: r.is_offline_access_code === 1,
     commonCodeKey: r.common_code_key,
     slot: r.slot,
+    confirmedCode: r.confirmed_code,
     errors: json.parse(r.errors),
     warnings: json.parse(r.warnings),
     pendingMutations: json.parse(r.pending_mutations),
@@ -242,7 +244,10 @@ export class AccessCodes {
     const device = this.devices.get(c.deviceId)
     const now = this.ctx.clock.now()
     this.ctx.db
-      .prepare('UPDATE access_codes SET is_managed = 1, is_external_modification_allowed = ?, updated_at = ? WHERE access_code_id = ?')
+      // It is on the lock already, in its slot: lockstep now owns that slot and has seen the PIN there.
+      .prepare(
+        "UPDATE access_codes SET is_managed = 1, is_external_modification_allowed = ?, confirmed_code = code, status = 'set', updated_at = ? WHERE access_code_id = ?",
+      )
       .run(allowExternalModification ? 1 : 0, now, accessCodeId)
     this.codeEvent('access_code.unmanaged.converted_to_managed', device, accessCodeId)
     this.work.markDirty(device.deviceId, 'access_code.unmanaged.converted_to_managed')
@@ -256,10 +261,10 @@ export class AccessCodes {
     const accessCodeId = this.ctx.random.uuid()
     this.ctx.db
       .prepare(
-        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, status, slot, created_at, updated_at)
-         VALUES (?, ?, 0, ?, ?, ?, 'set', ?, ?, ?)`,
+        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, confirmed_code, status, slot, created_at, updated_at)
+         VALUES (?, ?, 0, ?, ?, ?, ?, 'set', ?, ?, ?)`,
       )
-      .run(accessCodeId, deviceId, name, name, code, slot, now, now)
+      .run(accessCodeId, deviceId, name, name, code, code, slot, now, now)
     this.codeEvent('access_code.unmanaged.created', device, accessCodeId)
     return this.get(accessCodeId, false)
   }
@@ -279,9 +284,12 @@ export class AccessCodes {
     this.ctx.db.prepare(`UPDATE access_codes SET ${sets.join(', ')} WHERE access_code_id = ?`).run(...args)
   }
 
-  /** A removed code is gone from the lock: the tombstone keeps the id for idempotent deletes. */
-  markRemoved(accessCodeId: string): void {
-    this.ctx.db.prepare("UPDATE access_codes SET status = 'unset', slot = NULL, updated_at = ? WHERE access_code_id = ?").run(this.ctx.clock.now(), accessCodeId)
+  /** The code is off the lock and out of lists; the tombstone keeps the id so a repeated delete is not an error. */
+  forget(accessCodeId: string): void {
+    const now = this.ctx.clock.now()
+    this.ctx.db
+      .prepare("UPDATE access_codes SET status = 'unset', slot = NULL, deleted_at = COALESCE(deleted_at, ?), updated_at = ? WHERE access_code_id = ?")
+      .run(now, now, accessCodeId)
   }
 
   codeEvent(type: string, device: Device, accessCodeId: string, extra: Record<string, unknown> = {}): void {

@@ -98,4 +98,64 @@ export const migrations: string[] = [
     reason TEXT NOT NULL
   );
   `,
+  /* 2: spaces, offline entrances and encoders, user identities */ `
+  CREATE TABLE spaces (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    space_id TEXT NOT NULL UNIQUE,
+    space_key TEXT UNIQUE,
+    name TEXT NOT NULL,
+    customer_key TEXT,
+    customer_data TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE space_devices (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id) ON DELETE CASCADE,
+    device_id TEXT NOT NULL REFERENCES devices(device_id),
+    PRIMARY KEY (space_id, device_id)
+  );
+  CREATE TABLE acs_systems (
+    acs_system_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE acs_entrances (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    acs_entrance_id TEXT NOT NULL UNIQUE,
+    acs_system_id TEXT NOT NULL REFERENCES acs_systems(acs_system_id),
+    display_name TEXT NOT NULL,
+    can_belong_to_reservation INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE space_entrances (
+    space_id TEXT NOT NULL REFERENCES spaces(space_id) ON DELETE CASCADE,
+    acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(acs_entrance_id),
+    PRIMARY KEY (space_id, acs_entrance_id)
+  );
+  CREATE TABLE acs_encoders (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    acs_encoder_id TEXT NOT NULL UNIQUE,
+    acs_system_id TEXT NOT NULL REFERENCES acs_systems(acs_system_id),
+    display_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE user_identities (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_identity_id TEXT NOT NULL UNIQUE,
+    user_identity_key TEXT UNIQUE,
+    email_address TEXT,
+    phone_number TEXT,
+    full_name TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX user_identities_email ON user_identities(email_address);
+  CREATE INDEX user_identities_phone ON user_identities(phone_number);
+  `,
+  /* 3: reconciler bookkeeping */ `
+  -- The PIN lockstep last saw set in the code's slot: tells an external change from a pending API change.
+  ALTER TABLE access_codes ADD COLUMN confirmed_code TEXT;
+  -- Bumped by every API change to the device's desired codes; a converged pass clears work only if unchanged.
+  ALTER TABLE devices ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE devices ADD COLUMN observed TEXT;
+  ALTER TABLE devices ADD COLUMN observed_at INTEGER;
+  `,
 ]

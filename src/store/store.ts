@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.js'
 import type { Random } from '../ids.js'
 import { AccessCodes } from './access-codes.js'
+import { Acs } from './acs.js'
 import { ActionAttempts } from './action-attempts.js'
 import { ApiKeys } from './api-keys.js'
 import { loadOrCreateMeta, type StoreContext } from './context.js'
@@ -9,6 +10,7 @@ import { openDb, type Db } from './db.js'
 import { Devices } from './devices.js'
 import { EventLog } from './events.js'
 import { Idempotency } from './idempotency.js'
+import { Spaces } from './spaces.js'
 import { WorkItems } from './work-items.js'
 
 export class Store {
@@ -20,6 +22,8 @@ export class Store {
   readonly actionAttempts: ActionAttempts
   readonly apiKeys: ApiKeys
   readonly idempotency: Idempotency
+  readonly spaces: Spaces
+  readonly acs: Acs
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
@@ -32,6 +36,8 @@ export class Store {
     this.actionAttempts = new ActionAttempts(this.ctx)
     this.apiKeys = new ApiKeys(this.ctx)
     this.idempotency = new Idempotency(this.ctx)
+    this.spaces = new Spaces(this.ctx)
+    this.acs = new Acs(this.ctx)
   }
 
   static open(file: string, clock: Clock, random: Random): Store {

@@ -8,15 +8,21 @@ export class WorkItems {
   constructor(private readonly ctx: StoreContext) {}
 
   markDirty(deviceId: string, reason: string): void {
+    this.ctx.db.prepare('UPDATE devices SET revision = revision + 1 WHERE device_id = ?').run(deviceId)
     this.ctx.db
       .prepare('INSERT INTO work_items (device_id, dirty_at, reason) VALUES (?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET dirty_at = excluded.dirty_at, reason = excluded.reason')
       .run(deviceId, this.ctx.clock.now(), reason)
     this.pending.add(deviceId)
   }
 
-  /** Clears the item only if nothing marked it dirty again after `seenAt` (no lost wake-ups). */
-  markClean(deviceId: string, seenAt: number): void {
-    this.ctx.db.prepare('DELETE FROM work_items WHERE device_id = ? AND dirty_at <= ?').run(deviceId, seenAt)
+  revision(deviceId: string): number {
+    const r = this.ctx.db.prepare('SELECT revision FROM devices WHERE device_id = ?').get(deviceId) as { revision: number } | undefined
+    return r?.revision ?? 0
+  }
+
+  /** Clears the item only if no change arrived since the pass read `revision` (no lost wake-ups). */
+  markClean(deviceId: string, revision: number): void {
+    if (this.revision(deviceId) === revision) this.ctx.db.prepare('DELETE FROM work_items WHERE device_id = ?').run(deviceId)
   }
 
   dirty(): { deviceId: string; dirtyAt: number; reason: string }[] {

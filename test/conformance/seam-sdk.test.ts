@@ -3,10 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import {
-  SeamActionAttemptFailedError, SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError, SeamHttpUnauthorizedError,
+  SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError, SeamHttpUnauthorizedError,
 } from '@seamapi/http'
 import { schemas, SeamHttpV1 } from 'seam-schemas'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { eventually } from '../helpers/eventually.js'
 
 let t: TestDaemon
 let seam: SeamHttp
@@ -53,10 +54,15 @@ describe('devices and locks', () => {
     schemas.device.parse(got.lock)
   })
 
-  test('a lock action without a running driver ends as a failed action attempt', async () => {
-    const err = await seam.locks.unlockDoor({ device_id: deviceId }, { waitForActionAttempt: { pollingInterval: 50, timeout: 5000 } }).catch((e: any) => e)
-    expect(err).toBeInstanceOf(SeamActionAttemptFailedError)
-    schemas.action_attempt.parse((err as SeamActionAttemptFailedError<any>).actionAttempt)
+  test('unlock and lock are action attempts the SDK waits for; the lock reports its state', async () => {
+    const wait = { waitForActionAttempt: { pollingInterval: 50, timeout: 8000 } }
+    const unlocked = await seam.locks.unlockDoor({ device_id: deviceId }, wait)
+    expect(schemas.action_attempt.parse(unlocked)).toMatchObject({ status: 'success', action_type: 'UNLOCK_DOOR' })
+    await eventually(async () => expect((await seam.locks.get({ device_id: deviceId })).properties.locked).toBe(false))
+    await seam.locks.lockDoor({ device_id: deviceId }, wait)
+    await eventually(async () => expect((await seam.locks.get({ device_id: deviceId })).properties.locked).toBe(true))
+    const types = (await seam.events.list({ device_id: deviceId, since: '2000-01-01T00:00:00Z' })).map((e) => e.event_type)
+    expect(types).toEqual(expect.arrayContaining(['lock.unlocked', 'lock.locked', 'action_attempt.unlock_door.succeeded']))
   })
 
   test('unknown device is 404 device_not_found', async () => {

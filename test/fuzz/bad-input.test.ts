@@ -10,7 +10,8 @@ let deviceId: string
 let codeId: string
 
 beforeAll(async () => {
-  t = await startTestDaemon()
+  // No drivers: the only writer is the API, so a refused request must leave the store exactly as it was.
+  t = await startTestDaemon({ daemon: { lockDrivers: [] } })
   deviceId = t.daemon.store.devices.list()[0]!.deviceId
   codeId = t.daemon.store.tx(() => t.daemon.store.accessCodes.create({
     deviceId, name: 'seed', code: '2468', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,

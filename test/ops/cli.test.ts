@@ -44,7 +44,7 @@ test('the lab prints its banner: API, console, key, and the locks with their ids
   const key = readFileSync(join(dataDir, 'lab-api-key'), 'utf8').trim()
   expect(out).toContain(`Console  ${lab.url}/`)
   expect(out).toContain(`API key  ${key}`)
-  expect(out).toMatch(/Locks \(3\)\n\s+Front Door\s+[0-9a-f-]{36}\s+Yale YRD226HA2619/)
+  expect(out).toMatch(/Locks \(3\)\n\s+Front Door\s+[0-9a-f-]{36}\s+Yale /)
 })
 
 test('status and devices with --json (key found in the lab data dir)', { timeout: 120_000 }, async () => {

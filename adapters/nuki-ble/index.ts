@@ -1,0 +1,3 @@
+export { NukiBleDriver, type NukiBleDriverOptions, type DriverLog } from './driver.js'
+export { nukiConstraints } from './constraints.js'
+export { parseNukiAdvertisement } from './advertisement.js'

@@ -1,0 +1,83 @@
+// The simulated Zigbee2MQTT side of the lab property, started from config/lab.json's `zigbee2mqtt`
+// section (shape below; example in lab.example.json).
+import { z } from 'zod'
+import type { Clock } from '../../src/clock.js'
+import { LOCK_MODELS } from './definitions.js'
+import { Zigbee2MqttSimulator } from './simulator.js'
+
+const faults = z
+  .object({
+    latencyMs: z.number().int().min(0).optional(),
+    dropRate: z.number().min(0).max(1).optional(),
+    dropNext: z.number().int().min(0).optional(),
+    sleepy: z.object({ wakeDelayMs: z.number().int().min(0), awakeMs: z.number().int().min(0) }).optional(),
+    refuseDuplicates: z.boolean().optional(),
+  })
+  .strict()
+
+export const zigbeeLabLockSchema = z
+  .object({
+    name: z.string().min(1).refine((n) => !n.includes('/'), 'no "/" in lab lock names'),
+    manufacturer: z.string().min(1),
+    model: z.string().refine((m) => m in LOCK_MODELS, `model must be one of ${Object.keys(LOCK_MODELS).join(', ')}`),
+    slots: z.number().int().min(1).max(1000),
+    pinLength: z.object({ min: z.number().int().min(1), max: z.number().int().max(16) }).refine((p) => p.min <= p.max, 'min > max'),
+    exposePin: z.boolean().default(true),
+    faults: faults.optional(),
+  })
+  .strict()
+
+export const zigbeeLabSchema = z
+  .object({
+    baseTopic: z.string().default('zigbee2mqtt'),
+    seed: z.string().default('lab'),
+    locks: z.array(zigbeeLabLockSchema),
+  })
+  .strict()
+
+export type ZigbeeLabLock = z.input<typeof zigbeeLabLockSchema>
+export type ZigbeeLabConfig = z.input<typeof zigbeeLabSchema>
+
+export interface ZigbeeLab {
+  simulator: Zigbee2MqttSimulator
+  stop(): Promise<void>
+}
+
+export interface ZigbeeLabOptions extends ZigbeeLabConfig {
+  brokerUrl: string
+  clock?: Clock
+  /** See SimulatorOptions.commandTimeoutMs; tests shorten it below the driver's request timeout. */
+  commandTimeoutMs?: number
+}
+
+export async function startZigbeeLab(options: ZigbeeLabOptions): Promise<ZigbeeLab> {
+  const cfg = zigbeeLabSchema.parse({ baseTopic: options.baseTopic, seed: options.seed, locks: options.locks })
+  const simulator = new Zigbee2MqttSimulator({
+    brokerUrl: options.brokerUrl,
+    baseTopic: cfg.baseTopic,
+    seed: cfg.seed,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+    locks: cfg.locks.map((l) => ({
+      name: l.name,
+      model: l.model,
+      slots: l.slots,
+      minPinLength: l.pinLength.min,
+      maxPinLength: l.pinLength.max,
+      exposePin: l.exposePin,
+      ...(l.faults ? { faults: l.faults } : {}),
+    })),
+  })
+  await simulator.start()
+  return { simulator, stop: () => simulator.stop() }
+}
+
+/**
+ * What the driver cannot learn from bridge/devices (slot count, PIN length), keyed by friendly name:
+ * pass it as Zigbee2MqttDriverOptions.devices.
+ */
+export function labDeviceFacts(locks: ZigbeeLabLock[]): Record<string, { slotCount: number; minPinLength: number; maxPinLength: number }> {
+  return Object.fromEntries(
+    locks.map((l) => [l.name, { slotCount: l.slots, minPinLength: l.pinLength.min, maxPinLength: l.pinLength.max }]),
+  )
+}

@@ -1,0 +1,27 @@
+// The online-lock drivers a site runs, from config: Zigbee2MQTT over the embedded broker (or an
+// external one when mqtt.url is set).
+import type { Clock } from './clock.js'
+import type { Config } from './config.js'
+import type { Logger } from './log.js'
+import { startBroker, type RunningBroker } from './mqtt/broker.js'
+import { Zigbee2MqttDriver } from '../adapters/zigbee2mqtt/index.js'
+
+export async function startBrokerForSite(config: Config, log: Logger): Promise<{ url: string; broker: RunningBroker | null }> {
+  if (config.mqtt.url) return { url: config.mqtt.url, broker: null }
+  const broker = await startBroker({ host: config.mqtt.host, port: config.mqtt.port })
+  log.info({ url: broker.url }, 'embedded MQTT broker listening')
+  return { url: broker.url, broker }
+}
+
+export function zigbeeDriver(config: Config, brokerUrl: string, clock: Clock, log: Logger): Zigbee2MqttDriver {
+  const zigbeeLocks = config.locks.filter((l) => l.driver === 'zigbee2mqtt')
+  return new Zigbee2MqttDriver({
+    url: brokerUrl,
+    baseTopic: config.mqtt.base_topic,
+    clock,
+    devices: Object.fromEntries(
+      zigbeeLocks.map((l) => [l.native_id, { slotCount: l.slots, minPinLength: l.code_length[0], maxPinLength: l.code_length[1] }]),
+    ),
+    log: (level, message) => log[level]({ driver: 'zigbee2mqtt' }, message),
+  })
+}

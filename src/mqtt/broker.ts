@@ -1,0 +1,65 @@
+// Embedded MQTT broker (aedes) for a box that has no mosquitto. Served on a net server with
+// noDelay: without it every QoS 1 round trip waits ~40 ms for Nagle (see reference/environment.md).
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { Aedes } from 'aedes'
+
+export interface BrokerOptions {
+  /** TCP port; 0 picks a free one (tests). The daemon passes LOCKSTEP_MQTT_PORT, default 1883. */
+  port?: number
+  /** Loopback by default: the broker is for the box itself, not the LAN. */
+  host?: string
+}
+
+export interface RunningBroker {
+  readonly host: string
+  readonly port: number
+  /** mqtt://host:port, ready for the mqtt client. */
+  readonly url: string
+  close(): Promise<void>
+}
+
+export const DEFAULT_MQTT_PORT = 1883
+
+/** The port the daemon should use: LOCKSTEP_MQTT_PORT, else 1883. */
+export function mqttPortFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LOCKSTEP_MQTT_PORT
+  if (raw === undefined || raw === '') return DEFAULT_MQTT_PORT
+  const port = Number(raw)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`LOCKSTEP_MQTT_PORT is not a port: ${raw}`)
+  return port
+}
+
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const host = options.host ?? '127.0.0.1'
+  const aedes = await Aedes.createBroker()
+  const sockets = new Set<Socket>()
+  const server: Server = createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    aedes.handle(socket)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? DEFAULT_MQTT_PORT, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  let closing: Promise<void> | undefined
+  return {
+    host,
+    port,
+    url: `mqtt://${host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()))
+        // Clients would keep server.close() waiting forever; a broker that stops drops them.
+        for (const socket of sockets) socket.destroy()
+        await new Promise<void>((resolve) => aedes.close(() => resolve()))
+        await serverClosed
+      })()
+      return closing
+    },
+  }
+}

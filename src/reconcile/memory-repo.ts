@@ -1,0 +1,266 @@
+// An in-memory ReconcileRepo: used by tests and the executable reference of what the SQLite store must
+// do for each call. Every method mutates state synchronously, which is what "one transaction" means here.
+import type { SlotReading } from '../ports/lock-driver.js'
+import type { AccessCodeErrorCode, AccessCodeWarningCode, CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from './plan.js'
+import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from './repo.js'
+
+export type CodeStatus = 'setting' | 'set' | 'unset' | 'removing' | 'unknown'
+
+export interface StoredCode extends DesiredCode {
+  deviceId: string
+  status: CodeStatus
+  errors: CodeIssue<AccessCodeErrorCode>[]
+  warnings: CodeIssue<AccessCodeWarningCode>[]
+}
+
+export interface StoredEvent {
+  event_type: string
+  device_id: string
+  access_code_id?: string
+  occurred_at: number
+  [k: string]: unknown
+}
+
+interface DeviceRow {
+  revision: number
+  dirty: boolean
+  errors: ReconcilerDeviceError[]
+  observed: SlotReading[]
+  observedAt: number | null
+  unmanaged: UnmanagedCode[]
+  online: boolean
+  locked?: boolean
+}
+
+export class MemoryRepo implements ReconcileRepo {
+  readonly codes = new Map<string, StoredCode>()
+  readonly events: StoredEvent[] = []
+  private readonly devices = new Map<string, DeviceRow>()
+
+  // ---- the API side (what domain/store do on requests), for tests ----
+
+  device(deviceId: string): DeviceRow {
+    let d = this.devices.get(deviceId)
+    if (!d) {
+      d = { revision: 0, dirty: false, errors: [], observed: [], observedAt: null, unmanaged: [], online: true }
+      this.devices.set(deviceId, d)
+    }
+    return d
+  }
+
+  /** Create or update a code's desired fields; status goes to `setting` (or `unset` until it starts). */
+  putCode(deviceId: string, c: Partial<DesiredCode> & Pick<DesiredCode, 'accessCodeId' | 'code'>, at = 0): StoredCode {
+    const prev = this.codes.get(c.accessCodeId)
+    const row: StoredCode = {
+      name: 'code',
+      startsAt: null,
+      endsAt: null,
+      allowExternalModification: false,
+      slot: null,
+      removing: false,
+      confirmedCode: null,
+      status: 'setting',
+      errors: [],
+      warnings: [],
+      ...prev,
+      ...c,
+      deviceId,
+    }
+    if (!prev) row.status = row.startsAt !== null && row.startsAt > at ? 'unset' : 'setting'
+    else if (prev.code !== row.code || prev.startsAt !== row.startsAt || prev.endsAt !== row.endsAt) row.status = 'setting'
+    this.codes.set(row.accessCodeId, row)
+    this.touch(deviceId)
+    return row
+  }
+
+  /** API delete: the code is `removing` until the reconciler reports it gone. */
+  deleteCode(accessCodeId: string, at = 0): void {
+    const c = this.codes.get(accessCodeId)
+    if (!c) return
+    c.removing = true
+    c.status = 'removing'
+    this.emit({ event_type: 'access_code.deleted', device_id: c.deviceId, access_code_id: c.accessCodeId, code: c.code, occurred_at: at })
+    this.touch(c.deviceId)
+  }
+
+  deviceErrors(deviceId: string): ReconcilerDeviceError[] {
+    return [...this.device(deviceId).errors]
+  }
+
+  unmanaged(deviceId: string): UnmanagedCode[] {
+    return [...this.device(deviceId).unmanaged]
+  }
+
+  isDirty(deviceId: string): boolean {
+    return this.device(deviceId).dirty
+  }
+
+  eventTypes(filter?: { accessCodeId?: string }): string[] {
+    return this.events.filter((e) => !filter?.accessCodeId || e.access_code_id === filter.accessCodeId).map((e) => e.event_type)
+  }
+
+  private touch(deviceId: string): void {
+    const d = this.device(deviceId)
+    d.revision++
+    d.dirty = true
+  }
+
+  private emit(e: StoredEvent): void {
+    this.events.push(e)
+  }
+
+  // ---- ReconcileRepo ----
+
+  async desiredFor(deviceId: string): Promise<DesiredState> {
+    const codes = [...this.codes.values()]
+      .filter((c) => c.deviceId === deviceId)
+      .map(
+        (c): DesiredCode => ({
+          accessCodeId: c.accessCodeId,
+          code: c.code,
+          name: c.name,
+          startsAt: c.startsAt,
+          endsAt: c.endsAt,
+          allowExternalModification: c.allowExternalModification,
+          slot: c.slot,
+          removing: c.removing,
+          confirmedCode: c.confirmedCode,
+        }),
+      )
+    return { revision: this.device(deviceId).revision, codes }
+  }
+
+  async recordObservation(deviceId: string, slots: SlotReading[], at: number): Promise<void> {
+    const d = this.device(deviceId)
+    d.observed = slots.map((s) => ({ ...s }))
+    d.observedAt = at
+  }
+
+  async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[]): Promise<void> {
+    for (const a of assignments) {
+      const c = this.codes.get(a.accessCodeId)
+      if (c) c.slot = a.slot
+    }
+  }
+
+  async applyVerdicts(deviceId: string, report: VerdictReport, at: number): Promise<void> {
+    for (const v of report.verdicts) this.applyVerdict(v, at)
+    const d = this.device(deviceId)
+    const key = (u: UnmanagedCode): string => `${u.slot}:${u.code}`
+    const before = new Map(d.unmanaged.map((u) => [key(u), u]))
+    const after = new Map(report.unmanaged.map((u) => [key(u), u]))
+    for (const [k, u] of after)
+      if (!before.has(k)) this.emit({ event_type: 'access_code.unmanaged.created', device_id: deviceId, slot: u.slot, code: u.code, occurred_at: at })
+    for (const [k, u] of before)
+      if (!after.has(k)) this.emit({ event_type: 'access_code.unmanaged.removed', device_id: deviceId, slot: u.slot, code: u.code, occurred_at: at })
+    d.unmanaged = report.unmanaged.map((u) => ({ ...u }))
+  }
+
+  /**
+   * The verdict table (what the SQLite store must do per verdict, in the same transaction):
+   * - always: slot := v.slot; confirmedCode := v.confirmedCode when defined; errors/warnings := v's.
+   * - v.external present → event access_code.modified_external_to_seam (with change_type,
+   *   modified_fields, resolution), except an adopted removal → access_code.deleted_external_to_seam.
+   * - set → status set; event access_code.set_on_device if confirmedCode was not already this PIN
+   *   (so an unreadable→readable flap or a restore after an external change logs no second set).
+   * - setting | externally_modified → status setting.
+   * - adopted → code := adoptedCode, status set (no set_on_device: the owner set it, not lockstep).
+   * - removing → status removing.
+   * - unset → status unset; event access_code.removed_from_device if it had been confirmed on the device.
+   * - gone → forget the code; event access_code.removed_from_device if it had been confirmed on the
+   *   device and the removal was lockstep's (not an adopted external removal).
+   * - unknown → status unknown (the slot could not be read; nothing is assumed).
+   * - failed → status setting (or removing for a failed clear); when an error code appears that the
+   *   code did not carry before → event access_code.failed_to_set_on_device (failed_to_remove_from_device
+   *   for a failed clear) carrying the errors.
+   */
+  private applyVerdict(v: CodeVerdict, at: number): void {
+    const c = this.codes.get(v.accessCodeId)
+    if (!c) return
+    const base = { device_id: c.deviceId, access_code_id: c.accessCodeId, occurred_at: at }
+    const prevConfirmed = c.confirmedCode
+    const wasConfirmed = prevConfirmed !== null
+    const prevErrorCodes = new Set(c.errors.map((e) => e.code))
+    if (v.external) {
+      const adoptedRemoval = v.external.resolution === 'adopt' && v.external.changeType === 'removed'
+      this.emit({
+        ...base,
+        event_type: adoptedRemoval ? 'access_code.deleted_external_to_seam' : 'access_code.modified_external_to_seam',
+        change_type: v.external.changeType,
+        modified_fields: v.external.modifiedFields,
+        resolution: v.external.resolution,
+      })
+    }
+    c.slot = v.slot
+    if (v.confirmedCode !== undefined) c.confirmedCode = v.confirmedCode
+    c.errors = v.errors.map((e) => ({ ...e }))
+    c.warnings = v.warnings.map((w) => ({ ...w }))
+    switch (v.kind) {
+      case 'set':
+        // Newly confirmed with this PIN; an unknown→set flap or a restore of the same PIN is not news.
+        if (prevConfirmed !== c.code) this.emit({ ...base, event_type: 'access_code.set_on_device', code: c.code })
+        c.status = 'set'
+        break
+      case 'setting':
+      case 'externally_modified':
+        c.status = 'setting'
+        break
+      case 'adopted':
+        if (v.adoptedCode) c.code = v.adoptedCode
+        c.status = 'set'
+        break
+      case 'removing':
+        c.status = 'removing'
+        break
+      case 'unset':
+        if (wasConfirmed) this.emit({ ...base, event_type: 'access_code.removed_from_device' })
+        c.status = 'unset'
+        break
+      case 'gone':
+        if (wasConfirmed && !v.external) this.emit({ ...base, event_type: 'access_code.removed_from_device' })
+        this.codes.delete(c.accessCodeId)
+        break
+      case 'unknown':
+        c.status = 'unknown'
+        break
+      case 'failed': {
+        const clearing = v.errors.some((e) => e.code === 'failed_to_remove_from_device')
+        c.status = clearing ? 'removing' : 'setting'
+        if (v.errors.some((e) => !prevErrorCodes.has(e.code)))
+          this.emit({
+            ...base,
+            event_type: clearing ? 'access_code.failed_to_remove_from_device' : 'access_code.failed_to_set_on_device',
+            errors: v.errors,
+          })
+        break
+      }
+    }
+  }
+
+  async setDeviceErrors(deviceId: string, errors: ReconcilerDeviceError[]): Promise<void> {
+    this.device(deviceId).errors = [...errors]
+  }
+
+  async recordActivity(deviceId: string, activity: DeviceActivity, at: number): Promise<void> {
+    const d = this.device(deviceId)
+    if (activity.type === 'device.connected') d.online = true
+    if (activity.type === 'device.disconnected') d.online = false
+    if (activity.type === 'lock.locked') d.locked = true
+    if (activity.type === 'lock.unlocked') d.locked = false
+    const e: StoredEvent = { event_type: activity.type, device_id: deviceId, occurred_at: at }
+    if ('method' in activity) e.method = activity.method
+    if ('accessCodeId' in activity && activity.accessCodeId) e.access_code_id = activity.accessCodeId
+    if ('slot' in activity && activity.slot !== undefined) e.slot = activity.slot
+    if ('code' in activity && activity.code !== undefined) e.code = activity.code
+    this.emit(e)
+  }
+
+  async dirtyDevices(): Promise<string[]> {
+    return [...this.devices.entries()].filter(([, d]) => d.dirty).map(([id]) => id)
+  }
+
+  async markClean(deviceId: string, revision: number): Promise<void> {
+    const d = this.device(deviceId)
+    if (d.revision === revision) d.dirty = false
+  }
+}

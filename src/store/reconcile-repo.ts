@@ -1,0 +1,179 @@
+// The reconciler's view of the SQLite store (src/reconcile/repo.ts; memory-repo.ts is the reference).
+// Every method is one transaction: status, errors, events and work items change together.
+import { isoUtc } from '../clock.js'
+import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code.js'
+import type { SlotReading } from '../ports/lock-driver.js'
+import type { CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
+import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../reconcile/repo.js'
+import { json } from './context.js'
+import type { Store } from './store.js'
+
+const RECONCILER_DEVICE_ERRORS: Record<ReconcilerDeviceError, string> = {
+  device_offline: 'Device is offline',
+  device_disconnected: 'lockstep stopped trying to reach this device after repeated failures; it will try again shortly',
+}
+
+export class SqliteReconcileRepo implements ReconcileRepo {
+  constructor(private readonly store: Store) {}
+
+  private get db() {
+    return this.store.db
+  }
+
+  async desiredFor(deviceId: string): Promise<DesiredState> {
+    const s = this.store
+    const live = s.accessCodes.onDevice(deviceId).filter((c) => c.isManaged && c.code !== null)
+    // Deleted codes still on the lock: managed ones, and unmanaged ones the API asked to delete.
+    const removing = s.accessCodes.removingOnDevice(deviceId).filter((c) => c.slot !== null || c.isManaged)
+    const codes: DesiredCode[] = [...live, ...removing].map((c) => ({
+      accessCodeId: c.accessCodeId,
+      code: c.code ?? '',
+      name: c.appearanceName ?? c.name ?? 'lockstep',
+      startsAt: c.startsAt,
+      endsAt: c.endsAt,
+      allowExternalModification: c.isExternalModificationAllowed,
+      slot: c.slot,
+      removing: c.deletedAt !== null,
+      confirmedCode: c.confirmedCode,
+    }))
+    return { revision: s.work.revision(deviceId), codes }
+  }
+
+  async recordObservation(deviceId: string, slots: SlotReading[], at: number): Promise<void> {
+    this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(slots), at, deviceId)
+  }
+
+  async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[]): Promise<void> {
+    this.store.tx(() => {
+      for (const a of assignments) this.db.prepare('UPDATE access_codes SET slot = ? WHERE access_code_id = ?').run(a.slot, a.accessCodeId)
+    })
+  }
+
+  async applyVerdicts(deviceId: string, report: VerdictReport, at: number): Promise<void> {
+    this.store.tx(() => {
+      for (const v of report.verdicts) this.applyVerdict(v, at)
+      this.replaceUnmanaged(deviceId, report.unmanaged)
+    })
+  }
+
+  private applyVerdict(v: CodeVerdict, at: number): void {
+    const s = this.store
+    const c = s.accessCodes.find(v.accessCodeId, { includeDeleted: true })
+    if (!c) return
+    if (c.deletedAt !== null && c.status !== 'removing') return // already forgotten
+    const device = s.devices.get(c.deviceId)
+    const event = (type: string, extra: Record<string, unknown> = {}) => s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...extra })
+    const prevErrorCodes = new Set(c.errors.map((e) => e.error_code))
+    const wasConfirmed = c.confirmedCode !== null
+    if (v.external) {
+      const adoptedRemoval = v.external.resolution === 'adopt' && v.external.changeType === 'removed'
+      event(adoptedRemoval ? 'access_code.deleted_external_to_seam' : 'access_code.modified_external_to_seam', {
+        change_type: v.external.changeType,
+        modified_fields: v.external.modifiedFields,
+        resolution: v.external.resolution,
+      })
+    }
+    const errors = v.errors.map((e) => issue(e, 'error_code', at))
+    const warnings = v.warnings.map((w) => issue(w, 'warning_code', at))
+    const outcome: Parameters<typeof s.accessCodes.recordOutcome>[1] = { slot: v.slot, errors, warnings }
+    if (v.confirmedCode !== undefined) this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
+    switch (v.kind) {
+      case 'set':
+        if (c.confirmedCode !== c.code) event('access_code.set_on_device', { code: c.code })
+        outcome.status = 'set'
+        break
+      case 'setting':
+      case 'externally_modified':
+        outcome.status = 'setting'
+        break
+      case 'adopted':
+        if (v.adoptedCode) outcome.code = v.adoptedCode
+        outcome.status = 'set'
+        break
+      case 'removing':
+        outcome.status = 'removing'
+        break
+      case 'unset':
+        if (wasConfirmed) event('access_code.removed_from_device')
+        outcome.status = 'unset'
+        break
+      case 'unknown':
+        outcome.status = 'unknown'
+        break
+      case 'gone':
+        if (wasConfirmed && !v.external) event('access_code.removed_from_device')
+        s.accessCodes.recordOutcome(c.accessCodeId, { errors, warnings })
+        s.accessCodes.forget(c.accessCodeId)
+        return
+      case 'failed': {
+        const clearing = v.errors.some((e) => e.code === 'failed_to_remove_from_device')
+        outcome.status = clearing ? 'removing' : 'setting'
+        if (v.errors.some((e) => !prevErrorCodes.has(e.code))) {
+          event(clearing ? 'access_code.failed_to_remove_from_device' : 'access_code.failed_to_set_on_device', {
+            errors: errors, warnings: [], device_errors: [], connected_account_errors: [],
+          })
+        }
+        break
+      }
+    }
+    s.accessCodes.recordOutcome(c.accessCodeId, outcome)
+  }
+
+  /** Unmanaged codes are rows too (the API lists them); match the reading by slot and PIN. */
+  private replaceUnmanaged(deviceId: string, reported: UnmanagedCode[]): void {
+    const s = this.store
+    const existing = s.accessCodes.onDevice(deviceId).filter((c) => !c.isManaged)
+    const key = (slot: number | null, code: string | null) => `${slot}:${code}`
+    const now = new Set(reported.map((u) => key(u.slot, u.code)))
+    const before = new Map(existing.map((c) => [key(c.slot, c.code), c] as const))
+    for (const u of reported) if (!before.has(key(u.slot, u.code))) s.accessCodes.createUnmanaged(deviceId, u.slot, u.code, u.name)
+    for (const [k, c] of before) {
+      if (now.has(k)) continue
+      s.accessCodes.codeEvent('access_code.unmanaged.removed', s.devices.get(deviceId), c.accessCodeId)
+      s.accessCodes.forget(c.accessCodeId)
+    }
+  }
+
+  async setDeviceErrors(deviceId: string, errors: ReconcilerDeviceError[]): Promise<void> {
+    this.store.tx(() => {
+      for (const code of Object.keys(RECONCILER_DEVICE_ERRORS) as ReconcilerDeviceError[]) {
+        this.store.devices.setError(deviceId, code, errors.includes(code) ? RECONCILER_DEVICE_ERRORS[code] : null)
+      }
+    })
+  }
+
+  async recordActivity(deviceId: string, activity: DeviceActivity, at: number): Promise<void> {
+    const s = this.store
+    s.tx(() => {
+      const device = s.devices.find(deviceId)
+      if (!device) return
+      if (activity.type === 'device.connected' || activity.type === 'device.disconnected') {
+        s.devices.setOnline(deviceId, activity.type === 'device.connected')
+        return
+      }
+      if (activity.type !== 'lock.access_denied') s.devices.setLocked(deviceId, activity.type === 'lock.locked')
+      const code: AccessCode | undefined = 'accessCodeId' in activity && activity.accessCodeId ? s.accessCodes.find(activity.accessCodeId) : undefined
+      s.events.append({
+        event_type: activity.type,
+        device_id: deviceId,
+        connected_account_id: device.connectedAccountId,
+        occurred_at: at,
+        ...('method' in activity ? { method: activity.method } : {}),
+        ...(code ? { access_code_id: code.accessCodeId, access_code_is_managed: code.isManaged } : {}),
+      })
+    })
+  }
+
+  async dirtyDevices(): Promise<string[]> {
+    return this.store.work.dirty().map((w) => w.deviceId)
+  }
+
+  async markClean(deviceId: string, revision: number): Promise<void> {
+    this.store.tx(() => this.store.work.markClean(deviceId, revision))
+  }
+}
+
+function issue(e: CodeIssue<string>, kind: 'error_code' | 'warning_code', at: number): StoredIssue {
+  const { code, ...rest } = e
+  return { [kind]: code, ...rest, ...(kind === 'error_code' ? { is_access_code_error: true } : {}), created_at: isoUtc(at) } as StoredIssue
+}

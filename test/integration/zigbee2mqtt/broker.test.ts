@@ -1,0 +1,96 @@
+import { createConnection } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import mqtt from 'mqtt'
+import { mqttPortFromEnv, startBroker } from '../../../src/mqtt/broker.js'
+import { startZigbeeLab } from '../../../simulators/zigbee2mqtt-lock/index.js'
+import { measureConvergenceFloor } from '../../../bench/convergence-floor.js'
+
+describe('embedded broker', () => {
+  it('serves on loopback, passes messages, and close() frees the port even with clients attached', async () => {
+    const broker = await startBroker({ port: 0 })
+    expect(broker.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/)
+    const a = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
+    const got = new Promise<string>((r) => a.on('message', (_t, p) => r(p.toString())))
+    await a.subscribeAsync('t')
+    await a.publishAsync('t', 'hello')
+    expect(await got).toBe('hello')
+    await broker.close()
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ port: broker.port, host: '127.0.0.1' }, () => (s.destroy(), resolve(false)))
+      s.on('error', () => resolve(true))
+    })
+    expect(refused).toBe(true)
+    await a.endAsync(true)
+  })
+
+  it('reads LOCKSTEP_MQTT_PORT, default 1883', () => {
+    expect(mqttPortFromEnv({})).toBe(1883)
+    expect(mqttPortFromEnv({ LOCKSTEP_MQTT_PORT: '0' })).toBe(0)
+    expect(() => mqttPortFromEnv({ LOCKSTEP_MQTT_PORT: 'x' })).toThrow(RangeError)
+  })
+
+  it('raw floor on aedes is not Nagle-bound', async () => {
+    const broker = await startBroker({ port: 0 })
+    const lab = await startZigbeeLab({
+      brokerUrl: broker.url,
+      locks: [
+        { name: 'A', manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } },
+        { name: 'B', manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } },
+      ],
+    })
+    try {
+      const seq = await measureConvergenceFloor({ brokerUrl: broker.url, deviceNames: ['A'], roundTrips: 200, concurrency: 1 })
+      const par = await measureConvergenceFloor({ brokerUrl: broker.url, deviceNames: ['A', 'B'], roundTrips: 400, concurrency: 16 })
+      console.log(`aedes floor: sequential ${(seq / 200).toFixed(3)} ms/round trip, 16 in flight ${(par / 400).toFixed(3)} ms/round trip`)
+      expect(seq / 200).toBeLessThan(15)
+    } finally {
+      await lab.stop()
+      await broker.close()
+    }
+  })
+})
+
+describe('driver without a broker', () => {
+  it('start() returns after its connect timeout and requests fail as transient', async () => {
+    const { Zigbee2MqttDriver } = await import('../../../adapters/zigbee2mqtt/index.js')
+    const { TransientDeviceError } = await import('../../../src/ports/errors.js')
+    const broker = await startBroker({ port: 0 })
+    const url = broker.url
+    await broker.close() // a port that nothing listens on
+    const driver = new Zigbee2MqttDriver({ url, connectTimeoutMs: 300, reconnectPeriodMs: 100 })
+    const started = Date.now()
+    await driver.start(() => {})
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(driver.isConnected()).toBe(false)
+    await expect(driver.writeSlot('Front Door', 1, '1234', 'x')).rejects.toBeInstanceOf(TransientDeviceError)
+    await driver.stop()
+  })
+})
+
+describe('bridge state', () => {
+  it('Z2M shutting down takes every lock offline; Z2M back brings them online (custom base topic)', async () => {
+    const { Zigbee2MqttDriver } = await import('../../../adapters/zigbee2mqtt/index.js')
+    const { EventLog } = await import('../../helpers/event-log.js')
+    const broker = await startBroker({ port: 0 })
+    const locks = [{ name: 'Gym', manufacturer: 'Schlage', model: 'BE468', slots: 30, pinLength: { min: 4, max: 8 } }]
+    let lab = await startZigbeeLab({ brokerUrl: broker.url, baseTopic: 'site/z2m', locks })
+    const log = new EventLog()
+    const driver = new Zigbee2MqttDriver({ url: broker.url, baseTopic: 'site/z2m', requestTimeoutMs: 300 })
+    try {
+      await driver.start(log.sink)
+      await log.waitFor((e) => e.type === 'discovered' && e.device.nativeId === 'Gym' && e.device.online)
+      let since = log.mark()
+      await lab.stop()
+      await log.waitFor((e) => e.type === 'offline' && e.nativeId === 'Gym', 3000, since)
+      expect(await driver.readSlots('Gym', [0])).toEqual([{ slot: 0, state: 'unreadable', reason: 'device offline' }])
+      since = log.mark()
+      lab = await startZigbeeLab({ brokerUrl: broker.url, baseTopic: 'site/z2m', locks })
+      await log.waitFor((e) => e.type === 'online' && e.nativeId === 'Gym', 3000, since)
+      expect(await driver.readSlots('Gym', [0])).toEqual([{ slot: 0, state: 'empty' }])
+    } finally {
+      await driver.stop()
+      await lab.stop()
+      await broker.close()
+    }
+  })
+})
