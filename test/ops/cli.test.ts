@@ -101,14 +101,41 @@ test('exit codes: 1 API error, 2 usage or config, 3 daemon unreachable', { timeo
   if (grants.code !== 0) expect([grants.code, grants.stderr]).toEqual([1, expect.stringMatching(/does not serve that route|access_grants/)])
 })
 
+test('lab verbs: enter a code at a keypad, advance the clock, present a card', { timeout: 120_000 }, async () => {
+  const created = await cli(['codes', 'create', '--device', 'Gym', '--code', '8642', '--json'])
+  expect(created.code, created.stderr).toBe(0)
+  const [enter, clock] = await Promise.all([
+    cli(['lab', 'enter-code', '--device', 'Gym', '8642', '--json']),
+    cli(['lab', 'clock', 'advance', '1m', '--json']),
+  ])
+  expect(enter.code, enter.stderr).toBe(0)
+  expect(enter.json()).toHaveProperty('result')
+  expect(clock.code, clock.stderr).toBe(0)
+  expect(clock.json().clock.now).toMatch(/^\d{4}-\d\d-\d\dT/)
+
+  const key = readFileSync(join(dataDir, 'lab-api-key'), 'utf8').trim()
+  const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' }
+  const entrances = await (await fetch(lab.url + '/acs/entrances/list', { method: 'POST', headers: auth, body: '{}' })).json() as any
+  const card = await (await fetch(lab.url + '/lab/cards/create', { method: 'POST', headers: auth, body: '{}' })).json() as any
+  const present = await cli(['lab', 'present-card', '--entrance', entrances.acs_entrances[0].acs_entrance_id, '--card', card.card?.card_id ?? 'no-card', '--json'])
+  if (card.ok) {
+    expect(present.code, present.stderr).toBe(0)
+    expect(present.json()).toHaveProperty('result')
+  } else {
+    // The simulated card locks come with another part; until then the lab says so, in words, exit 1.
+    expect([present.code, present.stderr]).toEqual([1, expect.stringContaining(card.error.type)])
+  }
+})
+
 test('lockstep backup (online, while the daemon runs) restores to the same state', { timeout: 120_000 }, async () => {
   const key = readFileSync(join(dataDir, 'lab-api-key'), 'utf8').trim()
   const seam = SeamHttp.fromApiKey(key, { endpoint: lab.url })
   const devices = await seam.devices.list()
   for (const [i, d] of devices.entries()) await seam.accessCodes.create({ device_id: d.device_id, code: `${7100 + i}`, name: `backup ${i}` })
+  // Desired state (ids, devices, codes, names); status is the reconciler's and moves on its own.
   const snapshot = async (s: SeamHttp) => {
     const all = []
-    for (const d of await s.devices.list()) all.push(...(await s.accessCodes.list({ device_id: d.device_id })).map((c) => [c.access_code_id, c.device_id, c.code, c.name, c.status]))
+    for (const d of await s.devices.list()) all.push(...(await s.accessCodes.list({ device_id: d.device_id })).map((c) => [c.access_code_id, c.device_id, c.code, c.name]))
     return { devices: (await s.devices.list()).map((d) => d.device_id), codes: all }
   }
   const before = await snapshot(seam)
