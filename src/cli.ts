@@ -2,10 +2,14 @@
 import { Command } from 'commander'
 import { join } from 'node:path'
 import { ConfigError, loadConfig } from './config.js'
-import { DB_FILE, startDaemon, type Daemon } from './daemon.js'
+import type { Daemon } from './daemon.js'
+import { DB_FILE } from './files.js'
 import { cryptoRandom } from './ids.js'
 import { systemClock } from './clock.js'
-import { Store } from './store/store.js'
+import type { Store } from './store/store.js'
+import { registerLabVerbs, registerVerbs } from './cli/verbs.js'
+import { backup } from './cli/backup.js'
+import { dataDir, explain } from './cli/client.js'
 
 function fail(err: unknown): never {
   if (err instanceof ConfigError) {
@@ -19,11 +23,14 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   let daemon: Daemon
   try {
     const config = loadConfig({ mode, path: opts.config })
+    // Loaded on demand so the client verbs start fast.
+    const { startDaemon } = await import('./daemon.js')
     daemon = await startDaemon(config)
   } catch (err) {
     fail(err)
   }
   process.stdout.write(`lockstep ${mode === 'lab' ? 'lab' : 'site'} API on ${daemon.url} (data in ${daemon.config.data_dir})\n`)
+  if (mode === 'lab') process.stdout.write(daemon.banner() + '\n')
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -36,10 +43,11 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   process.on('SIGTERM', () => void stop('SIGTERM'))
 }
 
-function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): T {
+async function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): Promise<T> {
   let store: Store
   try {
     const config = loadConfig({ mode: 'serve', path: opts.config })
+    const { Store } = await import('./store/store.js')
     store = Store.open(join(config.data_dir, DB_FILE), systemClock, cryptoRandom)
   } catch (err) {
     fail(err)
@@ -52,10 +60,27 @@ function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): T {
 }
 
 const program = new Command('lockstep').description('Keeps every lock of a property in step; speaks Seam Connect.')
+// Usage errors (unknown option, missing argument) exit 2, as config errors do; help exits 0.
+program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
 program.command('serve').description('run the daemon for a real site (config/default.json or LOCKSTEP_CONFIG)')
   .option('-c, --config <path>', 'config file').action((o) => run('serve', o))
-program.command('lab').description('run the daemon with the simulated lab property (what npm start runs)')
+const lab = program.command('lab').description('run the daemon with the simulated lab property (what npm start runs); lab verbs below')
   .option('-c, --config <path>', 'config file').action((o) => run('lab', o))
+registerLabVerbs(lab)
+registerVerbs(program)
+program.command('backup').description('online backup of the store (safe while the daemon runs); restore = stop, copy over lockstep.db, start')
+  .argument('<file>').option('--data-dir <dir>', 'data dir (LOCKSTEP_DATA_DIR; default ./data/lab)').option('-f, --force', 'overwrite <file>')
+  .option('--json', 'machine-readable output')
+  .action(async (file: string, o: { dataDir?: string; force?: boolean; json?: boolean }) => {
+    try {
+      const r = await backup(dataDir(process.env, o.dataDir), file, o)
+      process.stdout.write(o.json ? JSON.stringify(r) + '\n' : `backed up ${r.source} (schema ${r.schema_version}, ${r.bytes} bytes) to ${r.file}\n`)
+    } catch (err) {
+      const e = explain(err)
+      process.stderr.write(`lockstep: ${e.message}\n`)
+      process.exitCode = e.exitCode
+    }
+  })
 
 const keys = program.command('keys').description('manage API keys in the data dir')
 keys.command('create').option('-n, --name <name>', 'a label for the key', 'cli').option('-c, --config <path>')

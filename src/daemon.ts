@@ -16,6 +16,10 @@ import { Store } from './store/store.js'
 import { startBrokerForSite, zigbeeDriver } from './drivers.js'
 import { startLabProperty, type LabProperty } from './lab/property.js'
 import { labRoutes } from './api/routes/lab.js'
+import { DB_FILE, LAB_KEY_FILE } from './files.js'
+import { Metrics, metricsRoute } from './metrics.js'
+import { renderBanner, type BannerSectionSource } from './banner.js'
+import { CONSOLE_PATHS, consoleRoutes } from './console/serve.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -41,14 +45,21 @@ export interface Daemon {
   log: Logger
   /** The key generated at this start, if one was (shown once). */
   generatedApiKey: string | null
+  /** Prometheus metrics; pass `metrics` (a MetricsSink) to the reconciler, encoder… */
+  metrics: Metrics
+  /** Sections of the lab banner; parts of the daemon push theirs (entrances, encoders…). */
+  bannerSections: BannerSectionSource[]
+  /** The lab banner as text: URLs, key, and every section. */
+  banner(): string
   stop(): Promise<void>
 }
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
 const ATTEMPT_TIMEOUT_MS = 30_000
 const ATTEMPT_EXPIRY_MS = 60_000
 
-export const DB_FILE = 'lockstep.db'
-export const LAB_KEY_FILE = 'lab-api-key'
+export { DB_FILE, LAB_KEY_FILE }
 
 export async function startDaemon(config: Config, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? createLogger(config.log_level)
@@ -122,7 +133,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // An API change pokes its device's worker after the transaction commits.
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
 
-  const app = buildApi({ store, log, commands, site: config.site, plugins: lab ? [(a) => labRoutes(a, store, lab!.control)] : [] })
+  const metrics = new Metrics(store)
+  const app = buildApi({
+    store, log, commands, metrics, version: VERSION, site: config.site,
+    plugins: [
+      ...(lab ? [(a: FastifyInstance) => labRoutes(a, store, lab!.control)] : []),
+      consoleRoutes,
+      (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
+    ],
+    openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
+    health: () => healthReport(store, config),
+  })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
 
@@ -142,9 +163,42 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`
   log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
 
+  const bannerSections: BannerSectionSource[] = [() => ({
+    title: `Locks (${store.devices.list().length})`,
+    rows: store.devices.list().map((d) => [d.displayName, d.deviceId, `${d.manufacturer} ${d.model}`, d.driver, d.online ? 'online' : 'offline']),
+    empty: 'no locks in config',
+  }), () => ({
+    title: `Card entrances (${store.acs.entrances().length})`,
+    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'guest rooms' : 'staff only']),
+    empty: 'no card entrances in config',
+  }), () => ({
+    title: `Card encoders (${store.acs.encoders().length})`,
+    rows: store.acs.encoders().map((e) => [e.displayName, e.acsEncoderId]),
+    empty: 'no card encoders in config',
+  })]
+
   let stopped = false
   return {
-    url, config, store, clock, lab, reconciler, drivers, app, log, generatedApiKey,
+    url, config, store, clock, lab, reconciler, drivers, app, log, generatedApiKey, metrics, bannerSections,
+    banner() {
+      const labFile = join(config.data_dir, LAB_KEY_FILE)
+      const [apiKey, source] = generatedApiKey
+        ? [generatedApiKey, 'generated now, saved to ' + labFile]
+        : config.api_key
+          ? [config.api_key, 'from LOCKSTEP_API_KEY']
+          : config.lab && existsSync(labFile)
+            ? [readFileSync(labFile, 'utf8').trim(), 'from ' + labFile]
+            : [null, 'a key created with `lockstep keys create`']
+      return renderBanner({
+        title: `lockstep ${VERSION} — ${config.lab ? 'lab' : 'site'}: ${config.site.name}`,
+        apiUrl: url,
+        consoleUrl: url + '/',
+        apiKey,
+        apiKeySource: source,
+        dataDir: config.data_dir,
+        sections: bannerSections.map((s) => s()).filter((s) => s !== null),
+      })
+    },
     async stop() {
       if (stopped) return
       stopped = true
@@ -212,6 +266,32 @@ function bootstrapApiKey(store: Store, config: Config, print: (line: string) => 
   }
   print(`API key (shown once; store it now): ${key}`)
   return key
+}
+
+/** /health: always ok:true (liveness); `status` says whether some part is degraded, and which. */
+function healthReport(store: Store, config: Config): Record<string, unknown> {
+  const degraded: string[] = []
+  let storeOk = true
+  let devices: { online: boolean }[] = []
+  let queue = 0
+  try {
+    devices = store.devices.list()
+    queue = (store.db.prepare('SELECT count(*) AS n FROM work_items').get() as { n: number }).n
+  } catch {
+    storeOk = false
+    degraded.push('store unreadable')
+  }
+  const offline = devices.filter((d) => !d.online).length
+  if (offline > 0) degraded.push(`${offline} of ${devices.length} devices offline`)
+  return {
+    status: degraded.length ? 'degraded' : 'ok',
+    degraded,
+    mode: config.lab ? 'lab' : 'site',
+    version: VERSION,
+    store: storeOk ? 'ok' : 'error',
+    devices: { total: devices.length, online: devices.length - offline, offline },
+    work_queue_depth: queue,
+  }
 }
 
 function nameRules(lock: LockConfig) {

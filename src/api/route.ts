@@ -28,8 +28,23 @@ export function readParams<S extends z.ZodType>(request: FastifyRequest, schema:
   return parsed.data
 }
 
+/** Every Seam route added to an app, with its schema: the source of /openapi.json. */
+export interface RouteRecord {
+  path: string
+  methods: Verb[]
+  params: z.ZodType
+}
+const registries = new WeakMap<FastifyInstance, RouteRecord[]>()
+
+export function registeredRoutes(app: FastifyInstance): readonly RouteRecord[] {
+  return registries.get(app) ?? []
+}
+
 export function addRoute<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S>): void {
   const methods = [...new Set<Verb>(['POST', ...spec.verbs])]
+  let registry = registries.get(app)
+  if (!registry) registries.set(app, (registry = []))
+  registry.push({ path: spec.path, methods, params: spec.params })
   app.route({
     method: methods,
     url: spec.path,

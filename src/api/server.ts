@@ -15,6 +15,8 @@ import { acsRoutes } from './routes/acs.js'
 import { accessGrantRoutes } from './routes/access-grants.js'
 import { customerRoutes } from './routes/customers.js'
 import { userIdentityRoutes, type SitePolicy } from './routes/user-identities.js'
+import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
+import type { Metrics } from '../metrics.js'
 
 export interface ApiDeps {
   store: Store
@@ -30,6 +32,10 @@ export interface ApiDeps {
   /** Paths that answer without an API key (besides /health). */
   openPaths?: (path: string) => boolean
   health?: () => Record<string, unknown>
+  /** Times every request (HTTP latency histogram per route). */
+  metrics?: Metrics
+  /** Shown in /openapi.json. */
+  version?: string
 }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
@@ -39,6 +45,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bodyLimit: 8 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
   })
+  trackRoutes(app)
 
   // 1.x sends content-type: application/json on bodiless requests, and POSTs `{}`-less bodies.
   app.removeContentTypeParser('application/json')
@@ -62,13 +69,15 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.header('seam-request-id', request.id)
   })
   const open = deps.openPaths ?? (() => false)
-  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || open(p)))
+  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
   app.setErrorHandler(errorHandler(deps.log))
   app.setNotFoundHandler((request, reply) => {
     const err = new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, 404)
     void reply.status(404).type('application/json').send(envelope(err, request.id))
   })
 
+  deps.metrics?.instrument(app)
+  documentRoute(app, { path: '/health', method: 'GET', summary: 'Liveness (always ok: true) and degraded parts', auth: false })
   app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
   accessCodeRoutes(app, deps.store)
   deviceRoutes(app, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))
@@ -80,5 +89,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   accessGrantRoutes(app, deps.store, site)
   customerRoutes(app, deps.store, site)
   for (const plugin of deps.plugins ?? []) plugin(app)
+  openApiRoute(app, deps.version ?? '0.0.0')
   return app
 }

@@ -1,0 +1,239 @@
+// CLI verbs on the official SDK against the local API: lockstep is its own first SDK user.
+import type { Command } from 'commander'
+import type { SeamHttp } from '@seamapi/http'
+import { CliError, EXIT, explain, getHealth, post, resolveTarget, sdk, type ConnOptions, type Target } from './client.js'
+import { emit, issuesText, out, progress, table } from './output.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+type Verb<O> = (t: Target, o: O & ConnOptions, ...args: string[]) => Promise<void>
+
+/** Adds the connection options and runs the verb with errors mapped to exit codes. */
+function verb<O>(cmd: Command, fn: Verb<O>): Command {
+  return cmd
+    .option('--url <url>', 'daemon URL (LOCKSTEP_URL; default http://127.0.0.1:3590)')
+    .option('--api-key <key>', 'API key (LOCKSTEP_API_KEY; default: the lab key in LOCKSTEP_DATA_DIR)')
+    .option('--json', 'machine-readable output')
+    .action(async (...argv: unknown[]) => {
+      // commander passes the positional args, then the options, then the command.
+      const o = argv[argv.length - 2] as O & ConnOptions
+      const args = argv.slice(0, -2).filter((a): a is string => typeof a === 'string')
+      let t: Target | undefined
+      try {
+        t = resolveTarget(o)
+        await fn(t, o, ...args)
+      } catch (err) {
+        const e = explain(err, t)
+        process.stderr.write(`lockstep: ${e.message}\n`)
+        process.exitCode = e.exitCode
+      }
+    })
+}
+
+async function deviceId(seam: SeamHttp, ref: string): Promise<string> {
+  if (UUID.test(ref)) return ref
+  const d = await seam.devices.get({ name: ref }).catch((err) => {
+    throw (err as { code?: string })?.code === 'device_not_found' ? new CliError(EXIT.api, `no device named "${ref}"`) : err
+  })
+  return d.device_id
+}
+
+function parseParams(pairs: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const p of pairs ?? []) {
+    const eq = p.indexOf('=')
+    if (eq < 1) throw new CliError(EXIT.usage, `--param: expected key=value, got "${p}"`)
+    const raw = p.slice(eq + 1)
+    let value: unknown = raw
+    try {
+      value = JSON.parse(raw)
+    } catch {
+      // a plain string
+    }
+    out[p.slice(0, eq)] = value
+  }
+  return out
+}
+
+/** "90s", "15m", "2h", "1d", or plain seconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(s.trim())
+  if (!m) throw new CliError(EXIT.usage, `duration: expected e.g. 90s, 15m, 2h, 1d; got "${s}"`)
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd']
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v]
+
+export function registerVerbs(program: Command): void {
+  verb(program.command('status').description('is the daemon up, healthy, and does the key work'), async (t, o) => {
+    const health = await getHealth(t)
+    const devices = await sdk(t).devices.list()
+    const report = { url: t.url, ...health, key: 'accepted', devices_listed: devices.length }
+    emit(o.json, report, () => {
+      const h = health as { status?: string; mode?: string; version?: string; degraded?: string[]; work_queue_depth?: number; devices?: { online: number; total: number } }
+      return table(['', ''], [
+        ['daemon', `${t.url} (lockstep ${h.version ?? '?'}, ${h.mode ?? '?'})`],
+        ['health', h.status === 'degraded' ? `degraded: ${(h.degraded ?? []).join(', ')}` : h.status ?? 'ok'],
+        ['devices', `${h.devices?.online ?? '?'} of ${h.devices?.total ?? devices.length} online`],
+        ['queue', `${h.work_queue_depth ?? '?'} devices waiting for the reconciler`],
+        ['api key', 'accepted'],
+      ]).split('\n').slice(1).join('\n')
+    })
+  })
+
+  verb(program.command('devices').description('list the locks'), async (t, o) => {
+    const devices = await sdk(t).devices.list()
+    emit(o.json, devices, () =>
+      table(
+        ['NAME', 'DEVICE ID', 'TYPE', 'ONLINE', 'LOCKED', 'ISSUES'],
+        devices.map((d) => [
+          d.display_name, d.device_id, d.device_type, d.properties.online ? 'yes' : 'no',
+          d.properties.locked === undefined ? '—' : d.properties.locked ? 'yes' : 'no', issuesText(d),
+        ]),
+      ),
+    )
+  })
+
+  const codes = program.command('codes').description('access codes')
+  verb(codes.command('list').description('codes on one device (--device) or on every device').option('-d, --device <name|id>'), async (t, o: ConnOptions & { device?: string }) => {
+    const seam = sdk(t)
+    const devices = o.device ? [await seam.devices.get({ device_id: await deviceId(seam, o.device) })] : await seam.devices.list()
+    const rows: { device: string; code: Awaited<ReturnType<SeamHttp['accessCodes']['list']>>[number] }[] = []
+    for (const d of devices) for (const c of await seam.accessCodes.list({ device_id: d.device_id })) rows.push({ device: d.display_name, code: c })
+    emit(o.json, rows.map((r) => r.code), () =>
+      table(
+        ['DEVICE', 'NAME', 'CODE', 'STATUS', 'ACCESS CODE ID', 'ISSUES'],
+        rows.map(({ device, code: c }) => [device, c.name, c.code, c.status, c.access_code_id, issuesText(c)]),
+      ),
+    )
+  })
+  verb(
+    codes.command('create').description('create a code on a device')
+      .requiredOption('-d, --device <name|id>').option('--code <digits>', 'the code (default: generated)')
+      .option('-n, --name <name>').option('--starts-at <iso>').option('--ends-at <iso>'),
+    async (t, o: ConnOptions & { device: string; code?: string; name?: string; startsAt?: string; endsAt?: string }) => {
+      const seam = sdk(t)
+      const created = await seam.accessCodes.create({
+        device_id: await deviceId(seam, o.device),
+        ...(o.code ? { code: o.code } : {}),
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.startsAt ? { starts_at: o.startsAt } : {}),
+        ...(o.endsAt ? { ends_at: o.endsAt } : {}),
+      })
+      emit(o.json, created, () => `created ${created.access_code_id}: code ${created.code} (${created.status})`)
+    },
+  )
+  verb(codes.command('delete').description('delete a code').argument('<access_code_id>'), async (t, o, id) => {
+    await sdk(t).accessCodes.delete({ access_code_id: id! })
+    emit(o.json, { deleted: id }, () => `deleted ${id}`)
+  })
+
+  const grants = program.command('grants').description('access grants (who may open which doors, when, and how)')
+  verb(grants.command('list'), async (t, o) => {
+    const list = await sdk(t).accessGrants.list()
+    emit(o.json, list, () =>
+      table(['NAME', 'ACCESS GRANT ID', 'STARTS', 'ENDS', 'METHODS'], list.map((g: any) => [g.name, g.access_grant_id, g.starts_at, g.ends_at, (g.requested_access_methods ?? []).map((m: any) => m.mode).join(',')])),
+    )
+  })
+  verb(
+    grants.command('create').description('grant access to devices or entrances')
+      .option('-d, --device <name|id>', 'a device (repeatable)', collect).option('-e, --entrance <acs_entrance_id>', 'an entrance (repeatable)', collect)
+      .option('-m, --mode <mode>', 'access method: code, card or mobile_key (repeatable)', collect)
+      .option('-n, --name <name>').option('--guest <full name>').option('--reservation-key <key>')
+      .option('--starts-at <iso>').option('--ends-at <iso>'),
+    async (t, o: ConnOptions & { device?: string[]; entrance?: string[]; mode?: string[]; name?: string; guest?: string; reservationKey?: string; startsAt?: string; endsAt?: string }) => {
+      const seam = sdk(t)
+      if (!o.device?.length && !o.entrance?.length) throw new CliError(EXIT.usage, 'grants create: pass --device or --entrance')
+      const modes = (o.mode?.length ? o.mode : ['code']) as ('code' | 'card' | 'mobile_key')[]
+      const grant = await seam.accessGrants.create({
+        requested_access_methods: modes.map((mode) => ({ mode })),
+        ...(o.device?.length ? { device_ids: await Promise.all(o.device.map((d) => deviceId(seam, d))) } : {}),
+        ...(o.entrance?.length ? { acs_entrance_ids: o.entrance } : {}),
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.guest ? { user_identity: { full_name: o.guest } } : {}),
+        ...(o.reservationKey ? { reservation_key: o.reservationKey } : {}),
+        ...(o.startsAt ? { starts_at: o.startsAt } : {}),
+        ...(o.endsAt ? { ends_at: o.endsAt } : {}),
+      })
+      emit(o.json, grant, () => `created access grant ${grant.access_grant_id}`)
+    },
+  )
+  verb(grants.command('delete').argument('<access_grant_id>'), async (t, o, id) => {
+    await sdk(t).accessGrants.delete({ access_grant_id: id! })
+    emit(o.json, { deleted: id }, () => `deleted ${id}`)
+  })
+
+  verb(
+    program.command('encode').description('encode a card access method on an encoder (waits for a card)')
+      .argument('<access_method_id>').requiredOption('-e, --encoder <acs_encoder_id>').option('--timeout <seconds>', 'how long to wait', '60'),
+    async (t, o: ConnOptions & { encoder: string; timeout: string }, methodId) => {
+      const spin = o.json ? null : progress(`Place a card on encoder ${o.encoder}`)
+      try {
+        const attempt = await sdk(t).accessMethods.encode(
+          { access_method_id: methodId!, acs_encoder_id: o.encoder },
+          { waitForActionAttempt: { timeout: Number(o.timeout) * 1000, pollingInterval: 500 } },
+        )
+        spin?.stop('encoded')
+        emit(o.json, attempt, () => `card encoded (action attempt ${attempt.action_attempt_id})`)
+      } catch (err) {
+        spin?.stop()
+        throw err
+      }
+    },
+  )
+
+  verb(
+    program.command('scan').description('read the card on an encoder and compare it with what lockstep issued')
+      .requiredOption('-e, --encoder <acs_encoder_id>').option('--timeout <seconds>', 'how long to wait', '30'),
+    async (t, o: ConnOptions & { encoder: string; timeout: string }) => {
+      const spin = o.json ? null : progress(`Place a card on encoder ${o.encoder}`)
+      try {
+        const attempt = await sdk(t).acs.encoders.scanCredential(
+          { acs_encoder_id: o.encoder },
+          { waitForActionAttempt: { timeout: Number(o.timeout) * 1000, pollingInterval: 500 } },
+        )
+        spin?.stop()
+        emit(o.json, attempt, () => JSON.stringify((attempt as { result?: unknown }).result ?? attempt, null, 2))
+      } catch (err) {
+        spin?.stop()
+        throw err
+      }
+    },
+  )
+}
+
+/** Lab verbs under `lockstep lab …`: plain POSTs to the lab routes with the same key and envelope. */
+export function registerLabVerbs(lab: Command): void {
+  const report = (o: ConnOptions, body: Record<string, unknown>, human: string) => {
+    const { ok: _ok, ...rest } = body
+    emit(o.json, rest, () => human + (Object.keys(rest).length ? '\n' + JSON.stringify(rest, null, 2) : ''))
+  }
+  verb(
+    lab.command('present-card').description('present a card at a simulated entrance')
+      .requiredOption('-e, --entrance <acs_entrance_id>').requiredOption('--card <card_id>', 'the simulated card (lab cards/create)')
+      .option('-p, --param <key=value>', 'extra body field (repeatable; value parsed as JSON when it can be)', collect),
+    async (t, o: ConnOptions & { entrance: string; card: string; param?: string[] }) => {
+      const body = await post(t, '/lab/entrances/present_card', { acs_entrance_id: o.entrance, card_id: o.card, ...parseParams(o.param) })
+      report(o, body, 'card presented')
+    },
+  )
+  verb(
+    lab.command('enter-code').description('type a code on a simulated lock keypad').argument('<code>')
+      .requiredOption('-d, --device <name|id>').option('-p, --param <key=value>', 'extra body field (repeatable)', collect),
+    async (t, o: ConnOptions & { device: string; param?: string[] }, code) => {
+      const body = await post(t, '/lab/locks/enter_code', { device_id: await deviceId(sdk(t), o.device), code, ...parseParams(o.param) })
+      report(o, body, `entered ${code}`)
+    },
+  )
+  const clock = lab.command('clock').description('the lab clock (every simulated part shares it)')
+  verb(
+    clock.command('advance').description('move the lab clock forward, e.g. 90m, 2h, 1d').argument('<duration>'),
+    async (t, o, duration) => {
+      const seconds = parseDuration(duration!)
+      const body = await post(t, '/lab/clock/advance', { seconds })
+      report(o, body, `clock advanced by ${seconds} s`)
+    },
+  )
+}
+
+export { out }

@@ -1,0 +1,28 @@
+// Serves the web console's three static files. The page itself is open; it asks for an API key and
+// reaches every datum through the authenticated API. Files are read once at start (they are small).
+import type { FastifyInstance } from 'fastify'
+import { readFileSync } from 'node:fs'
+import { documentRoute } from '../api/openapi.js'
+
+const FILES: [path: string, file: string, type: string][] = [
+  ['/', 'index.html', 'text/html; charset=utf-8'],
+  ['/console/console.js', 'console.js', 'text/javascript; charset=utf-8'],
+  ['/console/console.css', 'console.css', 'text/css; charset=utf-8'],
+]
+
+export const CONSOLE_PATHS = new Set(FILES.map(([p]) => p))
+
+export function consoleRoutes(app: FastifyInstance): void {
+  for (const [path, file, type] of FILES) {
+    const body = readFileSync(new URL(file, import.meta.url))
+    documentRoute(app, { path, method: 'GET', summary: `web console: ${file}`, auth: false, produces: type.split(';')[0] })
+    app.get(path, async (_request, reply) =>
+      reply
+        .type(type)
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+        .header('x-content-type-options', 'nosniff')
+        .send(body),
+    )
+  }
+}
