@@ -9,7 +9,8 @@ let t: TestDaemon
 const ids: Record<string, string> = {}
 
 beforeAll(async () => {
-  t = await startTestDaemon()
+  // No drivers: the only writer is the API, so a refused request must leave the store exactly as it was.
+  t = await startTestDaemon({ daemon: { lockDrivers: [] } })
   const s = t.daemon.store
   const deviceId = s.devices.list()[0]!.deviceId
   const entranceId = s.acs.entrances()[0]!.acsEntranceId

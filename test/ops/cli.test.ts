@@ -44,15 +44,15 @@ test('the lab prints its banner: API, console, key, and the locks with their ids
   const key = readFileSync(join(dataDir, 'lab-api-key'), 'utf8').trim()
   expect(out).toContain(`Console  ${lab.url}/`)
   expect(out).toContain(`API key  ${key}`)
-  expect(out).toMatch(/Locks \(3\)\n\s+Front Door\s+[0-9a-f-]{36}\s+Yale /)
+  expect(out).toMatch(/Locks \(4\)\n\s+Front Door\s+[0-9a-f-]{36}\s+Yale /)
 })
 
 test('status and devices with --json (key found in the lab data dir)', { timeout: 120_000 }, async () => {
   const [status, devices] = await Promise.all([cli(['status', '--json']), cli(['devices', '--json'])])
   expect(status.code, status.stderr).toBe(0)
-  expect(status.json()).toMatchObject({ ok: true, mode: 'lab', key: 'accepted', devices: { total: 3 } })
+  expect(status.json()).toMatchObject({ ok: true, mode: 'lab', key: 'accepted', devices: { total: 4 } })
   expect(devices.code, devices.stderr).toBe(0)
-  expect(devices.json().map((d: any) => d.display_name)).toEqual(['Front Door', 'Back Door', 'Gym'])
+  expect(devices.json().map((d: any) => d.display_name)).toEqual(['Front Door', 'Back Door', 'Gym', 'Office'])
   const human = await cli(['devices'])
   expect(human.stdout).toMatch(/^NAME\s+DEVICE ID\s+TYPE/)
   expect(human.stdout).toContain('Back Door')
@@ -131,7 +131,7 @@ test('lockstep backup (online, while the daemon runs) restores to the same state
   const key = readFileSync(join(dataDir, 'lab-api-key'), 'utf8').trim()
   const seam = SeamHttp.fromApiKey(key, { endpoint: lab.url })
   const devices = await seam.devices.list()
-  for (const [i, d] of devices.entries()) await seam.accessCodes.create({ device_id: d.device_id, code: `${7100 + i}`, name: `backup ${i}` })
+  for (const [i, d] of devices.entries()) await seam.accessCodes.create({ device_id: d.device_id, code: `${716253 + i}`, name: `backup ${i}` })
   // Desired state (ids, devices, codes, names); status is the reconciler's and moves on its own.
   const snapshot = async (s: SeamHttp) => {
     const all = []

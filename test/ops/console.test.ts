@@ -56,7 +56,7 @@ test.skipIf(missing && !required)('console: key, doors, create a code, events, l
   await page.click('#login-form button[type=submit]')
   await page.locator('article.door[data-device-id]').nth(2).waitFor()
   const names = await page.locator('article.door[data-device-id] h3').allTextContents()
-  expect(names.map((n) => n.replace(/(online|offline|locked|unlocked)/g, '').trim())).toEqual(['Front Door', 'Back Door', 'Gym'])
+  expect(names.map((n) => n.replace(/(online|offline|locked|unlocked)/g, '').trim())).toEqual(['Front Door', 'Back Door', 'Gym', 'Office'])
   expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('lockstep.apiKey'))).toBe(t.apiKey)
 
   // Create a code from the console.
