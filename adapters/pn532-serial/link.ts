@@ -35,6 +35,9 @@ export class Pn532Link {
   /** Bytes moved in both directions, for the bench's wire-time floor. */
   bytesOut = 0
   bytesIn = 0
+  /** Commands resent after a missing ACK. */
+  resends = 0
+  private settleUntil = 0
   private readonly ackTimeoutMs: number
   private readonly responseTimeoutMs: number
 
@@ -75,35 +78,54 @@ export class Pn532Link {
     this.port.write(bytes)
   }
 
-  private exchange(pd: Buffer, opts: { responseTimeoutMs?: number; wake?: boolean }): Promise<Buffer> {
+  private async exchange(pd: Buffer, opts: { responseTimeoutMs?: number; wake?: boolean }): Promise<Buffer> {
+    const settle = this.settleUntil - Date.now()
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle))
+    return this.exchangeNow(pd, opts)
+  }
+
+  private exchangeNow(pd: Buffer, opts: { responseTimeoutMs?: number; wake?: boolean }): Promise<Buffer> {
     if (!this.isOpen) return Promise.reject(new LinkError('closed', `serial link ${this.closedReason ?? 'closed'}`))
     const frame = hostCommand(pd)
     const code = pd[0]!
     const responseTimeoutMs = opts.responseTimeoutMs ?? this.responseTimeoutMs
     return new Promise<Buffer>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
+      // Two timers kept apart: the ACK may arrive synchronously inside write() (in-process link),
+      // so neither may overwrite the other.
+      let ackTimer: NodeJS.Timeout | undefined
+      let responseTimer: NodeJS.Timeout | undefined
       let resent = false
       const finish = () => {
-        clearTimeout(timer)
-        this.pending = undefined
+        clearTimeout(ackTimer)
+        clearTimeout(responseTimer)
+        if (this.pending === p) this.pending = undefined
       }
       const armAck = () => {
-        timer = setTimeout(() => {
-          if (!resent) {
-            resent = true
-            this.write(frame)
-            armAck()
-          } else {
-            finish()
-            reject(new LinkError('timeout', `no ACK for command 0x${code.toString(16)}`))
-          }
-        }, this.ackTimeoutMs)
+        clearTimeout(ackTimer)
+        ackTimer = setTimeout(() => setImmediate(ackOverdue), this.ackTimeoutMs)
+      }
+      // Deferred by one loop turn: after a stalled event loop, timers run before pending I/O, and
+      // an ACK already waiting in the input must win over the resend.
+      const ackOverdue = () => {
+        if (this.pending !== p || p.acked) return
+        if (!resent) {
+          resent = true
+          this.resends++
+          armAck()
+          this.write(frame)
+        } else {
+          finish()
+          reject(new LinkError('timeout', `no ACK for command 0x${code.toString(16)}`))
+        }
       }
       const p: Pending = {
         code,
         acked: false,
         resolve: (b) => {
           finish()
+          // The device may have executed the command twice (first ACK was late, not lost): let
+          // its duplicate answer arrive and be ignored before anything else is sent.
+          if (resent) this.settleUntil = Date.now() + 2 * this.ackTimeoutMs
           resolve(b)
         },
         reject: (e) => {
@@ -114,8 +136,8 @@ export class Pn532Link {
           if (item.kind === 'ack') {
             if (p.acked) return
             p.acked = true
-            clearTimeout(timer)
-            timer = setTimeout(() => {
+            clearTimeout(ackTimer)
+            responseTimer = setTimeout(() => {
               finish()
               // Abort the command on the device so a late answer cannot be mistaken for the next one.
               if (this.isOpen) this.write(ACK_FRAME)
@@ -130,14 +152,14 @@ export class Pn532Link {
             }
             p.resolve(Buffer.from(item.pd.subarray(1)))
           } else if (item.kind === 'frame_error') {
-            // A damaged response: libnfc flushes and reports I/O; we ask for it again once via NACK.
+            // A damaged response: ask for it again via NACK (bounded by the response timer).
             if (p.acked) this.write(Buffer.from([0x00, 0x00, 0xff, 0xff, 0x00, 0x00]))
           }
         },
       }
       this.pending = p
-      this.write(opts.wake ? Buffer.concat([WAKE_UP, frame]) : frame)
       armAck()
+      this.write(opts.wake ? Buffer.concat([WAKE_UP, frame]) : frame)
     })
   }
 }

@@ -86,14 +86,15 @@ export class Pn532Simulator extends EventEmitter {
   // ---- wire ----------------------------------------------------------------------------------
   private onBytes(chunk: Buffer): void {
     this.stats.bytesIn += chunk.length
-    // The chunk is "on the wire" until its last byte has arrived at the emulated baud rate.
+    // The chunk is "on the wire" until its last byte has arrived at the emulated baud rate. It is
+    // decoded at once, but nothing the device says about it can leave before that moment (see
+    // send), so the host observes exactly the wire-time floor with one timer per exchange.
     this.rxFree = Math.max(performance.now(), this.rxFree) + this.pacer.wireMs(chunk.length)
-    const copy = Buffer.from(chunk)
-    this.pacer.at(this.rxFree, () => this.onArrived(copy))
+    this.onArrived(Buffer.from(chunk))
   }
 
   private send(bytes: Buffer): void {
-    this.txFree = Math.max(performance.now(), this.txFree) + this.pacer.wireMs(bytes.length)
+    this.txFree = Math.max(performance.now(), this.rxFree, this.txFree) + this.pacer.wireMs(bytes.length)
     this.pacer.at(this.txFree, () => {
       if (this.port && !this.port.destroyed) {
         this.stats.bytesOut += bytes.length

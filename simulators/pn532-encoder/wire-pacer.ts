@@ -5,7 +5,9 @@ import { performance } from 'node:perf_hooks'
 
 export class WirePacer {
   private readonly queue: Array<{ due: number; run: () => void }> = []
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined
+  // Kept apart: clearImmediate() on a Timeout (or the reverse) corrupts Node's timer lists.
+  private timeout: NodeJS.Timeout | undefined
+  private immediate: NodeJS.Immediate | undefined
 
   constructor(private readonly bytesPerMs: number | null) {}
 
@@ -26,11 +28,10 @@ export class WirePacer {
   }
 
   private clear(): void {
-    if (this.timer) {
-      clearTimeout(this.timer as NodeJS.Timeout)
-      clearImmediate(this.timer as NodeJS.Immediate)
-      this.timer = undefined
-    }
+    if (this.timeout) clearTimeout(this.timeout)
+    if (this.immediate) clearImmediate(this.immediate)
+    this.timeout = undefined
+    this.immediate = undefined
   }
 
   private pump = (): void => {
@@ -38,11 +39,11 @@ export class WirePacer {
     while (this.queue.length) {
       const wait = this.queue[0]!.due - performance.now()
       if (wait > 2) {
-        this.timer = setTimeout(this.pump, wait - 1.5)
+        this.timeout = setTimeout(this.pump, wait - 1.5)
         return
       }
       if (wait > 0) {
-        this.timer = setImmediate(this.pump)
+        this.immediate = setImmediate(this.pump)
         return
       }
       this.queue.shift()!.run()
