@@ -171,15 +171,26 @@ export class Pn532EncoderDriver implements EncoderDriver {
     throw new EncoderError('incompatible_card_format', `sector ${sector} opens with neither the site key nor the transport key`)
   }
 
-  private targetFor(card: CardHandle): Target {
+  /** The selected target for `card`, selecting it again (same UID only) after a release. */
+  private async targetFor(card: CardHandle): Promise<Target> {
     this.checkEncoder(card.encoderId)
     const t = this.current.get(card.encoderId)
-    if (!t || t.uid.toString('hex') !== card.uid) throw new EncoderError('encoding_interrupted', 'card handle is stale; wait for the card again')
-    return t
+    if (t && t.uid.toString('hex') === card.uid) return t
+    let again: Target | 'none' | 'incompatible'
+    try {
+      again = await this.select()
+    } catch (e) {
+      throw this.linkToEncoderError(e, 'encoding_interrupted')
+    }
+    if (again === 'none' || again === 'incompatible' || again.uid.toString('hex') !== card.uid) {
+      throw new EncoderError('encoding_interrupted', 'the card is no longer on the encoder')
+    }
+    this.current.set(card.encoderId, again)
+    return again
   }
 
   async write(card: CardHandle, image: CardImage): Promise<void> {
-    let t = this.targetFor(card)
+    let t = await this.targetFor(card)
     const bySector = groupBySector(image)
     const keys = this.opts.keysFor(t.uid)
     try {
@@ -207,7 +218,7 @@ export class Pn532EncoderDriver implements EncoderDriver {
   }
 
   async read(card: CardHandle, blockList: number[]): Promise<CardImage> {
-    let t = this.targetFor(card)
+    let t = await this.targetFor(card)
     const keys = this.opts.keysFor(t.uid)
     const image: CardImage = { blocks: new Map() }
     const sectors = new Map<number, number[]>()

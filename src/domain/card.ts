@@ -54,7 +54,7 @@ export type CardDecodeError = 'bad_format' | 'wrong_site' | 'bad_mac'
 
 export type CardDecodeResult =
   | { ok: true; fields: CardFields }
-  | { ok: false; error: CardDecodeError; detail: string; /** present once format and site passed */ fields?: CardFields }
+  | { ok: false; error: CardDecodeError; detail: string }
 
 export const NO_RESERVATION_TAG: Buffer = Buffer.alloc(8)
 

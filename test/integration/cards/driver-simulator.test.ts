@@ -67,8 +67,8 @@ describe('PN532 driver ↔ simulator (in-process link)', () => {
     sim.placeCard(card)
     const h = await encode(driver, facts())
     expect(h.uid).toBe(card.uid.toString('hex'))
-    const h2 = await driver.waitForCard('enc1', 200, new AbortController().signal)
-    const img = await driver.read(h2, [...CARD_DATA_BLOCKS])
+    // The handle stays usable after write: the driver re-selects the same UID.
+    const img = await driver.read(h, [...CARD_DATA_BLOCKS])
     const d = decodeCard(img.blocks, card.uid, KEYS.kMac, 7)
     expect(d.ok && d.fields.credentialId).toBe(42)
     // Trailer 7 now holds key A ‖ 78 77 88 69 ‖ key B (raw dump shows the keys).
@@ -93,6 +93,26 @@ describe('PN532 driver ↔ simulator (in-process link)', () => {
     const err = await driver.waitForCard('enc1', 60, new AbortController().signal).catch((e) => e)
     expect(err).toBeInstanceOf(EncoderError)
     expect((err as EncoderError).type).toBe('no_credential_on_encoder')
+  })
+
+  it('read/write with a handle whose card was swapped → encoding_interrupted', async () => {
+    const { sim, driver, store } = await rig()
+    sim.placeCard(store.createBlank().card)
+    const h = await encode(driver, facts())
+    sim.placeCard(store.createBlank().card)
+    const err = await driver.read(h, [4]).catch((e) => e)
+    expect((err as EncoderError).type).toBe('encoding_interrupted')
+  })
+
+  it('waitForCard honours its AbortSignal', async () => {
+    const { driver } = await rig()
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 30)
+    const t = Date.now()
+    const err = await driver.waitForCard('enc1', 5000, ac.signal).catch((e) => e)
+    expect(Date.now() - t).toBeLessThan(1000)
+    expect(err).toBeInstanceOf(EncoderError)
+    expect((err as EncoderError).type).toBe('encoding_interrupted')
   })
 
   it('a 7-byte-UID or non-Classic card → incompatible_card_format', async () => {
