@@ -39,6 +39,8 @@ export class Pn532Simulator extends EventEmitter {
   /** An InListPassiveTarget waiting for a card (endless retries). */
   private waitingList: (() => void) | undefined
   private busy = false
+  /** Bumped when a running command is aborted, so its delayed answer is dropped. */
+  private commandSeq = 0
   /** Statistics for tests and the bench. */
   readonly stats = { framesIn: 0, damaged: 0, bytesIn: 0, bytesOut: 0 }
 
@@ -125,9 +127,10 @@ export class Pn532Simulator extends EventEmitter {
       }
       if (item.t === 'ack') {
         // A host ACK while a command runs aborts it (libnfc's abort path).
-        if (this.waitingList) {
+        if (this.busy) {
           this.waitingList = undefined
           this.busy = false
+          this.commandSeq++
         }
         continue
       }
@@ -201,8 +204,9 @@ export class Pn532Simulator extends EventEmitter {
       return
     }
     const attempts = this.passiveRetries + 1
+    const seq = this.commandSeq
     this.pacer.at(performance.now() + attempts * (this.opts.activationAttemptMs ?? 1), () => {
-      if (!this.busy) return
+      if (!this.busy || seq !== this.commandSeq) return
       if (!tryOnce()) this.respond([0x4b, 0x00])
     })
   }

@@ -108,6 +108,23 @@ describe('PN532 simulator: golden sequences from the manual', () => {
     link.cut()
   })
 
+  it('bounded retries: a host ACK aborts the pending InListPassiveTarget, no late answer', async () => {
+    const link = duplexPair()
+    const sim = new Pn532Simulator({ baud: null, requireWake: false, activationAttemptMs: 20 })
+    sim.attach(link.device)
+    let got = ''
+    link.host.on('data', (c: Buffer) => (got += c.toString('hex')))
+    link.host.write(hex('00 00 FF 06 FA D4 32 05 FF 01 02 F3 00'))
+    await new Promise((r) => setTimeout(r, 10))
+    got = ''
+    link.host.write(hex('00 00 FF 04 FC D4 4A 01 00 E1 00'))
+    await new Promise((r) => setTimeout(r, 10))
+    link.host.write(hex(ACK))
+    await new Promise((r) => setTimeout(r, 80))
+    expect(got).toBe(ACK)
+    link.cut()
+  })
+
   it('with endless retries InListPassiveTarget waits for a card; a host ACK aborts it', async () => {
     const { xfer, sim, link } = rig({ requireWake: false })
     expect(await xfer('00 00 FF 04 FC D4 4A 01 00 E1 00')).toBe(ACK) // default MxRtyPassiveActivation = FF
