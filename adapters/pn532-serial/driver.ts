@@ -19,7 +19,11 @@ const STATUS_AUTH_ERROR = 0x14
 
 export interface Pn532DriverOptions extends LinkOptions {
   encoderId: string
-  port: Duplex
+  /**
+   * The byte stream to the PN532, or a function that opens one. With a function, start() opens a
+   * fresh stream each time, so the daemon can call start() again after encoder_not_online.
+   */
+  port: Duplex | (() => Promise<Duplex>)
   /** Per-card sector keys (derived from the site secrets). Never logged. */
   keysFor: (uid: Buffer) => CardSectorKeys
   /** Pause between empty polls while waiting for a card. */
@@ -36,15 +40,27 @@ class CardOpError extends Error {
 
 export class Pn532EncoderDriver implements EncoderDriver {
   readonly kind = 'pn532-serial'
-  readonly link: Pn532Link
+  private port: Duplex | undefined
+  private currentLink: Pn532Link | undefined
   private online = false
   private firmware: { ic: number; ver: number; rev: number; support: number } | undefined
   private readonly current = new Map<string, Target>()
 
   constructor(private readonly opts: Pn532DriverOptions) {
-    this.link = new Pn532Link(opts.port, opts)
-    opts.port.on('close', () => (this.online = false))
-    opts.port.on('error', () => (this.online = false))
+    if (typeof opts.port !== 'function') this.useStream(opts.port)
+  }
+
+  private useStream(port: Duplex): void {
+    this.port = port
+    this.currentLink = new Pn532Link(port, this.opts)
+    port.on('close', () => (this.online = false))
+    port.on('error', () => (this.online = false))
+  }
+
+  /** The command link (byte counters for the bench); throws before the first start() with a port factory. */
+  get link(): Pn532Link {
+    if (!this.currentLink) throw new EncoderError('encoder_not_online', 'encoder port not opened')
+    return this.currentLink
   }
 
   get firmwareVersion() {
@@ -52,12 +68,18 @@ export class Pn532EncoderDriver implements EncoderDriver {
   }
 
   isOnline(encoderId: string): boolean {
-    return encoderId === this.opts.encoderId && this.online && this.link.isOpen
+    return encoderId === this.opts.encoderId && this.online && !!this.currentLink?.isOpen
   }
 
   /** Wake (preamble + SAMConfiguration, one retry), check firmware, bound passive activation retries. */
   async start(): Promise<void> {
     try {
+      if (typeof this.opts.port === 'function' && (!this.online || !this.currentLink?.isOpen)) {
+        // A fresh stream: whatever the old one still holds (half a frame, a late answer) goes with it.
+        this.current.clear()
+        if (this.port && !this.port.destroyed) this.port.destroy()
+        this.useStream(await this.opts.port())
+      }
       await this.link.command([CMD.samConfiguration, 0x01], { wake: true }).catch((e: unknown) => {
         if (e instanceof LinkError && e.failure === 'timeout') return this.link.command([CMD.samConfiguration, 0x01], { wake: true })
         throw e
@@ -77,12 +99,12 @@ export class Pn532EncoderDriver implements EncoderDriver {
   async stop(): Promise<void> {
     this.online = false
     this.current.clear()
-    if (!this.opts.port.destroyed) this.opts.port.end()
+    if (this.port && !this.port.destroyed) this.port.end()
   }
 
   private checkEncoder(encoderId: string): void {
     if (encoderId !== this.opts.encoderId) throw new EncoderError('encoder_not_online', `unknown encoder ${encoderId}`)
-    if (!this.online || !this.link.isOpen) throw new EncoderError('encoder_not_online', 'encoder is not online')
+    if (!this.online || !this.currentLink?.isOpen) throw new EncoderError('encoder_not_online', 'encoder is not online')
   }
 
   async waitForCard(encoderId: string, timeoutMs: number, signal: AbortSignal): Promise<CardHandle> {

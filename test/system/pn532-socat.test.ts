@@ -61,6 +61,41 @@ describe.skipIf(skipSystemTier)('PN532 over a socat PTY pair (real serialport)',
     expect(door().present(card)).toMatchObject({ outcome: 'granted' })
   })
 
+  it('a driver built with a port factory comes back after the link dies (start() reopens)', async () => {
+    const pairs: PtyPair[] = []
+    const sims: Pn532Simulator[] = []
+    const { card } = new VirtualCardStore(seededRandom('sys-3')).createBlank()
+    const openLink = async () => {
+      const pair = await ptyPair()
+      pairs.push(pair)
+      cleanup.push(() => pair.kill())
+      const dev = await openPort(pair.paths[1])
+      dev.on('error', () => undefined)
+      const sim = new Pn532Simulator({ baud: 115200 })
+      sim.attach(dev)
+      sim.placeCard(card)
+      sims.push(sim)
+      cleanup.push(() => sim.detach(), () => closePort(dev))
+      const host = await openPort(pair.paths[0])
+      host.on('error', () => undefined)
+      cleanup.push(() => closePort(host))
+      return host
+    }
+    const driver = new Pn532EncoderDriver({ encoderId: 'front-desk', port: openLink, keysFor: encoderKeyring(KEYS), pollIntervalMs: 5 })
+    await driver.start()
+    sims[0]!.on('exchange', (e: ExchangeEvent) => {
+      if (e.op === 'write') pairs[0]!.kill()
+    })
+    const err = await encode(driver).catch((e: unknown) => e)
+    expect((err as EncoderError).type).toBe('encoding_interrupted')
+    await new Promise((r) => setTimeout(r, 50))
+    expect(driver.isOnline('front-desk')).toBe(false)
+    await driver.start()
+    expect(driver.isOnline('front-desk')).toBe(true)
+    await encode(driver)
+    expect(door().present(card).outcome).toBe('granted')
+  })
+
   it('killing socat mid-encode → encoding_interrupted; retry on a new pair succeeds', async () => {
     const first = await rig()
     const { card } = new VirtualCardStore(seededRandom('sys-2')).createBlank()
