@@ -53,8 +53,12 @@ export class Pn532EncoderDriver implements EncoderDriver {
   private useStream(port: Duplex): void {
     this.port = port
     this.currentLink = new Pn532Link(port, this.opts)
-    port.on('close', () => (this.online = false))
-    port.on('error', () => (this.online = false))
+    // Only the current stream may take the encoder offline (an old one closes late after a reopen).
+    const down = () => {
+      if (this.port === port) this.online = false
+    }
+    port.on('close', down)
+    port.on('error', down)
   }
 
   /** The command link (byte counters for the bench); throws before the first start() with a port factory. */
