@@ -39,6 +39,7 @@ export class Pn532Simulator extends EventEmitter {
   /** An InListPassiveTarget waiting for a card (endless retries). */
   private waitingList: (() => void) | undefined
   private busy = false
+  private txBatch: { parts: Buffer[]; due: number } | undefined
   /** Bumped when a running command is aborted, so its delayed answer is dropped. */
   private commandSeq = 0
   /** Statistics for tests and the bench. */
@@ -61,6 +62,7 @@ export class Pn532Simulator extends EventEmitter {
 
   detach(): void {
     this.pacer.stop()
+    this.txBatch = undefined
     this.waitingList = undefined
     this.port = undefined
   }
@@ -95,14 +97,30 @@ export class Pn532Simulator extends EventEmitter {
     this.onArrived(Buffer.from(chunk))
   }
 
+  /**
+   * Queue bytes for the host. Bytes that follow each other on the wire before the previous batch
+   * went out (the ACK and its immediate answer) leave together when the last of them would have
+   * arrived: never earlier than the wire allows, with one timer instead of two.
+   */
   private send(bytes: Buffer): void {
     this.txFree = Math.max(performance.now(), this.rxFree, this.txFree) + this.pacer.wireMs(bytes.length)
-    this.pacer.at(this.txFree, () => {
+    if (this.txBatch) {
+      this.txBatch.parts.push(bytes)
+      this.txBatch.due = this.txFree
+      return
+    }
+    const batch = { parts: [bytes], due: this.txFree }
+    this.txBatch = batch
+    const flush = (): void => {
+      if (performance.now() < batch.due) return this.pacer.at(batch.due, flush)
+      this.txBatch = undefined
       if (this.port && !this.port.destroyed) {
-        this.stats.bytesOut += bytes.length
-        this.port.write(bytes)
+        const out = Buffer.concat(batch.parts)
+        this.stats.bytesOut += out.length
+        this.port.write(out)
       }
-    })
+    }
+    this.pacer.at(batch.due, flush)
   }
 
   private respond(pd: number[] | Buffer): void {
