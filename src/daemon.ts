@@ -13,7 +13,7 @@ import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
 import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import { Store } from './store/store.js'
-import { startBrokerForSite, zigbeeDriver } from './drivers.js'
+import { nukiDriver, startBrokerForSite, zigbeeDriver } from './drivers.js'
 import { startLabProperty, type LabProperty } from './lab/property.js'
 import { labRoutes } from './api/routes/lab.js'
 import { DB_FILE, LAB_KEY_FILE } from './files.js'
@@ -57,6 +57,7 @@ export interface Daemon {
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
 const ATTEMPT_TIMEOUT_MS = 30_000
+const DRIVER_START_WAIT_MS = 10_000
 const ATTEMPT_EXPIRY_MS = 60_000
 
 export { DB_FILE, LAB_KEY_FILE }
@@ -79,7 +80,12 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       })
     : null
   const drivers = new Map<string, LockDriver>()
-  for (const d of opts.lockDrivers ?? [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? [])]) drivers.set(d.kind, d)
+  const siteDrivers = (): LockDriver[] => {
+    // In the lab, simulated radios stand in for the box's Bluetooth adapter.
+    const nuki = lab ? null : nukiDriver(config, clock, log)
+    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : [])]
+  }
+  for (const d of opts.lockDrivers ?? siteDrivers()) drivers.set(d.kind, d)
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
@@ -147,9 +153,21 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
 
-  for (const driver of drivers.values()) {
-    await driver.start((event) => onDeviceEvent(config, store, reconciler, driver.kind, event, log))
-  }
+  // One broken or slow radio must not take the site down: the API comes up regardless, and a driver
+  // still starting after DRIVER_START_WAIT_MS goes on in the background (its locks stay offline until then).
+  await Promise.all(
+    [...drivers.values()].map(async (driver) => {
+      const started = driver.start((event) => onDeviceEvent(config, store, reconciler, driver.kind, event, log)).then(
+        () => true,
+        (err) => {
+          log.error({ err, driver: driver.kind }, 'lock driver failed to start; its locks stay offline')
+          return false
+        },
+      )
+      const waited = await Promise.race([started, new Promise<'slow'>((r) => setTimeout(r, DRIVER_START_WAIT_MS, 'slow').unref())])
+      if (waited === 'slow') log.warn({ driver: driver.kind }, 'lock driver still starting; continuing without waiting')
+    }),
+  )
   await reconciler.start()
   // Level-triggered all the way: look at every driven device now and then, event or not.
   const resync = setInterval(() => {

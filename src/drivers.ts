@@ -4,7 +4,9 @@ import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { startBroker, type RunningBroker } from './mqtt/broker.js'
+import { join } from 'node:path'
 import { Zigbee2MqttDriver } from '../adapters/zigbee2mqtt/index.js'
+import { hciBindings, NukiBleDriver } from '../adapters/nuki-ble/index.js'
 
 export async function startBrokerForSite(config: Config, log: Logger): Promise<{ url: string; broker: RunningBroker | null }> {
   if (config.mqtt.url) return { url: config.mqtt.url, broker: null }
@@ -23,5 +25,19 @@ export function zigbeeDriver(config: Config, brokerUrl: string, clock: Clock, lo
       zigbeeLocks.map((l) => [l.native_id, { slotCount: l.slots, minPinLength: l.code_length[0], maxPinLength: l.code_length[1] }]),
     ),
     log: (level, message) => log[level]({ driver: 'zigbee2mqtt' }, message),
+  })
+}
+
+/** Nuki locks over the box's own Bluetooth adapter (real sites; the lab uses a simulated radio instead). */
+export function nukiDriver(config: Config, clock: Clock, log: Logger): NukiBleDriver | null {
+  const locks = config.locks.filter((l) => l.driver === 'nuki-ble')
+  if (locks.length === 0) return null
+  return new NukiBleDriver({
+    bindings: hciBindings(),
+    dataDir: join(config.data_dir, 'nuki-ble'),
+    securityPin: (nukiId) => locks.find((l) => l.native_id.toUpperCase() === nukiId)?.security_pin ?? 0,
+    slotCount: Math.max(...locks.map((l) => l.slots)),
+    clock,
+    log: log.child({ driver: 'nuki-ble' }),
   })
 }

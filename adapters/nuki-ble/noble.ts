@@ -11,3 +11,9 @@ export function createNoble(bindings: object): NobleInstance {
   const NobleClass = require('@stoprocent/noble/lib/noble') as new (bindings: object) => NobleInstance
   return new NobleClass(bindings)
 }
+
+/** The Linux HCI bindings of a real box. Loaded only when a site has Nuki locks (it opens a raw socket). */
+export function hciBindings(): object {
+  const Bindings = require('@stoprocent/noble/lib/hci-socket/bindings') as new (options: object) => object
+  return new Bindings({})
+}
