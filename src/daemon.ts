@@ -193,11 +193,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     empty: 'no locks in config',
   }), () => ({
     title: `Card entrances (${store.acs.entrances().length})`,
-    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'guest rooms' : 'staff only']),
+    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'guest rooms' : 'staff only', `lock address ${e.seq}`]),
     empty: 'no card entrances in config',
   }), () => ({
     title: `Card encoders (${store.acs.encoders().length})`,
-    rows: store.acs.encoders().map((e) => [e.displayName, e.acsEncoderId]),
+    rows: store.acs.encoders().map((e) => [e.displayName, e.acsEncoderId, cardEncoding.encoderOnline(e.acsEncoderId) ? 'online' : 'offline']),
     empty: 'no card encoders in config',
   })]
 
