@@ -193,6 +193,20 @@ describe('seed 001 scenarios at the doors', () => {
     await opens('Room 102', cb.cardId, 'joiner')
   })
 
+  test('2b. a suite: a subset joiner opens its room only, and both rooms keep the first guest', async () => {
+    const T = await now()
+    const key = `stay-suite-${T}`
+    const main = await grant({ rooms: ['Room 101', 'Room 103'], from: T - HOUR, to: T + 2 * DAY, key })
+    const kid = await grant({ rooms: ['Room 103'], from: T - HOUR, to: T + 2 * DAY, key })
+    const cm = await encode(main.method)
+    const ck = await encode(kid.method)
+    expect(ck.credential.lockstep_metadata).toMatchObject({ is_joiner: true, stamp: cm.credential.lockstep_metadata.stamp })
+    await opens('Room 103', ck.cardId, 'override')
+    await opens('Room 103', cm.cardId, 'joiner')
+    await opens('Room 101', cm.cardId, 'override')
+    await refused('Room 101', ck.cardId, 'wrong_entrance')
+  })
+
   test('3. relocation: delete, re-issue on the new room with the same key; each card opens only its room', async () => {
     const T = await now()
     const key = `stay-r-${T}`
