@@ -109,7 +109,7 @@ export class CardEncoding {
     const settled = run.then(
       (result) => this.finish(id, { result }),
       (err: unknown) => {
-        const error = this.errorOf(err)
+        const error = actionType === 'SCAN_CREDENTIAL' ? scanError(this.errorOf(err)) : this.errorOf(err)
         if (error.type !== 'no_credential_on_encoder') this.opts.log.warn({ action_attempt_id: id, action_type: actionType, err: error }, 'card encoder attempt failed')
         this.finish(id, { error })
       },
@@ -371,6 +371,14 @@ export class CardEncoding {
     for (const c of this.running) c.abort()
     await Promise.allSettled([...this.queues.values()])
   }
+}
+
+const SCAN_ERRORS = new Set(['uncategorized_error', 'action_attempt_expired', 'no_credential_on_encoder', 'encoder_not_online', 'encoder_communication_timeout', 'bridge_disconnected'])
+
+/** SCAN_CREDENTIAL admits fewer error types than encoding: a card that left mid-read was not there to scan. */
+function scanError(e: { type: string; message: string }): { type: string; message: string } {
+  if (SCAN_ERRORS.has(e.type)) return e
+  return { type: e.type === 'encoding_interrupted' ? 'no_credential_on_encoder' : 'uncategorized_error', message: e.message }
 }
 
 function stampWire(s: Stamp): Record<string, unknown> {

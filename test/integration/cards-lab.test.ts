@@ -66,6 +66,18 @@ async function encode(method: string, card?: string) {
     await lab('encoders/remove_card', { acs_encoder_id: encoder })
   }
 }
+/** Scans the card on the encoder through the SDK; the attempt and its result are checked against Seam's schema. */
+async function scan(card: string) {
+  await lab('encoders/place_card', { acs_encoder_id: encoder, card_id: card })
+  try {
+    const a = await seam.acs.encoders.scanCredential({ acs_encoder_id: encoder }, WAIT)
+    schemas.action_attempt.parse(a)
+    expect(a).toMatchObject({ action_type: 'SCAN_CREDENTIAL', status: 'success' })
+    return a.result as any
+  } finally {
+    await lab('encoders/remove_card', { acs_encoder_id: encoder })
+  }
+}
 const present = async (room: string, card: string) => (await lab('entrances/present_card', { acs_entrance_id: ent[room]!, card_id: card })).result as {
   granted: boolean; reason: string; mode?: string
 }
@@ -220,6 +232,11 @@ describe('seed 001 scenarios at the doors', () => {
     await opens('Room 101', newCardId, 'override')
     await refused('Room 103', newCardId, 'wrong_entrance')
     await refused('Room 101', oldCard, 'wrong_entrance')
+    // lockstep knows the old card's grant is gone (the offline lock at Room 103 does not, until overridden).
+    const r = await scan(oldCard)
+    expect(r.acs_credential_on_seam).toBeNull()
+    expect(r.warnings.map((w: any) => w.warning_code)).toEqual(['acs_credential_on_seam_not_found'])
+    expect(r.lockstep_card_metadata).toMatchObject({ card_status: 'valid', is_cancelled: true, reservation_key: key, acs_entrance_ids: [ent['Room 103']] })
   })
 
   test('4. time change → encoding_required → re-encode: the new card opens, the old one is refused', async () => {
@@ -236,6 +253,7 @@ describe('seed 001 scenarios at the doors', () => {
     expect((await seam.accessGrants.get({ access_grant_id: g.access_grant_id })).warnings).toEqual([])
     expect((await seam.accessMethods.get({ access_method_id: method })).is_encoding_required).toBe(false)
     await opens('Room 103', extended, 'joiner')
+    expect((await scan(oldCard)).lockstep_card_metadata).toMatchObject({ is_superseded: true, is_expired: false })
     await advance(DAY / 1000 + 600)
     await opens('Room 103', extended)
     await refused('Room 103', oldCard, 'expired')
@@ -244,6 +262,8 @@ describe('seed 001 scenarios at the doors', () => {
     const T2 = await now()
     await seam.accessGrants.update({ access_grant_id: g.access_grant_id, ends_at: iso(T2 + 6 * HOUR) })
     expect((await seam.accessMethods.get({ access_method_id: method })).is_encoding_required).toBe(true)
+    const outOfSync = await scan(extended)
+    expect(outOfSync.warnings.map((w: any) => w.warning_code)).toEqual(['acs_credential_on_encoder_out_of_sync'])
     const shortened = await encode(method)
     expect(shortened.credential.lockstep_metadata.is_joiner).toBe(false)
     await opens('Room 103', shortened.cardId, 'override')
@@ -320,29 +340,30 @@ describe('security through the lab routes', () => {
   })
 
   test('scan_credential reports the card, its credential on lockstep, and what lockstep knows', async () => {
-    await lab('encoders/place_card', { acs_encoder_id: encoder, card_id: oldCard })
-    try {
-      const a = await seam.acs.encoders.scanCredential({ acs_encoder_id: encoder }, WAIT)
-      schemas.action_attempt.parse(a)
-      expect(a).toMatchObject({ action_type: 'SCAN_CREDENTIAL', status: 'success' })
-      const r = a.result as any
-      expect(r.acs_credential_on_encoder).toMatchObject({ is_issued: true })
-      schemas.acs_credential.parse(r.acs_credential_on_seam)
-      expect(r.warnings).toEqual([])
-      expect(r.lockstep_card_metadata).toMatchObject({ card_status: 'valid', level: 'guest', is_overridden: true, is_expired: false, is_cancelled: false, reservation_tag_matches_key: true })
-      expect(r.lockstep_card_metadata.overridden_at_acs_entrance_ids).toEqual([ent['Room 103']])
-    } finally {
-      await lab('encoders/remove_card', { acs_encoder_id: encoder })
-    }
+    const r = await scan(oldCard)
+    expect(r.acs_credential_on_encoder).toMatchObject({ is_issued: true })
+    schemas.acs_credential.parse(r.acs_credential_on_seam)
+    expect(r.acs_credential_on_encoder.card_number).toBe(r.acs_credential_on_seam.card_number)
+    expect(r.warnings).toEqual([])
+    expect(r.lockstep_card_metadata).toMatchObject({ card_status: 'valid', level: 'guest', is_overridden: true, is_expired: false, is_cancelled: false, reservation_tag_matches_key: true })
+    expect(r.lockstep_card_metadata.overridden_at_acs_entrance_ids).toEqual([ent['Room 103']])
     // A blank card: nothing on it.
-    const blank = await newCard()
-    await lab('encoders/place_card', { acs_encoder_id: encoder, card_id: blank })
-    try {
-      const a = await seam.acs.encoders.scanCredential({ acs_encoder_id: encoder }, WAIT)
-      schemas.action_attempt.parse(a)
-      expect(a.result).toMatchObject({ acs_credential_on_encoder: null, acs_credential_on_seam: null, lockstep_card_metadata: { card_status: 'blank' } })
-    } finally {
-      await lab('encoders/remove_card', { acs_encoder_id: encoder })
-    }
+    expect(await scan(await newCard())).toMatchObject({ acs_credential_on_encoder: null, acs_credential_on_seam: null, warnings: [], lockstep_card_metadata: { card_status: 'blank' } })
+    // A card keyed by someone else: unreadable, still a successful scan.
+    const foreign = await newCard()
+    await lab('cards/write_block', { card_id: foreign, block: 7, data: 'a1a2a3a4a5a6ff078069b1b2b3b4b5b6' })
+    expect(await scan(foreign)).toMatchObject({ acs_credential_on_encoder: null, lockstep_card_metadata: { card_status: 'unreadable' } })
+    // A forged card decodes to bad_mac and is not taken for ours.
+    const forged = (await lab('cards/clone', { card_id: stayCard })).card.card_id
+    const b6 = Buffer.from((await lab('cards/get', { card_id: forged })).card.blocks[6] as string, 'hex')
+    b6.writeUInt32BE(0xfffffff0, 4)
+    await lab('cards/write_block', { card_id: forged, block: 6, data: b6.toString('hex') })
+    expect(await scan(forged)).toMatchObject({ acs_credential_on_encoder: null, acs_credential_on_seam: null, lockstep_card_metadata: { card_status: 'bad_mac' } })
+  })
+
+  test('scan with no card → no_credential_on_encoder', async () => {
+    const err = await seam.acs.encoders.scanCredential({ acs_encoder_id: encoder }, WAIT).catch((e: unknown) => e)
+    expect((err as SeamActionAttemptFailedError<any>).code).toBe('no_credential_on_encoder')
+    schemas.action_attempt.parse((err as SeamActionAttemptFailedError<any>).actionAttempt)
   })
 })
