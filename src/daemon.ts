@@ -101,7 +101,6 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
   const encoderDrivers = startEncoderDrivers(config, store, siteKeys, lab)
-  const cardEncoding = new CardEncoding({ store, keys: siteKeys, drivers: encoderDrivers, log, ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}) })
 
   const commands: LockCommands = {
     lockAction(deviceId, action) {
@@ -152,6 +151,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
 
   const metrics = new Metrics(store)
+  const cardEncoding = new CardEncoding({
+    store, keys: siteKeys, drivers: encoderDrivers, log, metrics,
+    ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
+  })
   const app = buildApi({
     store, log, commands, metrics, version: VERSION, site: config.site,
     encoderOnline: (id) => cardEncoding.encoderOnline(id),

@@ -2,12 +2,14 @@
 // attempts over an EncoderDriver per encoder. The attempt is created at once; the background work waits
 // for a card (bounded), builds the image from the grant (stamp from the site allocator, MAC), writes and
 // reads back through the driver, then records the card and issues the method in one transaction.
+import { performance } from 'node:perf_hooks'
 import { isoUtc } from '../clock.js'
 import { CARD_DATA_BLOCKS, decodeCard, type CardFields, type CardLevel, type Stamp } from '../domain/card.js'
 import { issueCardImage, reservationTag, type CardGrantFacts } from '../domain/card-issue.js'
 import type { SiteKeys } from '../domain/card-keys.js'
 import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
+import type { MetricsSink } from '../metrics.js'
 import type { CardHandle, EncoderDriver } from '../ports/encoder-driver.js'
 import { EncoderError } from '../ports/errors.js'
 import type { ActionAttempt } from '../store/action-attempts.js'
@@ -28,6 +30,8 @@ export interface CardEncodingOptions {
   cardWaitMs?: number
   /** Hard bound on one attempt, queueing included (then `action_attempt_expired`). */
   attemptTimeoutMs?: number
+  /** Encode durations (wait for card + write + read back), by outcome. */
+  metrics?: MetricsSink
 }
 
 export type EncodeTarget = { accessMethodId: string } | { acsCredentialId: string }
@@ -106,9 +110,14 @@ export class CardEncoding {
       if (ctl.signal.aborted) throw Object.assign(new Error('The action did not complete in time'), { expired: true })
       return Promise.race([work(ctl.signal), expired])
     })
+    const began = performance.now()
+    const observe = (outcome: 'success' | 'error') => {
+      if (actionType === 'ENCODE_CREDENTIAL') this.opts.metrics?.encodeDuration((performance.now() - began) / 1000, outcome)
+    }
     const settled = run.then(
-      (result) => this.finish(id, { result }),
+      (result) => (observe('success'), this.finish(id, { result })),
       (err: unknown) => {
+        observe('error')
         const error = actionType === 'SCAN_CREDENTIAL' ? scanError(this.errorOf(err)) : this.errorOf(err)
         if (error.type !== 'no_credential_on_encoder') this.opts.log.warn({ action_attempt_id: id, action_type: actionType, err: error }, 'card encoder attempt failed')
         this.finish(id, { error })

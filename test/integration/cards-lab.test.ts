@@ -367,3 +367,10 @@ describe('security through the lab routes', () => {
     schemas.action_attempt.parse((err as SeamActionAttemptFailedError<any>).actionAttempt)
   })
 })
+
+test('encode durations reach /metrics by outcome', async () => {
+  const text = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.apiKey}` } })).text()
+  const count = (outcome: string) => Number(new RegExp(`lockstep_encode_duration_seconds_count\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0)
+  expect(count('success')).toBeGreaterThan(10)
+  expect(count('error')).toBeGreaterThanOrEqual(2)
+})
