@@ -374,3 +374,13 @@ test('encode durations reach /metrics by outcome', async () => {
   expect(count('success')).toBeGreaterThan(10)
   expect(count('error')).toBeGreaterThanOrEqual(2)
 })
+
+test('every event of the card run is a valid Seam event, acs_credential.issued included', async () => {
+  const events = await seam.events.list({ since: '2000-01-01T00:00:00Z', limit: 10_000 })
+  for (const e of events) {
+    const r = schemas.seam_event.safeParse(e)
+    expect(r.success, `${e.event_type}: ${JSON.stringify(r.error?.issues?.slice(0, 2))}`).toBe(true)
+  }
+  const types = new Set(events.map((e) => e.event_type))
+  for (const t of ['acs_credential.issued', 'access_method.issued', 'access_method.reissued', 'access_method.card_encoding_required']) expect(types).toContain(t)
+})
