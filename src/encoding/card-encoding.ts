@@ -105,10 +105,15 @@ export class CardEncoding {
     )
     expired.catch(() => undefined)
     // One card operation per encoder at a time; a queued attempt still ends within its own bound.
+    // The next attempt on this encoder starts only once this one's driver work has settled (not merely its
+    // attempt): an expired attempt may still be writing, and the PN532 does one thing at a time.
     const prev = this.queues.get(acsEncoderId) ?? Promise.resolve()
+    let driverWork: Promise<unknown> = Promise.resolve()
     const run = prev.then(() => {
       if (ctl.signal.aborted) throw Object.assign(new Error('The action did not complete in time'), { expired: true })
-      return Promise.race([work(ctl.signal), expired])
+      const w = work(ctl.signal)
+      driverWork = w.catch(() => undefined)
+      return Promise.race([w, expired])
     })
     const began = performance.now()
     const observe = (outcome: 'success' | 'error') => {
@@ -126,7 +131,7 @@ export class CardEncoding {
       clearTimeout(timer)
       this.running.delete(ctl)
     })
-    this.queues.set(acsEncoderId, settled.then(() => undefined))
+    this.queues.set(acsEncoderId, settled.then(() => driverWork).then(() => undefined))
     return store.actionAttempts.get(id)
   }
 
