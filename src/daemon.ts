@@ -20,6 +20,14 @@ import { DB_FILE, LAB_KEY_FILE } from './files.js'
 import { Metrics, metricsRoute } from './metrics.js'
 import { renderBanner, type BannerSectionSource } from './banner.js'
 import { CONSOLE_PATHS, consoleRoutes } from './console/serve.js'
+import { loadOrCreateSiteKeys } from './store/card-key-files.js'
+import { encoderKeyring } from './domain/card-issue.js'
+import type { SiteKeys } from './domain/card-keys.js'
+import type { EncoderDriver } from './ports/encoder-driver.js'
+import { Pn532EncoderDriver } from '../adapters/pn532-serial/driver.js'
+import { CardEncoding } from './encoding/card-encoding.js'
+import { encodingRoutes } from './api/routes/encoding.js'
+import type { Duplex } from 'node:stream'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -31,6 +39,8 @@ export interface DaemonOptions {
   lockDrivers?: LockDriver[]
   /** Passes the reconciler runs at once across devices. */
   reconcileConcurrency?: number
+  /** How long an encode/scan attempt waits for a card on the encoder (default 30 s). */
+  encoderCardWaitMs?: number
 }
 
 export interface Daemon {
@@ -41,6 +51,10 @@ export interface Daemon {
   lab: LabProperty | null
   reconciler: Reconciler
   drivers: Map<string, LockDriver>
+  /** Card encoder drivers by acs_encoder_id. */
+  encoderDrivers: Map<string, EncoderDriver>
+  /** ENCODE_CREDENTIAL / SCAN_CREDENTIAL attempts. */
+  cardEncoding: CardEncoding
   app: FastifyInstance
   log: Logger
   /** The key generated at this start, if one was (shown once). */
@@ -69,11 +83,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const clock = new OffsetClock(opts.clock ?? systemClock)
   const random = opts.random ?? cryptoRandom
   const store = Store.open(join(config.data_dir, DB_FILE), clock, random)
+  // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
+  const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
+  store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
   const mqtt = await startBrokerForSite(config, log)
   let reconciler: Reconciler | undefined
   const lab: LabProperty | null = config.lab
     ? await startLabProperty({
-        config, store, clock, brokerUrl: mqtt.url,
+        config, store, clock, brokerUrl: mqtt.url, siteKeys, cardSiteId: store.cards.siteId, random,
         onClockAdvanced: () => {
           for (const d of store.devices.list()) reconciler?.poke(d.deviceId)
         },
@@ -89,7 +106,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
-  store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
+  const encoderDrivers = startEncoderDrivers(config, store, siteKeys, lab)
 
   const commands: LockCommands = {
     lockAction(deviceId, action) {
@@ -140,9 +157,15 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
 
   const metrics = new Metrics(store)
+  const cardEncoding = new CardEncoding({
+    store, keys: siteKeys, drivers: encoderDrivers, log, metrics,
+    ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
+  })
   const app = buildApi({
     store, log, commands, metrics, version: VERSION, site: config.site,
+    encoderOnline: (id) => cardEncoding.encoderOnline(id),
     plugins: [
+      (a: FastifyInstance) => encodingRoutes(a, cardEncoding),
       ...(lab ? [(a: FastifyInstance) => labRoutes(a, store, lab!.control)] : []),
       consoleRoutes,
       (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
@@ -169,6 +192,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     }),
   )
   await reconciler.start()
+  // Lab encoders sit on in-process links: wake them now. A site's serial encoders open lazily on first use.
+  if (lab?.cardLab) {
+    for (const [id, d] of encoderDrivers) await d.start().catch((err) => log.warn({ acs_encoder_id: id, err: (err as Error).message }, 'card encoder did not start'))
+  }
   // Level-triggered all the way: look at every driven device now and then, event or not.
   const resync = setInterval(() => {
     for (const d of store.devices.list()) if (drivers.has(d.driver) && d.online) reconciler!.poke(d.deviceId)
@@ -187,17 +214,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     empty: 'no locks in config',
   }), () => ({
     title: `Card entrances (${store.acs.entrances().length})`,
-    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'guest rooms' : 'staff only']),
+    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'guest rooms' : 'staff only', `lock address ${e.seq}`]),
     empty: 'no card entrances in config',
   }), () => ({
     title: `Card encoders (${store.acs.encoders().length})`,
-    rows: store.acs.encoders().map((e) => [e.displayName, e.acsEncoderId]),
+    rows: store.acs.encoders().map((e) => [e.displayName, e.acsEncoderId, cardEncoding.encoderOnline(e.acsEncoderId) ? 'online' : 'offline']),
     empty: 'no card encoders in config',
   })]
 
   let stopped = false
   return {
-    url, config, store, clock, lab, reconciler, drivers, app, log, generatedApiKey, metrics, bannerSections,
+    url, config, store, clock, lab, reconciler, drivers, encoderDrivers, cardEncoding, app, log, generatedApiKey, metrics, bannerSections,
     banner() {
       const labFile = join(config.data_dir, LAB_KEY_FILE)
       const [apiKey, source] = generatedApiKey
@@ -224,12 +251,40 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       clearInterval(resync)
       await app.close()
       await reconciler.stop()
+      await cardEncoding.stop().catch((err) => log.warn({ err }, 'card encoding stop failed'))
+      for (const d of encoderDrivers.values()) await d.stop().catch((err) => log.warn({ err }, 'encoder stop failed'))
       for (const d of drivers.values()) await d.stop().catch((err) => log.warn({ err }, 'driver stop failed'))
       await lab?.stop().catch((err) => log.warn({ err }, 'lab stop failed'))
       await mqtt.broker?.close().catch((err) => log.warn({ err }, 'broker close failed'))
       store.close()
     },
   }
+}
+
+/**
+ * One PN532 driver per configured encoder: in lab mode on the CardLab's in-process serial link; on a site
+ * over the real serial port at `serial_path`, opened on first use (never enumerated with SerialPort.list()).
+ */
+function startEncoderDrivers(config: Config, store: Store, keys: SiteKeys, lab: LabProperty | null): Map<string, EncoderDriver> {
+  const out = new Map<string, EncoderDriver>()
+  const keysFor = encoderKeyring(keys)
+  for (const e of config.encoders) {
+    const id = store.acs.encoderIdFor(e.name)
+    if (lab?.cardLab) {
+      out.set(id, new Pn532EncoderDriver({ encoderId: id, port: lab.cardLab.encoderPort(id), keysFor }))
+    } else if (!config.lab && e.serial_path) {
+      const path = e.serial_path
+      const open = async (): Promise<Duplex> => {
+        const { SerialPort } = await import('serialport')
+        return new Promise<Duplex>((resolve, reject) => {
+          const port = new SerialPort({ path, baudRate: e.baud_rate, autoOpen: false })
+          port.open((err) => (err ? reject(err) : resolve(port)))
+        })
+      }
+      out.set(id, new Pn532EncoderDriver({ encoderId: id, port: open, keysFor }))
+    }
+  }
+  return out
 }
 
 /** A driver's report: the registry (discovery, battery) is the daemon's; everything else goes to the reconciler. */

@@ -14,7 +14,14 @@ export interface LabLock {
 
 export interface PresentResult {
   granted: boolean
+  /** `granted` or the lock's denial reason (offline-locks.md §5), e.g. `overridden`, `bad_mac`. */
   reason: string
+  /** Card locks: `granted` | `denied` | `cancel_applied` | `lockout_set` | `lockout_cleared`. */
+  outcome?: string
+  /** Card locks, when granted: `override` | `joiner` | `one_shot` | `standard`. */
+  mode?: string
+  /** Card locks: the card's credential number, when the card decoded. */
+  credential_id?: number
 }
 
 export interface LabCards {

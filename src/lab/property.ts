@@ -6,13 +6,18 @@ import type { Config } from '../config.js'
 import type { Store } from '../store/store.js'
 import { startZigbeeLab, type ZigbeeLab } from '../../simulators/zigbee2mqtt-lock/index.js'
 import type { LockDriver } from '../ports/lock-driver.js'
-import type { LabControl, LabLock } from './control.js'
+import type { LabCards, LabControl, LabLock } from './control.js'
+import { CardLab } from '../../simulators/card-lab.js'
+import type { SiteKeys } from '../domain/card-keys.js'
+import type { Random } from '../ids.js'
 import { startSimulatedNukiLab, type NukiLab } from './nuki-lab.js'
 
 export interface LabProperty {
   control: LabControl
   /** Drivers connected to simulators over in-process links (the Zigbee driver reaches its locks over MQTT). */
   drivers: LockDriver[]
+  /** The offline-card side (virtual cards, encoders on in-process serial links, card locks); null without entrances or encoders. */
+  cardLab: CardLab | null
   stop(): Promise<void>
 }
 
@@ -23,6 +28,10 @@ export interface LabDeps {
   brokerUrl: string
   /** Called after the lab clock moved, so time-bound work is looked at again. */
   onClockAdvanced: () => void
+  /** The site's card secrets and card site id: the simulated locks hold K_mac and K_A, never K_B. */
+  siteKeys: SiteKeys
+  cardSiteId: number
+  random: Random
 }
 
 export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
@@ -79,7 +88,42 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
     }
   }
 
+  // Card locks and encoders, as config names them (store.acs ids; the lock's address is the entrance's seq).
+  const entrances = store.acs.entrances()
+  const encoders = store.acs.encoders()
+  const cardLab = entrances.length || encoders.length
+    ? new CardLab(
+        {
+          siteId: deps.cardSiteId,
+          lockKeys: { kMac: deps.siteKeys.kMac, kA: deps.siteKeys.kA },
+          encoders: encoders.map((e) => ({ id: e.acsEncoderId, baud: config.encoders.find((c) => c.name === e.displayName)?.baud_rate ?? 115200 })),
+          entrances: entrances.map((e) => ({ id: e.acsEntranceId, address: e.seq, reservationCapable: e.canBelongToReservation })),
+        },
+        clock,
+        deps.random,
+      )
+    : null
+  const cards: LabCards | undefined = cardLab
+    ? {
+        create: () => ({ card_id: cardLab.createCard().cardId }),
+        get: (cardId) => {
+          const c = labCall(() => cardLab.getCard(cardId))
+          return { card_id: c.cardId, uid: c.uid, blocks: c.blocks }
+        },
+        clone: (cardId) => ({ card_id: labCall(() => cardLab.cloneCard(cardId)).cardId }),
+        writeBlock: (cardId, block, data) => void labCall(() => cardLab.writeBlock(cardId, block, data)),
+        placeOnEncoder: (encoderId, cardId) => labCall(() => cardLab.placeCard(encoderId, cardId)),
+        removeFromEncoder: (encoderId) => labCall(() => cardLab.removeCard(encoderId)),
+        present: (entranceId, cardId) => {
+          const r = labCall(() => cardLab.presentCard(entranceId, cardId))
+          return { granted: r.unlocked, reason: r.reason, outcome: r.outcome, ...(r.mode ? { mode: r.mode } : {}), ...(r.credentialId !== undefined ? { credential_id: r.credentialId } : {}) }
+        },
+        auditLog: (entranceId) => labCall(() => cardLab.auditLog(entranceId)),
+      }
+    : undefined
+
   const control: LabControl = {
+    ...(cards ? { cards } : {}),
     lock(deviceId) {
       const device = store.devices.find(deviceId)
       if (!device) return undefined
@@ -97,9 +141,21 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
   return {
     control,
     drivers: nuki ? [nuki.driver] : [],
+    cardLab,
     async stop() {
+      cardLab?.stop()
       await zigbee?.stop()
       await nuki?.stop()
     },
+  }
+}
+
+/** The card simulators signal an unknown card/encoder/entrance with RangeError: a 400 at the lab API. */
+function labCall<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (e) {
+    if (e instanceof RangeError) throw new DomainError('lab_invalid_request', e.message, 400)
+    throw e
   }
 }

@@ -238,4 +238,43 @@ export const migrations: string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  /* 5: offline card issuance: site id, stamp allocator, credential numbers, issued cards */ `
+  -- One row: the site's card identity and the persisted allocators (offline-locks.md §4).
+  CREATE TABLE card_issuance (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    site_id INTEGER NOT NULL,
+    last_stamp_time INTEGER,
+    last_stamp_seq INTEGER,
+    next_credential_number INTEGER NOT NULL,
+    -- The staff level's generation stamp: every staff card copies it (joiners among themselves).
+    staff_stamp_time INTEGER,
+    staff_stamp_seq INTEGER
+  );
+  -- Every card written and read back: scan lookups (by UID / credential number) and reservation stamps.
+  CREATE TABLE issued_cards (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    acs_credential_id TEXT NOT NULL UNIQUE,
+    credential_number INTEGER NOT NULL UNIQUE,
+    card_uid TEXT NOT NULL,
+    access_method_id TEXT,
+    access_grant_id TEXT,
+    user_identity_id TEXT,
+    acs_encoder_id TEXT,
+    level TEXT NOT NULL,
+    joiner INTEGER NOT NULL,
+    reservation_key TEXT,
+    -- JSON sorted acs_entrance_ids of the reservation door set (the stamp is per key and door set).
+    reservation_door_set TEXT,
+    stamp_time INTEGER NOT NULL,
+    stamp_seq INTEGER NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER,
+    acs_entrance_ids TEXT NOT NULL,
+    entrance_addresses TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+  );
+  CREATE INDEX issued_cards_uid ON issued_cards(card_uid);
+  CREATE INDEX issued_cards_method ON issued_cards(access_method_id);
+  CREATE INDEX issued_cards_reservation ON issued_cards(reservation_key);
+  `,
 ]

@@ -6,6 +6,7 @@ import { AccessGrants } from './access-grants.js'
 import { Acs } from './acs.js'
 import { ActionAttempts } from './action-attempts.js'
 import { ApiKeys } from './api-keys.js'
+import { CardIssuance } from './card-issuance.js'
 import { loadOrCreateMeta, type StoreContext } from './context.js'
 import { Customers } from './customers.js'
 import { openDb, type Db } from './db.js'
@@ -30,6 +31,8 @@ export class Store {
   readonly userIdentities: UserIdentities
   readonly accessGrants: AccessGrants
   readonly customers: Customers
+  /** Offline card issuance: site card id, stamp allocator, credential numbers, issued cards. */
+  readonly cards: CardIssuance
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
@@ -48,6 +51,7 @@ export class Store {
     this.userIdentities = new UserIdentities(this.ctx)
     this.accessGrants = new AccessGrants(this.ctx, this.accessCodes, this.userIdentities, this.events)
     this.customers = new Customers(this.ctx, this.spaces, this.acs, this.userIdentities, this.accessGrants, this.events)
+    this.cards = new CardIssuance(this.ctx)
     // A space's doors changed (same transaction): grants on it follow, drafts waiting on its key activate.
     this.spaces.onDoorsChanged((spaceId) => {
       this.accessGrants.reprovisionSpace(spaceId)

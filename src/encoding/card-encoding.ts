@@ -1,0 +1,400 @@
+// The offline card path (design.md "Walk of one card"): ENCODE_CREDENTIAL and SCAN_CREDENTIAL action
+// attempts over an EncoderDriver per encoder. The attempt is created at once; the background work waits
+// for a card (bounded), builds the image from the grant (stamp from the site allocator, MAC), writes and
+// reads back through the driver, then records the card and issues the method in one transaction.
+import { performance } from 'node:perf_hooks'
+import { isoUtc } from '../clock.js'
+import { CARD_DATA_BLOCKS, decodeCard, type CardFields, type CardLevel, type Stamp } from '../domain/card.js'
+import { issueCardImage, reservationTag, type CardGrantFacts } from '../domain/card-issue.js'
+import type { SiteKeys } from '../domain/card-keys.js'
+import { DomainError } from '../domain/errors.js'
+import type { Logger } from '../log.js'
+import type { MetricsSink } from '../metrics.js'
+import type { CardHandle, EncoderDriver } from '../ports/encoder-driver.js'
+import { EncoderError } from '../ports/errors.js'
+import type { ActionAttempt } from '../store/action-attempts.js'
+import type { CardEncodingJob } from '../store/access-grants.js'
+import type { IssuedCard } from '../store/card-issuance.js'
+import type { Store } from '../store/store.js'
+
+/** u32 seconds cannot say "never": an open-ended grant's card ends at the last second the format holds. */
+const OPEN_END_SEC = 0xffffffff
+
+export interface CardEncodingOptions {
+  store: Store
+  keys: SiteKeys
+  /** One driver per encoder, keyed by acs_encoder_id. An encoder without one is never online. */
+  drivers: Map<string, EncoderDriver>
+  log: Logger
+  /** How long an attempt waits for a card on the encoder (then `no_credential_on_encoder`). */
+  cardWaitMs?: number
+  /** Hard bound on one attempt, queueing included (then `action_attempt_expired`). */
+  attemptTimeoutMs?: number
+  /** Encode durations (wait for card + write + read back), by outcome. */
+  metrics?: MetricsSink
+}
+
+export type EncodeTarget = { accessMethodId: string } | { acsCredentialId: string }
+
+interface CardPlan {
+  facts: CardGrantFacts
+  job: CardEncodingJob
+  level: CardLevel
+  joiner: boolean
+  doorSet: string[] | null
+  addresses: number[]
+}
+
+export class CardEncoding {
+  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly running = new Set<AbortController>()
+  private readonly cardWaitMs: number
+  private readonly attemptTimeoutMs: number
+
+  constructor(private readonly opts: CardEncodingOptions) {
+    this.cardWaitMs = opts.cardWaitMs ?? 30_000
+    this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 50_000
+  }
+
+  private get store(): Store {
+    return this.opts.store
+  }
+
+  encoderOnline(acsEncoderId: string): boolean {
+    return this.opts.drivers.get(acsEncoderId)?.isOnline(acsEncoderId) ?? false
+  }
+
+  // ------------------------------------------------------------------ API entry points (synchronous)
+
+  /** Validates ids, creates a pending ENCODE_CREDENTIAL attempt, and encodes in the background. */
+  encode(acsEncoderId: string, target: EncodeTarget): ActionAttempt {
+    this.store.acs.encoder(acsEncoderId)
+    const accessMethodId = this.methodOf(target)
+    this.store.accessGrants.cardEncodingJob(accessMethodId) // 404 / 400 now, not as a failed attempt
+    return this.start('ENCODE_CREDENTIAL', acsEncoderId, (signal) => this.runEncode(acsEncoderId, accessMethodId, signal))
+  }
+
+  /** Creates a pending SCAN_CREDENTIAL attempt that reports what is on the card on the encoder. */
+  scan(acsEncoderId: string): ActionAttempt {
+    this.store.acs.encoder(acsEncoderId)
+    return this.start('SCAN_CREDENTIAL', acsEncoderId, (signal) => this.runScan(acsEncoderId, signal))
+  }
+
+  private methodOf(target: EncodeTarget): string {
+    if ('accessMethodId' in target) return target.accessMethodId
+    const card = this.store.cards.byCredentialId(target.acsCredentialId)
+    if (!card) throw new DomainError('acs_credential_not_found', `ACS credential not found: ${target.acsCredentialId}`, 404)
+    if (!card.accessMethodId || !this.store.accessGrants.findMethod(card.accessMethodId)) {
+      throw new DomainError('credential_cannot_be_reissued', 'The access method of this credential was deleted; it cannot be encoded again', 400)
+    }
+    return card.accessMethodId
+  }
+
+  // ------------------------------------------------------------------ attempt lifecycle
+
+  private start(actionType: 'ENCODE_CREDENTIAL' | 'SCAN_CREDENTIAL', acsEncoderId: string, work: (signal: AbortSignal) => Promise<Record<string, unknown>>): ActionAttempt {
+    const store = this.store
+    const attempt = store.tx(() => store.actionAttempts.create(actionType, null))
+    const id = attempt.action_attempt_id
+    const ctl = new AbortController()
+    this.running.add(ctl)
+    const timer = setTimeout(() => ctl.abort(new EncoderError('uncategorized_error', 'timed out')), this.attemptTimeoutMs)
+    timer.unref()
+    const expired = new Promise<never>((_, reject) =>
+      ctl.signal.addEventListener('abort', () => reject(Object.assign(new Error('The action did not complete in time'), { expired: true })), { once: true }),
+    )
+    expired.catch(() => undefined)
+    // One card operation per encoder at a time; a queued attempt still ends within its own bound.
+    // The next attempt on this encoder starts only once this one's driver work has settled (not merely its
+    // attempt): an expired attempt may still be writing, and the PN532 does one thing at a time.
+    const prev = this.queues.get(acsEncoderId) ?? Promise.resolve()
+    let driverWork: Promise<unknown> = Promise.resolve()
+    const run = prev.then(() => {
+      if (ctl.signal.aborted) throw Object.assign(new Error('The action did not complete in time'), { expired: true })
+      const w = work(ctl.signal)
+      driverWork = w.catch(() => undefined)
+      return Promise.race([w, expired])
+    })
+    const began = performance.now()
+    const observe = (outcome: 'success' | 'error') => {
+      if (actionType === 'ENCODE_CREDENTIAL') this.opts.metrics?.encodeDuration((performance.now() - began) / 1000, outcome)
+    }
+    const settled = run.then(
+      (result) => (observe('success'), this.finish(id, { result })),
+      (err: unknown) => {
+        observe('error')
+        const error = actionType === 'SCAN_CREDENTIAL' ? scanError(this.errorOf(err)) : this.errorOf(err)
+        if (error.type !== 'no_credential_on_encoder') this.opts.log.warn({ action_attempt_id: id, action_type: actionType, err: error }, 'card encoder attempt failed')
+        this.finish(id, { error })
+      },
+    ).finally(() => {
+      clearTimeout(timer)
+      this.running.delete(ctl)
+    })
+    this.queues.set(acsEncoderId, settled.then(() => driverWork).then(() => undefined))
+    return store.actionAttempts.get(id)
+  }
+
+  private finish(id: string, outcome: { result: Record<string, unknown> } | { error: { type: string; message: string } }): void {
+    if (!this.store.db.open) return
+    this.store.tx(() => this.store.actionAttempts.finish(id, outcome))
+  }
+
+  private errorOf(err: unknown): { type: string; message: string } {
+    if (err instanceof EncoderError) return { type: err.type, message: err.message }
+    if ((err as { expired?: boolean })?.expired) return { type: 'action_attempt_expired', message: 'The action did not complete in time' }
+    if (err instanceof DomainError && err.status === 404) return { type: 'credential_deleted', message: err.message }
+    if (err instanceof DomainError) return { type: 'uncategorized_error', message: err.message }
+    return { type: 'uncategorized_error', message: (err as Error)?.message ?? String(err) }
+  }
+
+  private async driverFor(acsEncoderId: string): Promise<EncoderDriver> {
+    const driver = this.opts.drivers.get(acsEncoderId)
+    if (!driver) throw new EncoderError('encoder_not_online', 'No encoder hardware is configured for this encoder (serial_path)')
+    // Lazily (re)open: a real port opens on first use and again after it dropped.
+    if (!driver.isOnline(acsEncoderId)) await driver.start()
+    return driver
+  }
+
+  private async waitForCard(acsEncoderId: string, signal: AbortSignal): Promise<{ driver: EncoderDriver; handle: CardHandle }> {
+    const driver = await this.driverFor(acsEncoderId)
+    const handle = await driver.waitForCard(acsEncoderId, this.cardWaitMs, signal)
+    return { driver, handle }
+  }
+
+  // ------------------------------------------------------------------ encode
+
+  private async runEncode(acsEncoderId: string, accessMethodId: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const { driver, handle } = await this.waitForCard(acsEncoderId, signal)
+    const uid = Buffer.from(handle.uid, 'hex')
+    const store = this.store
+    // The grant as it is now (it may have changed while the attempt waited for a card).
+    const plan = store.tx(() => this.plan(store.accessGrants.cardEncodingJob(accessMethodId)))
+    await driver.write(handle, issueCardImage(plan.facts, uid, this.opts.keys))
+    // The card is on the plastic now: record it even if the attempt expired meanwhile (observed means read back).
+    const card = store.tx(() => {
+      const job = plan.job
+      const at = store.ctx.clock.now()
+      const issued = store.cards.record({
+        acsCredentialId: store.ctx.random.uuid(),
+        credentialNumber: plan.facts.credentialId,
+        cardUid: handle.uid,
+        accessMethodId,
+        accessGrantId: job.grant.accessGrantId,
+        userIdentityId: job.grant.userIdentityId,
+        acsEncoderId,
+        level: plan.level,
+        joiner: plan.joiner,
+        reservationKey: job.reservationKey,
+        reservationDoorSet: plan.doorSet,
+        stamp: plan.facts.stamp,
+        startsAt: job.window.startsAt,
+        endsAt: job.window.endsAt,
+        acsEntranceIds: [...job.entranceIds],
+        entranceAddresses: plan.addresses,
+        issuedAt: at,
+      })
+      store.accessGrants.markCardEncoded(accessMethodId, { cardUid: handle.uid, credentialId: issued.acsCredentialId, window: job.window, entranceIds: job.entranceIds, at })
+      store.events.append({
+        event_type: 'acs_credential.issued',
+        connected_account_id: store.acs.connectedAccountId,
+        acs_system_id: store.acs.systemId,
+        acs_credential_id: issued.acsCredentialId,
+      })
+      return issued
+    })
+    return this.credentialWire(card)
+  }
+
+  /**
+   * What goes on the card. Guest (grant with a reservation_key): the reservation's stamp when it already
+   * has cards on live grants (joiner), else a fresh override stamp; a re-encode that narrows the window of
+   * this method's card also takes a fresh stamp, since a joiner could not revoke the wider old card.
+   * Staff (no reservation_key): the staff generation stamp, which guest stamps never touch.
+   */
+  private plan(job: CardEncodingJob): CardPlan {
+    const store = this.store
+    const byId = new Map(store.acs.entrances().map((e) => [e.acsEntranceId, e.seq]))
+    const addresses = job.entranceIds.map((id) => {
+      const a = byId.get(id)
+      if (a === undefined) throw new EncoderError('uncategorized_error', `Entrance ${id} is not a card entrance of this site`)
+      return a
+    })
+    if (addresses.length === 0) throw new EncoderError('uncategorized_error', 'The access method opens no card entrance')
+    if (addresses.length > 24) throw new EncoderError('incompatible_card_format', 'A card holds at most 24 entrances')
+    let level: CardLevel = 'staff'
+    let joiner = false
+    let stamp: Stamp
+    let doorSet: string[] | null = null
+    if (job.reservationKey !== null) {
+      level = 'guest'
+      doorSet = [...(job.reservationEntranceIds.length ? job.reservationEntranceIds : job.capableEntranceIds)].sort()
+      const existing = store.cards.reservationStamp(job.reservationKey, doorSet, (grantId) => store.accessGrants.find(grantId) !== undefined)
+      const previous = store.cards.latestForMethod(job.method.accessMethodId)
+      const narrows = previous !== undefined && (job.window.startsAt > previous.startsAt || (job.window.endsAt !== null && (previous.endsAt === null || job.window.endsAt < previous.endsAt)))
+      if (existing && !narrows) {
+        stamp = existing
+        joiner = true
+      } else stamp = store.cards.allocateStamp()
+    } else stamp = store.cards.staffStamp()
+    const facts: CardGrantFacts = {
+      siteId: store.cards.siteId,
+      credentialId: store.cards.allocateCredentialNumber(),
+      level,
+      reservationKey: job.reservationKey,
+      stamp,
+      startsAtMs: job.window.startsAt,
+      endsAtMs: job.window.endsAt ?? OPEN_END_SEC * 1000,
+      entrances: addresses,
+      joiner,
+    }
+    return { facts, job, level, joiner, doorSet, addresses }
+  }
+
+  /** An issued card as Seam's `acs_credential` (plus lockstep's own fields, which Seam's schema strips). */
+  credentialWire(card: IssuedCard): Record<string, unknown> {
+    const store = this.store
+    return {
+      acs_credential_id: card.acsCredentialId,
+      ...(card.userIdentityId ? { user_identity_id: card.userIdentityId } : {}),
+      connected_account_id: store.acs.connectedAccountId,
+      acs_system_id: store.acs.systemId,
+      display_name: `${card.level === 'guest' ? 'Guest' : 'Staff'} card ${card.credentialNumber}`,
+      code: null,
+      card_number: String(card.credentialNumber),
+      is_issued: true,
+      issued_at: isoUtc(card.issuedAt),
+      is_one_time_use: false,
+      access_method: 'card',
+      external_type_display_name: 'lockstep offline card',
+      created_at: isoUtc(card.issuedAt),
+      workspace_id: store.workspaceId,
+      starts_at: isoUtc(card.startsAt),
+      ...(card.endsAt !== null ? { ends_at: isoUtc(card.endsAt) } : {}),
+      errors: [],
+      warnings: [],
+      is_managed: true,
+      // Beyond Seam's schema:
+      access_method_id: card.accessMethodId,
+      acs_entrance_ids: card.acsEntranceIds,
+      lockstep_metadata: {
+        card_uid: card.cardUid,
+        credential_number: card.credentialNumber,
+        level: card.level,
+        is_joiner: card.joiner,
+        reservation_key: card.reservationKey,
+        stamp: stampWire(card.stamp),
+      },
+    }
+  }
+
+  // ------------------------------------------------------------------ scan
+
+  private async runScan(acsEncoderId: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const { driver, handle } = await this.waitForCard(acsEncoderId, signal)
+    const uid = Buffer.from(handle.uid, 'hex')
+    let blocks: Map<number, Buffer> | null = null
+    try {
+      blocks = (await driver.read(handle, [...CARD_DATA_BLOCKS])).blocks
+    } catch (e) {
+      // A card whose sectors open with neither our key nor the transport key: not ours, and unreadable.
+      if (!(e instanceof EncoderError && e.type === 'incompatible_card_format')) throw e
+    }
+    const base = { card_uid: handle.uid }
+    if (!blocks) return { acs_credential_on_encoder: null, acs_credential_on_seam: null, warnings: [], lockstep_card_metadata: { ...base, card_status: 'unreadable' } }
+    const decoded = decodeCard(blocks, uid, this.opts.keys.kMac, this.store.cards.siteId)
+    if (!decoded.ok) {
+      const blank = [...blocks.values()].every((b) => b.every((x) => x === 0))
+      return {
+        acs_credential_on_encoder: null,
+        acs_credential_on_seam: null,
+        warnings: [],
+        lockstep_card_metadata: { ...base, card_status: blank ? 'blank' : decoded.error, detail: decoded.detail },
+      }
+    }
+    return this.scanReport(handle.uid, decoded.fields)
+  }
+
+  private scanReport(cardUid: string, f: CardFields): Record<string, unknown> {
+    const store = this.store
+    const now = store.ctx.clock.now()
+    const issued = store.cards.byCredentialNumber(f.credentialId)
+    const known = issued !== undefined && issued.cardUid === cardUid
+    const method = known && issued.accessMethodId ? store.accessGrants.findMethod(issued.accessMethodId) : undefined
+    const grant = method ? store.accessGrants.find(method.accessGrantId) : undefined
+    const live = known && method !== undefined && grant !== undefined
+    const endsAtMs = f.endsAt === OPEN_END_SEC ? null : f.endsAt * 1000
+    const warnings: Record<string, unknown>[] = []
+    if (!live) {
+      warnings.push({ warning_code: 'acs_credential_on_seam_not_found', warning_message: known ? 'The access grant or method of this card was deleted.' : 'lockstep has no record of this card.' })
+    } else {
+      const job = store.accessGrants.cardEncodingJob(method.accessMethodId)
+      const sameWindow = Math.floor(job.window.startsAt / 1000) === f.startsAt && (job.window.endsAt === null ? endsAtMs === null : Math.ceil(job.window.endsAt / 1000) === f.endsAt)
+      const sameDoors = [...job.entranceIds].sort().join() === [...issued.acsEntranceIds].sort().join()
+      if (!sameWindow || !sameDoors) {
+        warnings.push({ warning_code: 'acs_credential_on_encoder_out_of_sync', warning_message: 'The card carries an old time frame or door set; re-encode it.' })
+      }
+    }
+    const addressToEntrance = new Map(store.acs.entrances().map((e) => [e.seq, e]))
+    const capable = f.entrances.filter((a) => addressToEntrance.get(a)?.canBelongToReservation)
+    const newer = f.level === 'guest' ? store.cards.newerGuestCardsAt(capable, f.stamp) : []
+    const overriddenAt = [...new Set(newer.flatMap((c) => c.entranceAddresses.filter((a) => capable.includes(a))))]
+    const latestOnMethod = known && issued.accessMethodId ? store.cards.latestForMethod(issued.accessMethodId) : undefined
+    return {
+      acs_credential_on_encoder: {
+        created_at: known ? isoUtc(issued.issuedAt) : null,
+        is_issued: true,
+        starts_at: isoUtc(f.startsAt * 1000),
+        ends_at: endsAtMs === null ? null : isoUtc(endsAtMs),
+        card_number: String(f.credentialId),
+      },
+      acs_credential_on_seam: live ? this.credentialWire(issued) : null,
+      warnings,
+      lockstep_card_metadata: {
+        card_uid: cardUid,
+        card_status: 'valid',
+        credential_number: f.credentialId,
+        acs_credential_id: known ? issued.acsCredentialId : null,
+        level: f.level,
+        type: f.type,
+        is_joiner: f.flags.joiner,
+        stamp: stampWire(f.stamp),
+        reservation_key: known ? issued.reservationKey : null,
+        reservation_tag_matches_key: known && issued.reservationKey !== null ? reservationTag(this.opts.keys.kMac, issued.reservationKey).equals(f.reservationTag) : null,
+        starts_at: isoUtc(f.startsAt * 1000),
+        ends_at: endsAtMs === null ? null : isoUtc(endsAtMs),
+        entrance_addresses: f.entrances,
+        acs_entrance_ids: f.entrances.map((a) => addressToEntrance.get(a)?.acsEntranceId ?? null),
+        access_method_id: known ? issued.accessMethodId : null,
+        access_grant_id: known ? issued.accessGrantId : null,
+        user_identity_id: known ? issued.userIdentityId : null,
+        /** A newer reservation was encoded for these doors: this card stops there at that card's first use. */
+        is_overridden: overriddenAt.length > 0,
+        overridden_at_acs_entrance_ids: overriddenAt.map((a) => addressToEntrance.get(a)?.acsEntranceId ?? null),
+        is_expired: endsAtMs !== null && now >= endsAtMs,
+        /** Its grant or access method was deleted (an offline lock still opens for it until overridden or expired). */
+        is_cancelled: known && !live,
+        /** The method was encoded again on another card since. */
+        is_superseded: known && latestOnMethod !== undefined && latestOnMethod.acsCredentialId !== issued.acsCredentialId,
+      },
+    }
+  }
+
+  /** Aborts running attempts (their attempts end as expired) and waits for them. */
+  async stop(): Promise<void> {
+    for (const c of this.running) c.abort()
+    await Promise.allSettled([...this.queues.values()])
+  }
+}
+
+const SCAN_ERRORS = new Set(['uncategorized_error', 'action_attempt_expired', 'no_credential_on_encoder', 'encoder_not_online', 'encoder_communication_timeout', 'bridge_disconnected'])
+
+/** SCAN_CREDENTIAL admits fewer error types than encoding: a card that left mid-read was not there to scan. */
+function scanError(e: { type: string; message: string }): { type: string; message: string } {
+  if (SCAN_ERRORS.has(e.type)) return e
+  return { type: e.type === 'encoding_interrupted' ? 'no_credential_on_encoder' : 'uncategorized_error', message: e.message }
+}
+
+function stampWire(s: Stamp): Record<string, unknown> {
+  return { time: isoUtc(s.time * 1000), seq: s.seq }
+}
