@@ -118,6 +118,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     },
   }
 
+  const metrics = new Metrics(store)
   reconciler = new Reconciler({
     repo: new SqliteReconcileRepo(store),
     route: (deviceId) => {
@@ -128,12 +129,12 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     clock,
     random,
     concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
+    observer: metrics,
     log: (msg, detail) => log.warn({ ...detail }, msg),
   })
   // An API change pokes its device's worker after the transaction commits.
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
 
-  const metrics = new Metrics(store)
   const app = buildApi({
     store, log, commands, metrics, version: VERSION, site: config.site,
     plugins: [

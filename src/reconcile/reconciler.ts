@@ -9,7 +9,7 @@ import type { DeviceEvent } from '../ports/device-events.js'
 import { RejectedByDeviceError, UnsupportedByDeviceError } from '../ports/errors.js'
 import type { LockDriver, SlotReading } from '../ports/lock-driver.js'
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js'
-import { Breaker, defaultBreaker, type BreakerOptions } from './breaker.js'
+import { Breaker, defaultBreaker, type BreakerOptions, type BreakerState } from './breaker.js'
 import { plan, type CodeVerdict, type DesiredCode, type Hold, type Plan } from './plan.js'
 import type { ReconcileRepo, ReconcilerDeviceError } from './repo.js'
 
@@ -33,6 +33,14 @@ export interface DeviceRoute {
   nativeId: string
 }
 
+/** What the reconciler reports as it works (the daemon passes its Prometheus metrics). */
+export interface ReconcilerObserver {
+  /** Seconds from the device becoming dirty (first poke since its last converged pass) to a converged pass. */
+  reconcileLag(deviceId: string, seconds: number): void
+  /** The device's circuit breaker changed state. */
+  breakerState(deviceId: string, state: BreakerState): void
+}
+
 export interface ReconcilerOptions {
   repo: ReconcileRepo
   /** Seam device id → the driver that speaks to it; undefined = not (or no longer) a known online lock. */
@@ -46,6 +54,8 @@ export interface ReconcilerOptions {
   backoff?: BackoffOptions
   /** How long a write/clear the device rejected is left alone before one more try (doubles per repeat). */
   rejectionRetryMs?: number
+  /** Metrics: reconcile lag and breaker state per device. */
+  observer?: ReconcilerObserver
   /** Called for failures worth a log line; the reconciler never throws them at callers. */
   log?: (msg: string, detail?: Record<string, unknown>) => void
 }
@@ -69,6 +79,10 @@ interface DeviceState {
   /** Slot → managed code id, from the last pass (to name the code in keypad/lock events). */
   slotOwners: Map<number, string>
   shownErrors: string
+  /** Clock time of the first poke since the last converged pass (null = in step, as far as we know). */
+  dirtySince: number | null
+  /** Breaker state last reported to the observer. */
+  shownBreaker: BreakerState
 }
 
 export class Reconciler {
@@ -121,6 +135,7 @@ export class Reconciler {
   poke(deviceId: string): void {
     if (this.stopped) return
     const st = this.state(deviceId)
+    st.dirtySince ??= this.clock.now()
     if (st.offline) return // the `online` event pokes again
     if (st.running) {
       st.again = true
@@ -194,6 +209,8 @@ export class Reconciler {
         holds: new Map(),
         slotOwners: new Map(),
         shownErrors: '',
+        dirtySince: null,
+        shownBreaker: 'closed',
       }
       this.devices.set(deviceId, st)
     }
@@ -251,6 +268,13 @@ export class Reconciler {
     })
   }
 
+  private reportBreaker(deviceId: string, st: DeviceState): void {
+    const state = st.breaker.state
+    if (state === st.shownBreaker) return
+    st.shownBreaker = state
+    this.opts.observer?.breakerState(deviceId, state)
+  }
+
   private async syncErrors(deviceId: string, st: DeviceState): Promise<void> {
     const errors: ReconcilerDeviceError[] = []
     if (st.offline) errors.push('device_offline')
@@ -278,7 +302,9 @@ export class Reconciler {
     if (this.stopped || st.offline) return
     const route = this.opts.route(deviceId)
     if (!route) return
-    if (!st.breaker.tryAcquire()) {
+    const acquired = st.breaker.tryAcquire()
+    this.reportBreaker(deviceId, st)
+    if (!acquired) {
       // Open: no hammering. Come back when the cool-down allows one trial.
       this.wakeAt(deviceId, st, st.breaker.retryAt)
       return
@@ -286,10 +312,15 @@ export class Reconciler {
     try {
       const outcome = await this.attempt(deviceId, st, route)
       st.breaker.success()
+      this.reportBreaker(deviceId, st)
       await this.syncErrors(deviceId, st)
       if (outcome.converged) {
         st.attempt = 0
         await this.repo.markClean(deviceId, outcome.revision)
+        if (st.dirtySince !== null && !st.again) {
+          this.opts.observer?.reconcileLag(deviceId, Math.max(0, this.clock.now() - st.dirtySince) / 1000)
+          st.dirtySince = null
+        }
         this.wakeAt(deviceId, st, minOf(outcome.nextWakeAt, this.earliestHold(st)))
       } else {
         // The device answered but is not in step yet (ignored a write, a slot unreadable): look again later.
@@ -305,6 +336,7 @@ export class Reconciler {
       st.attempt++
       if (err instanceof DeviceCallFailed) st.breaker.failure()
       else st.breaker.release()
+      this.reportBreaker(deviceId, st)
       try {
         await this.syncErrors(deviceId, st)
       } catch (e) {
