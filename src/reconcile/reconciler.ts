@@ -10,7 +10,7 @@ import { RejectedByDeviceError, UnsupportedByDeviceError } from '../ports/errors
 import type { LockDriver, SlotReading } from '../ports/lock-driver.js'
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js'
 import { Breaker, defaultBreaker, type BreakerOptions, type BreakerState } from './breaker.js'
-import { plan, type CodeVerdict, type DesiredCode, type Hold, type Plan } from './plan.js'
+import { isActive, plan, type CodeVerdict, type DesiredCode, type Hold, type Plan } from './plan.js'
 import type { ReconcileRepo, ReconcilerDeviceError } from './repo.js'
 
 export interface Timers {
@@ -52,6 +52,12 @@ export interface ReconcilerOptions {
   concurrency?: number
   breaker?: BreakerOptions
   backoff?: BackoffOptions
+  /**
+   * A pass reads only the slots it needs (owned slots, slots an event named, candidates for new codes);
+   * every slot is read on a device's first pass and then once per this interval, to find unmanaged
+   * codes no event announced. Default 24 h.
+   */
+  fullScanMs?: number
   /** How long a write/clear the device rejected is left alone before one more try (doubles per repeat). */
   rejectionRetryMs?: number
   /** Metrics: reconcile lag and breaker state per device. */
@@ -83,6 +89,12 @@ interface DeviceState {
   dirtySince: number | null
   /** Breaker state last reported to the observer. */
   shownBreaker: BreakerState
+  /** The last reading of each slot (diagnostics, unmanaged codes, and which slots are worth probing). */
+  known: Map<number, SlotReading>
+  /** Clock time of the last full read; null = none since start. */
+  scannedAt: number | null
+  /** Slots an event named since the last pass: read them next pass even if nobody owns them. */
+  hinted: Set<number>
 }
 
 export class Reconciler {
@@ -171,6 +183,8 @@ export class Reconciler {
         break
       case 'slotChanged':
         // The event's value is a hint; the pass reads the slot back before deciding (rule 3).
+        if (Number.isInteger(event.slot)) st.hinted.add(event.slot)
+        else st.scannedAt = null
         this.poke(deviceId)
         break
       case 'keypadUsed':
@@ -211,6 +225,9 @@ export class Reconciler {
         shownErrors: '',
         dirtySince: null,
         shownBreaker: 'closed',
+        known: new Map(),
+        scannedAt: null,
+        hinted: new Set(),
       }
       this.devices.set(deviceId, st)
     }
@@ -354,7 +371,7 @@ export class Reconciler {
   ): Promise<{ converged: boolean; nextWakeAt: number | null; revision: number }> {
     const desired = await this.repo.desiredFor(deviceId)
     const constraints = driver.constraints(nativeId)
-    const before = await device(() => driver.readSlots(nativeId))
+    const before = await this.readBefore(st, desired.codes, constraints, driver, nativeId)
     let now = this.clock.now()
     await this.repo.recordObservation(deviceId, before, now)
     const pre = plan({ codes: desired.codes, observed: before, constraints, now, holds: this.activeHolds(st, desired.codes, now) })
@@ -385,7 +402,12 @@ export class Reconciler {
     let post: Plan = pre
     let after: SlotReading[] = before
     if (pre.ops.length > 0) {
-      after = await device(() => driver.readSlots(nativeId))
+      // Read back what this pass touched; the other slots were read moments ago.
+      const touched = [...new Set(pre.ops.map((o) => o.slot))].sort((a, b) => a - b)
+      const fresh = await device(() => driver.readSlots(nativeId, touched))
+      for (const r of fresh) st.known.set(r.slot, r)
+      const freshSlots = new Set(fresh.map((r) => r.slot))
+      after = [...fresh, ...before.filter((r) => !freshSlots.has(r.slot))].sort((a, b) => a.slot - b.slot)
       now = this.clock.now()
       await this.repo.recordObservation(deviceId, after, now)
       post = plan({ codes, observed: after, constraints, now, holds: this.activeHolds(st, codes, now), justWritten })
@@ -397,6 +419,69 @@ export class Reconciler {
     await this.repo.applyVerdicts(deviceId, { verdicts: mergeVerdicts(pre.verdicts, post.verdicts), unmanaged: post.unmanaged }, now)
     const converged = post.ops.length === 0 && post.assignments.length === 0 && !post.verdicts.some((v) => v.kind === 'unknown')
     return { converged, nextWakeAt: post.nextWakeAt, revision: desired.revision }
+  }
+
+  /**
+   * The slots this pass must see. A full read on the first pass and every `fullScanMs`; otherwise the
+   * owned slots, the slots events named, and enough probably-free slots for the codes that need one,
+   * probed until that many are read empty (or none are left). What the plan gets is only what was just
+   * read, plus slots last seen occupied (unmanaged codes, never written): a slot is chosen for a new
+   * code only on a fresh read saying it is empty (rule 3).
+   */
+  private async readBefore(
+    st: DeviceState,
+    codes: readonly DesiredCode[],
+    constraints: { firstSlot: number; slotCount: number },
+    driver: LockDriver,
+    nativeId: string,
+  ): Promise<SlotReading[]> {
+    const now = this.clock.now()
+    const first = constraints.firstSlot
+    const last = first + constraints.slotCount - 1
+    const inRange = (s: number) => Number.isInteger(s) && s >= first && s <= last
+    if (st.scannedAt === null || now - st.scannedAt >= (this.opts.fullScanMs ?? 24 * 3_600_000)) {
+      const all = await device(() => driver.readSlots(nativeId))
+      st.known = new Map(all.map((r) => [r.slot, r]))
+      st.scannedAt = now
+      st.hinted.clear()
+      return all
+    }
+    const owned = new Set<number>()
+    let needing = 0
+    for (const c of codes) {
+      if (c.slot !== null && inRange(c.slot) && !owned.has(c.slot)) owned.add(c.slot)
+      else if (isActive(c, now)) needing++
+    }
+    const probed = new Set<number>()
+    const candidates = (n: number): number[] => {
+      const out: number[] = []
+      for (let s = first; s <= last && out.length < n; s++) {
+        if (!owned.has(s) && !probed.has(s) && st.known.get(s)?.state !== 'occupied') out.push(s)
+      }
+      return out
+    }
+    const hinted = [...st.hinted].filter(inRange)
+    st.hinted.clear()
+    let wanted = [...new Set([...owned, ...hinted, ...candidates(needing)])].sort((a, b) => a - b)
+    const fresh = new Map<number, SlotReading>()
+    let freeFound = 0
+    for (;;) {
+      if (wanted.length > 0) {
+        const got = await device(() => driver.readSlots(nativeId, wanted))
+        for (const r of got) {
+          st.known.set(r.slot, r)
+          fresh.set(r.slot, r)
+        }
+        for (const s of wanted) probed.add(s)
+      }
+      freeFound = 0
+      for (const [s, r] of fresh) if (!owned.has(s) && r.state === 'empty') freeFound++
+      if (freeFound >= needing) break
+      wanted = candidates(needing - freeFound)
+      if (wanted.length === 0) break
+    }
+    for (const [s, r] of st.known) if (!fresh.has(s) && r.state === 'occupied' && !owned.has(s)) fresh.set(s, r)
+    return [...fresh.values()].sort((a, b) => a.slot - b.slot)
   }
 
   /**
