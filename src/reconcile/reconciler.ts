@@ -379,12 +379,17 @@ export class Reconciler {
     const codes = withAssignments(desired.codes, pre.assignments)
 
     const justWritten = new Map<number, string>()
+    /** Read-backs the driver made as part of a write or clear (the device's own report, rule 3). */
+    const confirmed = new Map<number, SlotReading>()
     for (const op of pre.ops) {
       try {
+        let reading: SlotReading | void
         if (op.kind === 'write') {
-          await device(() => driver.writeSlot(nativeId, op.slot, op.code, op.name))
+          reading = await device(() => driver.writeSlot(nativeId, op.slot, op.code, op.name))
           justWritten.set(op.slot, op.code)
-        } else await device(() => driver.clearSlot(nativeId, op.slot))
+        } else reading = await device(() => driver.clearSlot(nativeId, op.slot))
+        if (reading && reading.slot === op.slot) confirmed.set(op.slot, reading)
+        else confirmed.delete(op.slot)
       } catch (err) {
         // The device said no to this code: hold it (its own error), carry on with the others (rule 4).
         if (err instanceof RejectedByDeviceError || err instanceof UnsupportedByDeviceError) {
@@ -402,9 +407,10 @@ export class Reconciler {
     let post: Plan = pre
     let after: SlotReading[] = before
     if (pre.ops.length > 0) {
-      // Read back what this pass touched; the other slots were read moments ago.
-      const touched = [...new Set(pre.ops.map((o) => o.slot))].sort((a, b) => a - b)
-      const fresh = await device(() => driver.readSlots(nativeId, touched))
+      // Read back what this pass touched and the driver did not already read back; the other slots
+      // were read moments ago.
+      const touched = [...new Set(pre.ops.map((o) => o.slot))].filter((s) => !confirmed.has(s)).sort((a, b) => a - b)
+      const fresh = [...confirmed.values(), ...(touched.length > 0 ? await device(() => driver.readSlots(nativeId, touched)) : [])]
       for (const r of fresh) st.known.set(r.slot, r)
       const freshSlots = new Set(fresh.map((r) => r.slot))
       after = [...fresh, ...before.filter((r) => !freshSlots.has(r.slot))].sort((a, b) => a.slot - b.slot)
