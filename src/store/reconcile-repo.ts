@@ -14,6 +14,9 @@ const RECONCILER_DEVICE_ERRORS: Record<ReconcilerDeviceError, string> = {
 }
 
 export class SqliteReconcileRepo implements ReconcileRepo {
+  /** Last observation per device not yet written: it rides in the device's next verdict transaction. */
+  private readonly pendingObservations = new Map<string, { slots: SlotReading[]; at: number }>()
+
   constructor(private readonly store: Store) {}
 
   private get db() {
@@ -39,8 +42,19 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     return { revision: s.work.revision(deviceId), codes }
   }
 
+  /**
+   * Informational only (never read back as truth), so it costs no commit of its own: the latest one is
+   * written with the device's next verdicts. A crash in between loses a diagnostic, nothing else.
+   */
   async recordObservation(deviceId: string, slots: SlotReading[], at: number): Promise<void> {
-    this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(slots), at, deviceId)
+    this.pendingObservations.set(deviceId, { slots, at })
+  }
+
+  private flushObservation(deviceId: string): void {
+    const o = this.pendingObservations.get(deviceId)
+    if (!o) return
+    this.pendingObservations.delete(deviceId)
+    this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(o.slots), o.at, deviceId)
   }
 
   async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[], _at: number): Promise<void> {
@@ -51,6 +65,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
 
   async applyVerdicts(deviceId: string, report: VerdictReport, at: number): Promise<void> {
     this.store.tx(() => {
+      this.flushObservation(deviceId)
       for (const v of report.verdicts) this.applyVerdict(v, at)
       this.replaceUnmanaged(deviceId, report.unmanaged)
     })
@@ -172,8 +187,19 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     return this.store.work.dirty().map((w) => w.deviceId)
   }
 
+  /**
+   * Without an fsync of its own (synchronous=NORMAL for this commit; WAL keeps it ordered, and the next
+   * FULL commit makes it durable): a clean mark lost in a power cut only means one more harmless pass
+   * over the device after the restart (rule 2).
+   */
   async markClean(deviceId: string, revision: number): Promise<void> {
-    this.store.tx(() => this.store.work.markClean(deviceId, revision))
+    const db = this.db
+    db.pragma('synchronous = NORMAL')
+    try {
+      this.store.tx(() => this.store.work.markClean(deviceId, revision))
+    } finally {
+      db.pragma('synchronous = FULL')
+    }
   }
 }
 
