@@ -17,7 +17,45 @@ export class SqliteReconcileRepo implements ReconcileRepo {
   /** Last observation per device not yet written: it rides in the device's next verdict transaction. */
   private readonly pendingObservations = new Map<string, { slots: SlotReading[]; at: number }>()
 
+  /** Writes waiting for the next group commit (see `grouped`). */
+  private batch: { fn: () => void; resolve: () => void; reject: (err: unknown) => void }[] = []
+
   constructor(private readonly store: Store) {}
+
+  /**
+   * Group commit: the writes of every pass that reaches this point in the same turn of the event loop
+   * share one transaction, so one fsync instead of one per device. Each caller's promise settles only
+   * after the commit (durable first, rule 1). If any write throws, the batch is rolled back and each
+   * write is retried in a transaction of its own, so one failure stays with its caller.
+   */
+  private grouped(fn: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.batch.push({ fn, resolve, reject })
+      if (this.batch.length === 1) setImmediate(() => this.commitBatch())
+    })
+  }
+
+  private commitBatch(): void {
+    const batch = this.batch
+    this.batch = []
+    try {
+      this.store.tx(() => {
+        for (const w of batch) w.fn()
+      })
+      for (const w of batch) w.resolve()
+      return
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err)
+    }
+    for (const w of batch) {
+      try {
+        this.store.tx(w.fn)
+        w.resolve()
+      } catch (err) {
+        w.reject(err)
+      }
+    }
+  }
 
   private get db() {
     return this.store.db
@@ -58,13 +96,13 @@ export class SqliteReconcileRepo implements ReconcileRepo {
   }
 
   async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[], _at: number): Promise<void> {
-    this.store.tx(() => {
+    await this.grouped(() => {
       for (const a of assignments) this.db.prepare('UPDATE access_codes SET slot = ? WHERE access_code_id = ?').run(a.slot, a.accessCodeId)
     })
   }
 
   async applyVerdicts(deviceId: string, report: VerdictReport, at: number): Promise<void> {
-    this.store.tx(() => {
+    await this.grouped(() => {
       this.flushObservation(deviceId)
       for (const v of report.verdicts) this.applyVerdict(v, at)
       this.replaceUnmanaged(deviceId, report.unmanaged)
