@@ -238,4 +238,9 @@ export const migrations: string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // The reconciler asks every pass for a device's deleted codes still to be cleared from the lock; the
+  // device index covers live rows only, so without this that question scanned the whole table.
+  `
+  CREATE INDEX access_codes_removing ON access_codes(device_id) WHERE deleted_at IS NOT NULL AND status = 'removing';
+  `,
 ]
