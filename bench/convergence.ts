@@ -87,7 +87,13 @@ try {
     await session.post('Profiler.enable')
     await session.post('Profiler.start')
   }
-  const countSet = daemon.store.db.prepare("SELECT count(*) AS n FROM access_codes WHERE status = 'set' AND deleted_at IS NULL")
+  // Done = every code's access_code.set_on_device event committed (the store notifies after commit).
+  let setCount = 0
+  let allSet: () => void = () => {}
+  const done = new Promise<void>((r) => (allSet = r))
+  daemon.store.events.subscribe((e) => {
+    if (e.event_type === 'access_code.set_on_device' && ++setCount === roundTrips) allSet()
+  })
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   // One transaction, like one push_data: every code row, its event and its device's work item.
@@ -102,12 +108,15 @@ try {
     }
   })
   const createdMs = performance.now() - t0
-  const deadline = Date.now() + Math.max(120_000, floorMs * 20)
-  // Polled every 20 ms (a full count; its cost is charged to lockstep, a little to its disadvantage).
-  while ((countSet.get() as { n: number }).n < roundTrips) {
-    if (Date.now() > deadline) throw new Error(`only ${(countSet.get() as { n: number }).n} of ${roundTrips} codes set after ${((performance.now() - t0) / 1000).toFixed(0)} s`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
+  const limitMs = Math.max(120_000, floorMs * 30)
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    done,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`only ${setCount} of ${roundTrips} codes set after ${(limitMs / 1000).toFixed(0)} s`)), limitMs)
+    }),
+  ])
+  clearTimeout(timer)
   const lockstepMs = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
   if (session) {
