@@ -104,17 +104,20 @@ export class SqliteReconcileRepo implements ReconcileRepo {
   async applyVerdicts(deviceId: string, report: VerdictReport, at: number): Promise<void> {
     await this.grouped(() => {
       this.flushObservation(deviceId)
-      for (const v of report.verdicts) this.applyVerdict(v, at)
+      // One device row per report, not one per verdict.
+      const devices = new Map<string, ReturnType<Store['devices']['get']>>()
+      const deviceOf = (id: string) => devices.get(id) ?? devices.set(id, this.store.devices.get(id)).get(id)!
+      for (const v of report.verdicts) this.applyVerdict(v, at, deviceOf)
       this.replaceUnmanaged(deviceId, report.unmanaged)
     })
   }
 
-  private applyVerdict(v: CodeVerdict, at: number): void {
+  private applyVerdict(v: CodeVerdict, at: number, deviceOf: (deviceId: string) => ReturnType<Store['devices']['get']>): void {
     const s = this.store
     const c = s.accessCodes.find(v.accessCodeId, { includeDeleted: true })
     if (!c) return
     if (c.deletedAt !== null && c.status !== 'removing') return // already forgotten
-    const device = s.devices.get(c.deviceId)
+    const device = deviceOf(c.deviceId)
     const event = (type: string, extra: Record<string, unknown> = {}) => s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...extra })
     const prevErrorCodes = new Set(c.errors.map((e) => e.error_code))
     const wasConfirmed = c.confirmedCode !== null
