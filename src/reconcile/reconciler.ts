@@ -429,7 +429,8 @@ export class Reconciler {
 
   /**
    * The slots this pass must see. A full read on the first pass and every `fullScanMs`; otherwise the
-   * owned slots, the slots events named, and enough probably-free slots for the codes that need one,
+   * owned slots, the slots events named, unmanaged slots last seen holding a PIN a code wants, and
+   * enough probably-free slots for the codes that need one,
    * probed until that many are read empty (or none are left). What the plan gets is only what was just
    * read, plus slots last seen occupied (unmanaged codes, never written): a slot is chosen for a new
    * code only on a fresh read saying it is empty (rule 3).
@@ -468,7 +469,12 @@ export class Reconciler {
     }
     const hinted = [...st.hinted].filter(inRange)
     st.hinted.clear()
-    let wanted = [...new Set([...owned, ...hinted, ...candidates(needing)])].sort((a, b) => a - b)
+    // An unmanaged slot last seen holding a PIN we want would make that code a duplicate: look again
+    // rather than fail it on an old reading.
+    const wantedPins = new Set(codes.filter((c) => isActive(c, now)).map((c) => c.code))
+    const clashes: number[] = []
+    for (const [slot, r] of st.known) if (r.state === 'occupied' && !owned.has(slot) && r.code !== null && wantedPins.has(r.code)) clashes.push(slot)
+    let wanted = [...new Set([...owned, ...hinted, ...clashes, ...candidates(needing)])].sort((a, b) => a - b)
     const fresh = new Map<number, SlotReading>()
     let freeFound = 0
     for (;;) {
