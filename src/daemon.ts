@@ -141,6 +141,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     },
   }
 
+  const metrics = new Metrics(store)
   reconciler = new Reconciler({
     repo: new SqliteReconcileRepo(store),
     route: (deviceId) => {
@@ -151,12 +152,12 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     clock,
     random,
     concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
+    observer: metrics,
     log: (msg, detail) => log.warn({ ...detail }, msg),
   })
   // An API change pokes its device's worker after the transaction commits.
   store.work.subscribe((deviceId) => reconciler.poke(deviceId))
 
-  const metrics = new Metrics(store)
   const cardEncoding = new CardEncoding({
     store, keys: siteKeys, drivers: encoderDrivers, log, metrics,
     ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),

@@ -196,7 +196,8 @@ export class Zigbee2MqttDriver implements LockDriver {
     })
   }
 
-  async writeSlot(nativeId: string, slot: number, code: string, _name: string): Promise<void> {
+  /** Resolves with the read-back that confirmed the write (the lock's own report of the slot). */
+  async writeSlot(nativeId: string, slot: number, code: string, _name: string): Promise<SlotReading> {
     const dev = this.device(nativeId)
     this.checkSlot(dev, slot)
     const c = this.constraints(nativeId)
@@ -204,13 +205,13 @@ export class Zigbee2MqttDriver implements LockDriver {
       throw new RejectedByDeviceError('bad_format', `code must be ${c.minLength}–${c.maxLength} digits`)
     }
     this.checkOnline(dev)
-    await this.serial(dev, async () => {
+    return this.serial(dev, async () => {
       const result = await this.setAndReadBack(dev, slot, setPinPayload(slot, code), (a) =>
         a.kind === 'occupied' && (a.code === null || a.code === code),
       )
       if (result.ok) {
         dev.readBack.set(slot, result.answer)
-        return
+        return toReading(slot, result.answer)
       }
       const duplicateOf = [...dev.readBack].find(([s, a]) => s !== slot && a.kind === 'occupied' && a.code === code)
       throw duplicateOf
@@ -219,15 +220,15 @@ export class Zigbee2MqttDriver implements LockDriver {
     })
   }
 
-  async clearSlot(nativeId: string, slot: number): Promise<void> {
+  async clearSlot(nativeId: string, slot: number): Promise<SlotReading> {
     const dev = this.device(nativeId)
     this.checkSlot(dev, slot)
     this.checkOnline(dev)
-    await this.serial(dev, async () => {
+    return this.serial(dev, async () => {
       const result = await this.setAndReadBack(dev, slot, clearPinPayload(slot), (a) => a.kind === 'empty')
       if (result.ok) {
         dev.readBack.set(slot, result.answer)
-        return
+        return toReading(slot, result.answer)
       }
       throw new RejectedByDeviceError('other', `lock kept slot ${slot} after a clear`)
     })

@@ -43,7 +43,12 @@ export interface LockDriver {
    * Zigbee lock answers one slot per request, so a full read takes minutes on a real device.
    */
   readSlots(nativeId: string, slots?: number[]): Promise<SlotReading[]>
-  writeSlot(nativeId: string, slot: number, code: string, name: string): Promise<void>
-  clearSlot(nativeId: string, slot: number): Promise<void>
+  /**
+   * Writes (clears) one slot. A driver that reads the slot back as part of the change (Zigbee2MQTT must:
+   * a set has no answer) may return that reading, so the reconciler need not ask again; it must be what
+   * the device reported after the change, never an echo of the request (design rule 3).
+   */
+  writeSlot(nativeId: string, slot: number, code: string, name: string): Promise<SlotReading | void>
+  clearSlot(nativeId: string, slot: number): Promise<SlotReading | void>
   lockAction(nativeId: string, action: 'lock' | 'unlock'): Promise<void>
 }

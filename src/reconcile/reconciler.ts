@@ -9,8 +9,8 @@ import type { DeviceEvent } from '../ports/device-events.js'
 import { RejectedByDeviceError, UnsupportedByDeviceError } from '../ports/errors.js'
 import type { LockDriver, SlotReading } from '../ports/lock-driver.js'
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js'
-import { Breaker, defaultBreaker, type BreakerOptions } from './breaker.js'
-import { plan, type CodeVerdict, type DesiredCode, type Hold, type Plan } from './plan.js'
+import { Breaker, defaultBreaker, type BreakerOptions, type BreakerState } from './breaker.js'
+import { isActive, plan, type CodeVerdict, type DesiredCode, type Hold, type Plan } from './plan.js'
 import type { ReconcileRepo, ReconcilerDeviceError } from './repo.js'
 
 export interface Timers {
@@ -33,6 +33,14 @@ export interface DeviceRoute {
   nativeId: string
 }
 
+/** What the reconciler reports as it works (the daemon passes its Prometheus metrics). */
+export interface ReconcilerObserver {
+  /** Seconds from the device becoming dirty (first poke since its last converged pass) to a converged pass. */
+  reconcileLag(deviceId: string, seconds: number): void
+  /** The device's circuit breaker changed state. */
+  breakerState(deviceId: string, state: BreakerState): void
+}
+
 export interface ReconcilerOptions {
   repo: ReconcileRepo
   /** Seam device id → the driver that speaks to it; undefined = not (or no longer) a known online lock. */
@@ -44,8 +52,16 @@ export interface ReconcilerOptions {
   concurrency?: number
   breaker?: BreakerOptions
   backoff?: BackoffOptions
+  /**
+   * A pass reads only the slots it needs (owned slots, slots an event named, candidates for new codes);
+   * every slot is read on a device's first pass and then once per this interval, to find unmanaged
+   * codes no event announced. Default 24 h.
+   */
+  fullScanMs?: number
   /** How long a write/clear the device rejected is left alone before one more try (doubles per repeat). */
   rejectionRetryMs?: number
+  /** Metrics: reconcile lag and breaker state per device. */
+  observer?: ReconcilerObserver
   /** Called for failures worth a log line; the reconciler never throws them at callers. */
   log?: (msg: string, detail?: Record<string, unknown>) => void
 }
@@ -69,6 +85,16 @@ interface DeviceState {
   /** Slot → managed code id, from the last pass (to name the code in keypad/lock events). */
   slotOwners: Map<number, string>
   shownErrors: string
+  /** Clock time of the first poke since the last converged pass (null = in step, as far as we know). */
+  dirtySince: number | null
+  /** Breaker state last reported to the observer. */
+  shownBreaker: BreakerState
+  /** The last reading of each slot (diagnostics, unmanaged codes, and which slots are worth probing). */
+  known: Map<number, SlotReading>
+  /** Clock time of the last full read; null = none since start. */
+  scannedAt: number | null
+  /** Slots an event named since the last pass: read them next pass even if nobody owns them. */
+  hinted: Set<number>
 }
 
 export class Reconciler {
@@ -121,6 +147,7 @@ export class Reconciler {
   poke(deviceId: string): void {
     if (this.stopped) return
     const st = this.state(deviceId)
+    st.dirtySince ??= this.clock.now()
     if (st.offline) return // the `online` event pokes again
     if (st.running) {
       st.again = true
@@ -156,6 +183,8 @@ export class Reconciler {
         break
       case 'slotChanged':
         // The event's value is a hint; the pass reads the slot back before deciding (rule 3).
+        if (Number.isInteger(event.slot)) st.hinted.add(event.slot)
+        else st.scannedAt = null
         this.poke(deviceId)
         break
       case 'keypadUsed':
@@ -194,6 +223,11 @@ export class Reconciler {
         holds: new Map(),
         slotOwners: new Map(),
         shownErrors: '',
+        dirtySince: null,
+        shownBreaker: 'closed',
+        known: new Map(),
+        scannedAt: null,
+        hinted: new Set(),
       }
       this.devices.set(deviceId, st)
     }
@@ -251,6 +285,13 @@ export class Reconciler {
     })
   }
 
+  private reportBreaker(deviceId: string, st: DeviceState): void {
+    const state = st.breaker.state
+    if (state === st.shownBreaker) return
+    st.shownBreaker = state
+    this.opts.observer?.breakerState(deviceId, state)
+  }
+
   private async syncErrors(deviceId: string, st: DeviceState): Promise<void> {
     const errors: ReconcilerDeviceError[] = []
     if (st.offline) errors.push('device_offline')
@@ -278,7 +319,9 @@ export class Reconciler {
     if (this.stopped || st.offline) return
     const route = this.opts.route(deviceId)
     if (!route) return
-    if (!st.breaker.tryAcquire()) {
+    const acquired = st.breaker.tryAcquire()
+    this.reportBreaker(deviceId, st)
+    if (!acquired) {
       // Open: no hammering. Come back when the cool-down allows one trial.
       this.wakeAt(deviceId, st, st.breaker.retryAt)
       return
@@ -286,10 +329,15 @@ export class Reconciler {
     try {
       const outcome = await this.attempt(deviceId, st, route)
       st.breaker.success()
+      this.reportBreaker(deviceId, st)
       await this.syncErrors(deviceId, st)
       if (outcome.converged) {
         st.attempt = 0
         await this.repo.markClean(deviceId, outcome.revision)
+        if (st.dirtySince !== null && !st.again) {
+          this.opts.observer?.reconcileLag(deviceId, Math.max(0, this.clock.now() - st.dirtySince) / 1000)
+          st.dirtySince = null
+        }
         this.wakeAt(deviceId, st, minOf(outcome.nextWakeAt, this.earliestHold(st)))
       } else {
         // The device answered but is not in step yet (ignored a write, a slot unreadable): look again later.
@@ -305,6 +353,7 @@ export class Reconciler {
       st.attempt++
       if (err instanceof DeviceCallFailed) st.breaker.failure()
       else st.breaker.release()
+      this.reportBreaker(deviceId, st)
       try {
         await this.syncErrors(deviceId, st)
       } catch (e) {
@@ -322,7 +371,7 @@ export class Reconciler {
   ): Promise<{ converged: boolean; nextWakeAt: number | null; revision: number }> {
     const desired = await this.repo.desiredFor(deviceId)
     const constraints = driver.constraints(nativeId)
-    const before = await device(() => driver.readSlots(nativeId))
+    const before = await this.readBefore(st, desired.codes, constraints, driver, nativeId)
     let now = this.clock.now()
     await this.repo.recordObservation(deviceId, before, now)
     const pre = plan({ codes: desired.codes, observed: before, constraints, now, holds: this.activeHolds(st, desired.codes, now) })
@@ -330,12 +379,17 @@ export class Reconciler {
     const codes = withAssignments(desired.codes, pre.assignments)
 
     const justWritten = new Map<number, string>()
+    /** Read-backs the driver made as part of a write or clear (the device's own report, rule 3). */
+    const confirmed = new Map<number, SlotReading>()
     for (const op of pre.ops) {
       try {
+        let reading: SlotReading | void
         if (op.kind === 'write') {
-          await device(() => driver.writeSlot(nativeId, op.slot, op.code, op.name))
+          reading = await device(() => driver.writeSlot(nativeId, op.slot, op.code, op.name))
           justWritten.set(op.slot, op.code)
-        } else await device(() => driver.clearSlot(nativeId, op.slot))
+        } else reading = await device(() => driver.clearSlot(nativeId, op.slot))
+        if (reading && reading.slot === op.slot) confirmed.set(op.slot, reading)
+        else confirmed.delete(op.slot)
       } catch (err) {
         // The device said no to this code: hold it (its own error), carry on with the others (rule 4).
         if (err instanceof RejectedByDeviceError || err instanceof UnsupportedByDeviceError) {
@@ -353,7 +407,13 @@ export class Reconciler {
     let post: Plan = pre
     let after: SlotReading[] = before
     if (pre.ops.length > 0) {
-      after = await device(() => driver.readSlots(nativeId))
+      // Read back what this pass touched and the driver did not already read back; the other slots
+      // were read moments ago.
+      const touched = [...new Set(pre.ops.map((o) => o.slot))].filter((s) => !confirmed.has(s)).sort((a, b) => a - b)
+      const fresh = [...confirmed.values(), ...(touched.length > 0 ? await device(() => driver.readSlots(nativeId, touched)) : [])]
+      for (const r of fresh) st.known.set(r.slot, r)
+      const freshSlots = new Set(fresh.map((r) => r.slot))
+      after = [...fresh, ...before.filter((r) => !freshSlots.has(r.slot))].sort((a, b) => a.slot - b.slot)
       now = this.clock.now()
       await this.repo.recordObservation(deviceId, after, now)
       post = plan({ codes, observed: after, constraints, now, holds: this.activeHolds(st, codes, now), justWritten })
@@ -365,6 +425,75 @@ export class Reconciler {
     await this.repo.applyVerdicts(deviceId, { verdicts: mergeVerdicts(pre.verdicts, post.verdicts), unmanaged: post.unmanaged }, now)
     const converged = post.ops.length === 0 && post.assignments.length === 0 && !post.verdicts.some((v) => v.kind === 'unknown')
     return { converged, nextWakeAt: post.nextWakeAt, revision: desired.revision }
+  }
+
+  /**
+   * The slots this pass must see. A full read on the first pass and every `fullScanMs`; otherwise the
+   * owned slots, the slots events named, unmanaged slots last seen holding a PIN a code wants, and
+   * enough probably-free slots for the codes that need one,
+   * probed until that many are read empty (or none are left). What the plan gets is only what was just
+   * read, plus slots last seen occupied (unmanaged codes, never written): a slot is chosen for a new
+   * code only on a fresh read saying it is empty (rule 3).
+   */
+  private async readBefore(
+    st: DeviceState,
+    codes: readonly DesiredCode[],
+    constraints: { firstSlot: number; slotCount: number },
+    driver: LockDriver,
+    nativeId: string,
+  ): Promise<SlotReading[]> {
+    const now = this.clock.now()
+    const first = constraints.firstSlot
+    const last = first + constraints.slotCount - 1
+    const inRange = (s: number) => Number.isInteger(s) && s >= first && s <= last
+    if (st.scannedAt === null || now - st.scannedAt >= (this.opts.fullScanMs ?? 24 * 3_600_000)) {
+      const all = await device(() => driver.readSlots(nativeId))
+      st.known = new Map(all.map((r) => [r.slot, r]))
+      st.scannedAt = now
+      st.hinted.clear()
+      return all
+    }
+    const owned = new Set<number>()
+    let needing = 0
+    for (const c of codes) {
+      if (c.slot !== null && inRange(c.slot) && !owned.has(c.slot)) owned.add(c.slot)
+      else if (isActive(c, now)) needing++
+    }
+    const probed = new Set<number>()
+    const candidates = (n: number): number[] => {
+      const out: number[] = []
+      for (let s = first; s <= last && out.length < n; s++) {
+        if (!owned.has(s) && !probed.has(s) && st.known.get(s)?.state !== 'occupied') out.push(s)
+      }
+      return out
+    }
+    const hinted = [...st.hinted].filter(inRange)
+    st.hinted.clear()
+    // An unmanaged slot last seen holding a PIN we want would make that code a duplicate: look again
+    // rather than fail it on an old reading.
+    const wantedPins = new Set(codes.filter((c) => isActive(c, now)).map((c) => c.code))
+    const clashes: number[] = []
+    for (const [slot, r] of st.known) if (r.state === 'occupied' && !owned.has(slot) && r.code !== null && wantedPins.has(r.code)) clashes.push(slot)
+    let wanted = [...new Set([...owned, ...hinted, ...clashes, ...candidates(needing)])].sort((a, b) => a - b)
+    const fresh = new Map<number, SlotReading>()
+    let freeFound = 0
+    for (;;) {
+      if (wanted.length > 0) {
+        const got = await device(() => driver.readSlots(nativeId, wanted))
+        for (const r of got) {
+          st.known.set(r.slot, r)
+          fresh.set(r.slot, r)
+        }
+        for (const s of wanted) probed.add(s)
+      }
+      freeFound = 0
+      for (const [s, r] of fresh) if (!owned.has(s) && r.state === 'empty') freeFound++
+      if (freeFound >= needing) break
+      wanted = candidates(needing - freeFound)
+      if (wanted.length === 0) break
+    }
+    for (const [s, r] of st.known) if (!fresh.has(s) && r.state === 'occupied' && !owned.has(s)) fresh.set(s, r)
+    return [...fresh.values()].sort((a, b) => a.slot - b.slot)
   }
 
   /**

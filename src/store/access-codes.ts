@@ -139,7 +139,10 @@ export class AccessCodes {
     const now = this.ctx.clock.now()
     const window = { startsAt: input.startsAt, endsAt: input.endsAt }
     validateWindow(window, now)
-    const others = this.onDevice(device.deviceId)
+    // Only what the code and name choices need: a push of thousands of codes creates them one by one.
+    const others = this.ctx.db
+      .prepare('SELECT access_code_id AS accessCodeId, code, appearance_name AS appearanceName, is_managed = 1 AS isManaged FROM access_codes WHERE device_id = ? AND deleted_at IS NULL ORDER BY seq')
+      .all(device.deviceId) as Peer[]
     const code = this.chooseCode(device, input.code, input.preferredCodeLength, others)
     const accessCodeId = this.ctx.random.uuid()
     this.ctx.db
@@ -296,7 +299,7 @@ export class AccessCodes {
     this.events.append({ event_type: type, device_id: device.deviceId, access_code_id: accessCodeId, connected_account_id: device.connectedAccountId, ...extra })
   }
 
-  private chooseCode(device: Device, wanted: string | null, preferredLength: number | null, others: AccessCode[]): string {
+  private chooseCode(device: Device, wanted: string | null, preferredLength: number | null, others: readonly Peer[]): string {
     if (wanted === null) return generateCode(device.constraints, new Set(others.map((o) => o.code ?? '')), this.ctx.random, preferredLength ?? undefined)
     validateCode(wanted, device.constraints)
     assertNotDuplicate(wanted, others)
@@ -304,7 +307,10 @@ export class AccessCodes {
   }
 }
 
-function shownNames(codes: AccessCode[]): string[] {
+/** The fields of a device's other codes that creating or renaming a code looks at. */
+type Peer = Pick<AccessCode, 'accessCodeId' | 'code' | 'appearanceName' | 'isManaged'>
+
+function shownNames(codes: readonly Peer[]): string[] {
   return codes.flatMap((c) => (c.appearanceName === null ? [] : [c.appearanceName]))
 }
 

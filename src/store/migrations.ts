@@ -277,4 +277,8 @@ export const migrations: string[] = [
   CREATE INDEX issued_cards_method ON issued_cards(access_method_id);
   CREATE INDEX issued_cards_reservation ON issued_cards(reservation_key);
   `,
+  /* 6: the reconciler asks every pass for a device's deleted codes still to be cleared from the lock; the
+     device index covers live rows only, so without this that question scanned the whole table. */ `
+  CREATE INDEX access_codes_removing ON access_codes(device_id) WHERE deleted_at IS NOT NULL AND status = 'removing';
+  `,
 ]

@@ -14,7 +14,48 @@ const RECONCILER_DEVICE_ERRORS: Record<ReconcilerDeviceError, string> = {
 }
 
 export class SqliteReconcileRepo implements ReconcileRepo {
+  /** Last observation per device not yet written: it rides in the device's next verdict transaction. */
+  private readonly pendingObservations = new Map<string, { slots: SlotReading[]; at: number }>()
+
+  /** Writes waiting for the next group commit (see `grouped`). */
+  private batch: { fn: () => void; resolve: () => void; reject: (err: unknown) => void }[] = []
+
   constructor(private readonly store: Store) {}
+
+  /**
+   * Group commit: the writes of every pass that reaches this point in the same turn of the event loop
+   * share one transaction, so one fsync instead of one per device. Each caller's promise settles only
+   * after the commit (durable first, rule 1). If any write throws, the batch is rolled back and each
+   * write is retried in a transaction of its own, so one failure stays with its caller.
+   */
+  private grouped(fn: () => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.batch.push({ fn, resolve, reject })
+      if (this.batch.length === 1) setImmediate(() => this.commitBatch())
+    })
+  }
+
+  private commitBatch(): void {
+    const batch = this.batch
+    this.batch = []
+    try {
+      this.store.tx(() => {
+        for (const w of batch) w.fn()
+      })
+      for (const w of batch) w.resolve()
+      return
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err)
+    }
+    for (const w of batch) {
+      try {
+        this.store.tx(w.fn)
+        w.resolve()
+      } catch (err) {
+        w.reject(err)
+      }
+    }
+  }
 
   private get db() {
     return this.store.db
@@ -39,29 +80,44 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     return { revision: s.work.revision(deviceId), codes }
   }
 
+  /**
+   * Informational only (never read back as truth), so it costs no commit of its own: the latest one is
+   * written with the device's next verdicts. A crash in between loses a diagnostic, nothing else.
+   */
   async recordObservation(deviceId: string, slots: SlotReading[], at: number): Promise<void> {
-    this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(slots), at, deviceId)
+    this.pendingObservations.set(deviceId, { slots, at })
+  }
+
+  private flushObservation(deviceId: string): void {
+    const o = this.pendingObservations.get(deviceId)
+    if (!o) return
+    this.pendingObservations.delete(deviceId)
+    this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(o.slots), o.at, deviceId)
   }
 
   async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[], _at: number): Promise<void> {
-    this.store.tx(() => {
+    await this.grouped(() => {
       for (const a of assignments) this.db.prepare('UPDATE access_codes SET slot = ? WHERE access_code_id = ?').run(a.slot, a.accessCodeId)
     })
   }
 
   async applyVerdicts(deviceId: string, report: VerdictReport, at: number): Promise<void> {
-    this.store.tx(() => {
-      for (const v of report.verdicts) this.applyVerdict(v, at)
+    await this.grouped(() => {
+      this.flushObservation(deviceId)
+      // One device row per report, not one per verdict.
+      const devices = new Map<string, ReturnType<Store['devices']['get']>>()
+      const deviceOf = (id: string) => devices.get(id) ?? devices.set(id, this.store.devices.get(id)).get(id)!
+      for (const v of report.verdicts) this.applyVerdict(v, at, deviceOf)
       this.replaceUnmanaged(deviceId, report.unmanaged)
     })
   }
 
-  private applyVerdict(v: CodeVerdict, at: number): void {
+  private applyVerdict(v: CodeVerdict, at: number, deviceOf: (deviceId: string) => ReturnType<Store['devices']['get']>): void {
     const s = this.store
     const c = s.accessCodes.find(v.accessCodeId, { includeDeleted: true })
     if (!c) return
     if (c.deletedAt !== null && c.status !== 'removing') return // already forgotten
-    const device = s.devices.get(c.deviceId)
+    const device = deviceOf(c.deviceId)
     const event = (type: string, extra: Record<string, unknown> = {}) => s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...extra })
     const prevErrorCodes = new Set(c.errors.map((e) => e.error_code))
     const wasConfirmed = c.confirmedCode !== null
@@ -172,8 +228,19 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     return this.store.work.dirty().map((w) => w.deviceId)
   }
 
+  /**
+   * Without an fsync of its own (synchronous=NORMAL for this commit; WAL keeps it ordered, and the next
+   * FULL commit makes it durable): a clean mark lost in a power cut only means one more harmless pass
+   * over the device after the restart (rule 2).
+   */
   async markClean(deviceId: string, revision: number): Promise<void> {
-    this.store.tx(() => this.store.work.markClean(deviceId, revision))
+    const db = this.db
+    db.pragma('synchronous = NORMAL')
+    try {
+      this.store.tx(() => this.store.work.markClean(deviceId, revision))
+    } finally {
+      db.pragma('synchronous = FULL')
+    }
   }
 }
 

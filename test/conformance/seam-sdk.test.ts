@@ -158,6 +158,9 @@ describe('access codes', () => {
 
 describe('unmanaged access codes', () => {
   test('list, get, convert to managed, delete', async () => {
+    // The rows below are planted in the store, not on the lock: a pass still in flight from the tests
+    // above (it read the lock before they existed) would rightly report them gone.
+    await t.daemon.reconciler.idle()
     const unmanaged = t.daemon.store.tx(() => t.daemon.store.accessCodes.createUnmanaged(deviceId, 7, '8642', 'Owner'))
     const list = (await seam.accessCodes.unmanaged.list({ device_id: deviceId }).fetchResponse()) as any
     listEnvelope('access_codes').parse(list)

@@ -1,0 +1,83 @@
+// What a pass reads: every slot on the first pass, then only what it needs (a 250-slot Zigbee lock
+// answers one slot per request), and a write the driver already read back is not read again.
+import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../../src/clock.js'
+import { seededRandom } from '../../../src/ids.js'
+import { MemoryRepo } from '../../../src/reconcile/memory-repo.js'
+import { Reconciler } from '../../../src/reconcile/reconciler.js'
+import type { LockDriver, SlotReading } from '../../../src/ports/lock-driver.js'
+import { FakeLockDriver } from '../../helpers/fake-lock-driver.js'
+import { FakeTimers } from '../../helpers/fake-timers.js'
+
+const T0 = Date.parse('2026-03-01T12:00:00Z')
+
+function setup(opts: { readBackOnWrite?: boolean } = {}) {
+  const clock = new ManualClock(T0)
+  const timers = new FakeTimers(clock)
+  const repo = new MemoryRepo()
+  const driver = new FakeLockDriver()
+  const lock = driver.add('lock-1', 250)
+  const reads: (number[] | 'all')[] = []
+  const readSlots = driver.readSlots.bind(driver)
+  // The fake answers every slot; report only the asked ones, as a real driver does.
+  driver.readSlots = async (nativeId: string, slots?: number[]) => {
+    reads.push(slots ? [...slots] : 'all')
+    const all = await readSlots(nativeId)
+    return slots ? all.filter((r) => slots.includes(r.slot)) : all
+  }
+  if (opts.readBackOnWrite) {
+    const write = driver.writeSlot.bind(driver)
+    ;(driver as { writeSlot: LockDriver['writeSlot'] }).writeSlot = async (nativeId, slot, code, name): Promise<SlotReading> => {
+      await write(nativeId, slot, code, name)
+      return (await readSlots(nativeId)).find((r) => r.slot === slot)!
+    }
+  }
+  const r = new Reconciler({ repo, route: () => ({ driver, nativeId: 'lock-1' }), clock, random: seededRandom('reads'), timers, concurrency: 2 })
+  const converge = async () => {
+    r.poke('dev1')
+    await r.idle()
+  }
+  return { repo, driver, lock, reads, r, converge, clock }
+}
+
+describe('reconciler reads', () => {
+  it('reads every slot once, then owned slots, probed candidates and slots events named', async () => {
+    const t = setup()
+    t.repo.putCode('dev1', { accessCodeId: 'ac1', code: '1357' })
+    await t.converge()
+    expect(t.reads).toEqual(['all', [1]])
+    expect(t.repo.codes.get('ac1')).toMatchObject({ status: 'set', slot: 1 })
+
+    // A new code: the owned slot and one candidate, read empty just before it is used.
+    t.reads.length = 0
+    t.repo.putCode('dev1', { accessCodeId: 'ac2', code: '2468' })
+    await t.converge()
+    expect(t.reads).toEqual([[1, 2], [2]])
+    expect(t.repo.codes.get('ac2')).toMatchObject({ status: 'set', slot: 2 })
+
+    // Someone programs slot 3 at the keypad (no event): the next candidate probe finds it occupied and moves on.
+    t.lock.set(3, '9999', 'Owner')
+    t.reads.length = 0
+    t.repo.putCode('dev1', { accessCodeId: 'ac3', code: '3579' })
+    await t.converge()
+    expect(t.reads).toEqual([[1, 2, 3], [4], [4]])
+    expect(t.repo.codes.get('ac3')).toMatchObject({ status: 'set', slot: 4 })
+    expect(t.repo.unmanaged('dev1')).toEqual([{ slot: 3, code: '9999', name: 'Owner' }])
+
+    // An event naming slot 100: read it on the next pass; an unmanaged code appears there.
+    t.lock.set(100, '4444', 'Cleaner')
+    t.reads.length = 0
+    t.r.onDeviceEvent('dev1', { type: 'slotChanged', nativeId: 'lock-1', slot: 100, code: '4444', source: 'keypad' })
+    await t.r.idle()
+    expect(t.reads).toEqual([[1, 2, 4, 100]])
+    expect(t.repo.unmanaged('dev1').map((u) => u.slot)).toEqual([3, 100])
+  })
+
+  it('a write the driver read back itself is not read again', async () => {
+    const t = setup({ readBackOnWrite: true })
+    t.repo.putCode('dev1', { accessCodeId: 'ac1', code: '1357' })
+    await t.converge()
+    expect(t.reads).toEqual(['all'])
+    expect(t.repo.codes.get('ac1')).toMatchObject({ status: 'set', slot: 1 })
+  })
+})
