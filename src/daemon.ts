@@ -215,7 +215,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     empty: 'no locks in config',
   }), () => ({
     title: `Card entrances (${store.acs.entrances().length})`,
-    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'guest rooms' : 'staff only', `lock address ${e.seq}`]),
+    rows: store.acs.entrances().map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'reservation door' : 'common door', `lock address ${e.seq}`]),
     empty: 'no card entrances in config',
   }), () => ({
     title: `Card encoders (${store.acs.encoders().length})`,
