@@ -3,8 +3,9 @@
 import type { SlotReading } from '../ports/lock-driver.js'
 import type { AccessCodeErrorCode, AccessCodeWarningCode, CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from './plan.js'
 import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from './repo.js'
+import { verdictEffect, type StoredCodeStatus, type VerdictEventType } from './verdict-effect.js'
 
-export type CodeStatus = 'setting' | 'set' | 'unset' | 'removing' | 'unknown'
+export type CodeStatus = StoredCodeStatus
 
 export interface StoredCode extends DesiredCode {
   deviceId: string
@@ -157,84 +158,35 @@ export class MemoryRepo implements ReconcileRepo {
   }
 
   /**
-   * The verdict table (what the SQLite store must do per verdict, in the same transaction):
-   * - always: slot := v.slot; confirmedCode := v.confirmedCode when defined; errors/warnings := v's.
-   * - v.external present → event access_code.modified_external_to_seam (with change_type,
-   *   modified_fields, resolution), except an adopted removal → access_code.deleted_external_to_seam.
-   * - set → status set; event access_code.set_on_device if confirmedCode was not already this PIN
-   *   (so an unreadable→readable flap or a restore after an external change logs no second set).
-   * - setting | externally_modified → status setting.
-   * - adopted → code := adoptedCode, status set (no set_on_device: the owner set it, not lockstep).
-   * - removing → status removing.
-   * - unset → status unset; event access_code.removed_from_device if it had been confirmed on the device.
-   * - gone → forget the code; event access_code.removed_from_device if it had been confirmed on the
-   *   device and the removal was lockstep's (not an adopted external removal).
-   * - unknown → status unknown (the slot could not be read; nothing is assumed).
-   * - failed → status setting (or removing for a failed clear); when an error code appears that the
-   *   code did not carry before → event access_code.failed_to_set_on_device (failed_to_remove_from_device
-   *   for a failed clear) carrying the errors.
+   * One verdict, per the table in verdict-effect.ts: slot, confirmed PIN, errors and warnings as the
+   * verdict says; status and PIN as the effect says; its events in order; `gone` forgets the code.
    */
   private applyVerdict(v: CodeVerdict, at: number): void {
     const c = this.codes.get(v.accessCodeId)
     if (!c) return
-    const base = { device_id: c.deviceId, access_code_id: c.accessCodeId, occurred_at: at }
-    const prevConfirmed = c.confirmedCode
-    const wasConfirmed = prevConfirmed !== null
-    const prevErrorCodes = new Set(c.errors.map((e) => e.code))
-    if (v.external) {
-      const adoptedRemoval = v.external.resolution === 'adopt' && v.external.changeType === 'removed'
-      this.emit({
-        ...base,
-        event_type: adoptedRemoval ? 'access_code.deleted_external_to_seam' : 'access_code.modified_external_to_seam',
-        change_type: v.external.changeType,
-        modified_fields: v.external.modifiedFields,
-        resolution: v.external.resolution,
-      })
+    const effect = verdictEffect(v, { code: c.code, confirmedCode: c.confirmedCode, errorCodes: new Set(c.errors.map((e) => e.code)) })
+    for (const type of effect.events) {
+      this.emit({ event_type: type, device_id: c.deviceId, access_code_id: c.accessCodeId, occurred_at: at, ...this.eventDetail(type, v, c.code) })
+    }
+    if (effect.status === null) {
+      this.codes.delete(c.accessCodeId)
+      return
     }
     c.slot = v.slot
     if (v.confirmedCode !== undefined) c.confirmedCode = v.confirmedCode
     c.errors = v.errors.map((e) => ({ ...e }))
     c.warnings = v.warnings.map((w) => ({ ...w }))
-    switch (v.kind) {
-      case 'set':
-        // Newly confirmed with this PIN; an unknown→set flap or a restore of the same PIN is not news.
-        if (prevConfirmed !== c.code) this.emit({ ...base, event_type: 'access_code.set_on_device', code: c.code })
-        c.status = 'set'
-        break
-      case 'setting':
-      case 'externally_modified':
-        c.status = 'setting'
-        break
-      case 'adopted':
-        if (v.adoptedCode) c.code = v.adoptedCode
-        c.status = 'set'
-        break
-      case 'removing':
-        c.status = 'removing'
-        break
-      case 'unset':
-        if (wasConfirmed) this.emit({ ...base, event_type: 'access_code.removed_from_device' })
-        c.status = 'unset'
-        break
-      case 'gone':
-        if (wasConfirmed && !v.external) this.emit({ ...base, event_type: 'access_code.removed_from_device' })
-        this.codes.delete(c.accessCodeId)
-        break
-      case 'unknown':
-        c.status = 'unknown'
-        break
-      case 'failed': {
-        const clearing = v.errors.some((e) => e.code === 'failed_to_remove_from_device')
-        c.status = clearing ? 'removing' : 'setting'
-        if (v.errors.some((e) => !prevErrorCodes.has(e.code)))
-          this.emit({
-            ...base,
-            event_type: clearing ? 'access_code.failed_to_remove_from_device' : 'access_code.failed_to_set_on_device',
-            errors: v.errors,
-          })
-        break
-      }
+    if (effect.code !== undefined) c.code = effect.code
+    c.status = effect.status
+  }
+
+  private eventDetail(type: VerdictEventType, v: CodeVerdict, code: string): Record<string, unknown> {
+    if (type === 'access_code.set_on_device') return { code }
+    if (type === 'access_code.failed_to_set_on_device' || type === 'access_code.failed_to_remove_from_device') return { errors: v.errors }
+    if (v.external && (type === 'access_code.modified_external_to_seam' || type === 'access_code.deleted_external_to_seam')) {
+      return { change_type: v.external.changeType, modified_fields: v.external.modifiedFields, resolution: v.external.resolution }
     }
+    return {}
   }
 
   async setDeviceErrors(deviceId: string, errors: ReconcilerDeviceError[]): Promise<void> {

@@ -5,6 +5,7 @@ import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code
 import type { SlotReading } from '../ports/lock-driver.js'
 import type { CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
 import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../reconcile/repo.js'
+import { verdictEffect, type VerdictEventType } from '../reconcile/verdict-effect.js'
 import { json } from './context.js'
 import type { Store } from './store.js'
 
@@ -118,65 +119,32 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     if (!c) return
     if (c.deletedAt !== null && c.status !== 'removing') return // already forgotten
     const device = deviceOf(c.deviceId)
-    const event = (type: string, extra: Record<string, unknown> = {}) => s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...extra })
-    const prevErrorCodes = new Set(c.errors.map((e) => e.error_code))
-    const wasConfirmed = c.confirmedCode !== null
-    if (v.external) {
-      const adoptedRemoval = v.external.resolution === 'adopt' && v.external.changeType === 'removed'
-      event(adoptedRemoval ? 'access_code.deleted_external_to_seam' : 'access_code.modified_external_to_seam', {
-        change_type: v.external.changeType,
-        modified_fields: v.external.modifiedFields,
-        resolution: v.external.resolution,
-      })
-    }
+    const effect = verdictEffect(v, { code: c.code, confirmedCode: c.confirmedCode, errorCodes: new Set(c.errors.flatMap((e) => (e.error_code ? [e.error_code] : []))) })
     const errors = v.errors.map((e) => issue(e, 'error_code', at))
     const warnings = v.warnings.map((w) => issue(w, 'warning_code', at))
-    const outcome: Parameters<typeof s.accessCodes.recordOutcome>[1] = { slot: v.slot, errors, warnings }
-    if (v.confirmedCode !== undefined) this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
-    switch (v.kind) {
-      case 'set':
-        if (c.confirmedCode !== c.code) event('access_code.set_on_device', { code: c.code })
-        outcome.status = 'set'
-        break
-      case 'setting':
-      case 'externally_modified':
-        outcome.status = 'setting'
-        break
-      case 'adopted':
-        if (v.adoptedCode) outcome.code = v.adoptedCode
-        outcome.status = 'set'
-        break
-      case 'removing':
-        outcome.status = 'removing'
-        break
-      case 'unset':
-        if (wasConfirmed) event('access_code.removed_from_device')
-        outcome.status = 'unset'
-        break
-      case 'unknown':
-        outcome.status = 'unknown'
-        break
-      case 'gone':
-        if (wasConfirmed && !v.external) event('access_code.removed_from_device')
-        s.accessCodes.recordOutcome(c.accessCodeId, { errors, warnings })
-        s.accessCodes.forget(c.accessCodeId)
-        return
-      case 'failed': {
-        const clearing = v.errors.some((e) => e.code === 'failed_to_remove_from_device')
-        outcome.status = clearing ? 'removing' : 'setting'
-        if (v.errors.some((e) => !prevErrorCodes.has(e.code))) {
-          event(clearing ? 'access_code.failed_to_remove_from_device' : 'access_code.failed_to_set_on_device', {
-            access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors, device_warnings: device.warnings,
-            connected_account_errors: [], connected_account_warnings: [],
-          })
+    // What each event carries, in Seam's event schema.
+    const detail = (type: VerdictEventType): Record<string, unknown> => {
+      if (type === 'access_code.set_on_device') return { code: c.code }
+      if (type === 'access_code.failed_to_set_on_device' || type === 'access_code.failed_to_remove_from_device') {
+        return {
+          access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors, device_warnings: device.warnings,
+          connected_account_errors: [], connected_account_warnings: [],
         }
-        break
       }
+      if (v.external) return { change_type: v.external.changeType, modified_fields: v.external.modifiedFields, resolution: v.external.resolution }
+      return {}
+    }
+    for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
+    if (v.confirmedCode !== undefined) this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
+    if (effect.status === null) {
+      s.accessCodes.recordOutcome(c.accessCodeId, { errors, warnings })
+      s.accessCodes.forget(c.accessCodeId)
+      return
     }
     // A pass that began before an API delete may report on the code; until a `gone` verdict the lock
     // still holds it and the next pass must clear it, so it stays `removing`.
-    if (c.deletedAt !== null) outcome.status = 'removing'
-    s.accessCodes.recordOutcome(c.accessCodeId, outcome)
+    const status = c.deletedAt !== null ? 'removing' : effect.status
+    s.accessCodes.recordOutcome(c.accessCodeId, { slot: v.slot, errors, warnings, status, ...(effect.code !== undefined ? { code: effect.code } : {}) })
   }
 
   /** Unmanaged codes are rows too (the API lists them); match the reading by slot and PIN. */
