@@ -4,7 +4,7 @@
 // measured twice: on fresh locks before lockstep starts, and after lockstep stopped (locks in the state it
 // worked on; `ratio=` uses this one, the other ratio is printed too).
 //
-//   npm run bench -- convergence [--locks 1000] [--codes 20] [--broker aedes|mosquitto] [--concurrency 64] [--slots 250]
+//   npm run bench -- convergence [--locks 1000] [--codes 20] [--broker aedes|mosquitto] [--concurrency 64] [--slots 250] [--trust-empty 600]
 //
 // The broker and the simulated locks run in a child process (bench/_convergence-sims.ts), so this
 // process holds lockstep (daemon: store, driver, reconciler, API) and the floor's client only: its RSS
@@ -30,6 +30,8 @@ const CODES = Number(arg('codes', '10'))
 const SLOTS = Number(arg('slots', '250'))
 const BROKER = arg('broker', 'aedes')
 const CONCURRENCY = Number(arg('concurrency', '64'))
+// reconcile.trust_empty_seconds: the daemon's default (600); 0 makes every new code read its slot first.
+const TRUST_EMPTY = Number(arg('trust-empty', '600'))
 if (BROKER !== 'aedes' && BROKER !== 'mosquitto') throw new Error('--broker aedes|mosquitto')
 if (CODES > SLOTS) throw new Error('--codes must not exceed --slots')
 
@@ -65,7 +67,7 @@ try {
     log_level: 'silent',
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { url: brokerUrl },
-    reconcile: { concurrency: CONCURRENCY, resync_seconds: 86_400 },
+    reconcile: { concurrency: CONCURRENCY, resync_seconds: 86_400, trust_empty_seconds: TRUST_EMPTY },
     locks: names.map((n) => ({
       name: n, driver: 'zigbee2mqtt', native_id: n, manufacturer: 'Yale', model: 'YRD256HA20BP', device_type: 'yale_lock', slots: SLOTS, code_length: [4, 8],
     })),
@@ -138,7 +140,7 @@ try {
     brokerUrl, deviceNames: names, roundTrips, concurrency: Math.min(CONCURRENCY, LOCKS), timeoutMs: 30_000,
   })
 
-  say(`convergence: ${LOCKS} locks × ${CODES} codes = ${roundTrips} codes, ${SLOTS} slots per lock, broker ${BROKER}, concurrency ${CONCURRENCY}`)
+  say(`convergence: ${LOCKS} locks × ${CODES} codes = ${roundTrips} codes, ${SLOTS} slots per lock, broker ${BROKER}, concurrency ${CONCURRENCY}, trust_empty_seconds ${TRUST_EMPTY}`)
   say(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   say(`lockstep startup (discover ${LOCKS} locks, first passes): ${startupMs.toFixed(0)} ms (not counted)`)
   say(`floor (fresh locks, before lockstep)=${floorMs.toFixed(0)}ms (${roundTrips} set+get round trips, bare client, ${Math.min(CONCURRENCY, LOCKS)} in flight; ${(roundTrips / floorMs * 1000).toFixed(0)}/s)`)

@@ -1,12 +1,11 @@
 // Site configuration: a JSON file validated with zod, then overridden by the LOCKSTEP_* environment
 // variables (a contract: see README). A bad config is one clear line naming the field, exit status 2.
 import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
 import { z } from 'zod'
+import { PACKAGE_ROOT } from './package-root.js'
 
-const here = dirname(fileURLToPath(import.meta.url))
-export const CONFIG_DIR = resolve(here, '../config')
+export const CONFIG_DIR = join(PACKAGE_ROOT, 'config')
 
 const nameRules = z.strictObject({
   max_length: z.int().min(1).max(64).default(16),
@@ -76,8 +75,10 @@ export const configSchema = z.strictObject({
       /** Every device is read back this often even without a change, to catch edits no event announces. */
       resync_seconds: z.number().min(1).max(86_400).default(300),
       concurrency: z.int().min(1).max(256).default(8),
+      /** A slot read empty this recently (and no event since) takes a new code without another read; 0 = always read. */
+      trust_empty_seconds: z.number().min(0).max(86_400).default(600),
     })
-    .default({ resync_seconds: 300, concurrency: 8 }),
+    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600 }),
   locks: z.array(lockConfig).default([]),
   entrances: z.array(entranceConfig).default([]),
   encoders: z.array(encoderConfig).default([]),

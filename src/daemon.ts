@@ -3,6 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { OffsetClock, systemClock, type Clock } from './clock.js'
+import { VERSION } from './package-root.js'
 import type { Config, LockConfig } from './config.js'
 import { cryptoRandom, type Random } from './ids.js'
 import { createLogger, type Logger } from './log.js'
@@ -68,7 +69,7 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+export { VERSION }
 
 const ATTEMPT_TIMEOUT_MS = 30_000
 const DRIVER_START_WAIT_MS = 10_000
@@ -152,6 +153,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     clock,
     random,
     concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
+    trustEmptyMs: config.reconcile.trust_empty_seconds * 1000,
     observer: metrics,
     log: (msg, detail) => log.warn({ ...detail }, msg),
   })

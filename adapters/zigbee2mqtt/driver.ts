@@ -98,6 +98,8 @@ export class Zigbee2MqttDriver implements LockDriver {
   private readonly availability = new Map<string, 'online' | 'offline'>()
   /** Z2M itself (bridge/state): when it is down, no lock is reachable whatever its availability says. */
   private bridgeOnline = true
+  /** Connected since the last 'close' (events flowing). */
+  private linkUp = false
   private client: MqttClient | undefined
   private sink: DeviceEventSink = () => {}
 
@@ -118,6 +120,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     })
     this.client = client
     client.on('connect', () => {
+      this.linkUp = true
       // Nagle would add ~40 ms to every request/answer pair (reference/environment.md).
       ;(client.stream as unknown as Partial<Socket>).setNoDelay?.(true)
       // Subscribing on every connect covers a restarted broker that lost its sessions. Exact topics,
@@ -125,7 +128,13 @@ export class Zigbee2MqttDriver implements LockDriver {
       this.subscribe([`${this.base}/bridge/devices`, `${this.base}/bridge/state`, `${this.base}/bridge/logging`])
       this.subscribe([...this.devices.keys()].flatMap((name) => this.deviceTopics(name)))
     })
-    client.on('close', () => this.failAll(new TransientDeviceError('MQTT connection lost')))
+    client.on('close', () => {
+      this.failAll(new TransientDeviceError('MQTT connection lost'))
+      // Programming events sent while the broker was out of reach are gone for good.
+      // Said once per outage: 'close' repeats on every failed reconnect attempt.
+      if (this.linkUp) for (const name of this.devices.keys()) this.emit({ type: 'eventsMissed', nativeId: name })
+      this.linkUp = false
+    })
     client.on('error', (err) => this.options.log?.('warn', `mqtt: ${err.message}`))
     client.on('message', (topic, payload) => this.onMessage(topic, payload))
     await new Promise<void>((resolve) => {

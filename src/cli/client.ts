@@ -1,6 +1,6 @@
 // How the CLI finds the daemon and its key, talks to it (the official SDK; plain fetch for /health and
 // the lab routes), and turns failures into exit codes: 0 ok, 1 API error, 2 usage/config, 3 unreachable.
-import { SeamActionAttemptError, SeamHttp, SeamHttpApiError, SeamHttpInvalidTokenError } from '@seamapi/http'
+import type { SeamHttp } from '@seamapi/http'
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { LAB_KEY_FILE } from '../files.js'
@@ -46,11 +46,15 @@ export function resolveTarget(o: ConnOptions, env: NodeJS.ProcessEnv = process.e
   return { url, apiKey }
 }
 
-export function sdk(t: Target): SeamHttp {
+/** The SDK is loaded on first use: `lockstep serve` never needs it, and it costs ~30 MiB of memory. */
+let seamSdk: typeof import('@seamapi/http') | undefined
+
+export async function sdk(t: Target): Promise<SeamHttp> {
+  seamSdk ??= await import('@seamapi/http')
   try {
-    return SeamHttp.fromApiKey(t.apiKey, { endpoint: t.url })
+    return seamSdk.SeamHttp.fromApiKey(t.apiKey, { endpoint: t.url })
   } catch (err) {
-    if (err instanceof SeamHttpInvalidTokenError) throw new CliError(EXIT.usage, `the API key is malformed: ${err.message}`)
+    if (err instanceof seamSdk.SeamHttpInvalidTokenError) throw new CliError(EXIT.usage, `the API key is malformed: ${err.message}`)
     throw err
   }
 }
@@ -93,17 +97,19 @@ function unreachable(t: Pick<Target, 'url'>, err: unknown): CliError {
 /** Maps anything a verb throws to a message on stderr and an exit code. */
 export function explain(err: unknown, t?: Pick<Target, 'url'>): CliError {
   if (err instanceof CliError) return err
-  if (err instanceof SeamHttpApiError) {
+  // Without the SDK loaded, nothing thrown can be one of its errors.
+  const { SeamHttpApiError, SeamActionAttemptError, SeamHttpInvalidTokenError } = seamSdk ?? {}
+  if (SeamHttpApiError && err instanceof SeamHttpApiError) {
     if (err.code === 'route_not_found') {
       return new CliError(EXIT.api, `this daemon does not serve that route yet (${err.message})`)
     }
     return new CliError(EXIT.api, `${err.code}: ${err.message}`)
   }
-  if (err instanceof SeamActionAttemptError) {
+  if (SeamActionAttemptError && err instanceof SeamActionAttemptError) {
     const a = err.actionAttempt as { action_attempt_id?: string; error?: { type?: string } | null }
     return new CliError(EXIT.api, `action attempt ${a.action_attempt_id ?? ''} failed: ${a.error?.type ?? ''} ${err.message}`.trim())
   }
-  if (err instanceof SeamHttpInvalidTokenError) return new CliError(EXIT.usage, `the API key is malformed: ${err.message}`)
+  if (SeamHttpInvalidTokenError && err instanceof SeamHttpInvalidTokenError) return new CliError(EXIT.usage, `the API key is malformed: ${err.message}`)
   const e = err as { isAxiosError?: boolean; response?: unknown; code?: string; message?: string }
   if (e?.isAxiosError && !e.response) return unreachable(t ?? { url: '?' }, err)
   if (e?.isAxiosError) return new CliError(EXIT.api, `unexpected answer from the daemon: ${e.message}`)

@@ -67,7 +67,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v]
 export function registerVerbs(program: Command): void {
   verb(program.command('status').description('is the daemon up, healthy, and does the key work'), async (t, o) => {
     const health = await getHealth(t)
-    const devices = await sdk(t).devices.list()
+    const devices = await (await sdk(t)).devices.list()
     const report = { url: t.url, ...health, key: 'accepted', devices_listed: devices.length }
     emit(o.json, report, () => {
       const h = health as { status?: string; mode?: string; version?: string; degraded?: string[]; work_queue_depth?: number; devices?: { online: number; total: number } }
@@ -82,7 +82,7 @@ export function registerVerbs(program: Command): void {
   })
 
   verb(program.command('devices').description('list the locks'), async (t, o) => {
-    const devices = await sdk(t).devices.list()
+    const devices = await (await sdk(t)).devices.list()
     emit(o.json, devices, () =>
       table(
         ['NAME', 'DEVICE ID', 'TYPE', 'ONLINE', 'LOCKED', 'ISSUES'],
@@ -96,7 +96,7 @@ export function registerVerbs(program: Command): void {
 
   const codes = program.command('codes').description('access codes')
   verb(codes.command('list').description('codes on one device (--device) or on every device').option('-d, --device <name|id>'), async (t, o: ConnOptions & { device?: string }) => {
-    const seam = sdk(t)
+    const seam = await sdk(t)
     const devices = o.device ? [await seam.devices.get({ device_id: await deviceId(seam, o.device) })] : await seam.devices.list()
     const rows: { device: string; code: Awaited<ReturnType<SeamHttp['accessCodes']['list']>>[number] }[] = []
     for (const d of devices) for (const c of await seam.accessCodes.list({ device_id: d.device_id })) rows.push({ device: d.display_name, code: c })
@@ -112,7 +112,7 @@ export function registerVerbs(program: Command): void {
       .requiredOption('-d, --device <name|id>').option('--code <digits>', 'the code (default: generated)')
       .option('-n, --name <name>').option('--starts-at <iso>').option('--ends-at <iso>'),
     async (t, o: ConnOptions & { device: string; code?: string; name?: string; startsAt?: string; endsAt?: string }) => {
-      const seam = sdk(t)
+      const seam = await sdk(t)
       const created = await seam.accessCodes.create({
         device_id: await deviceId(seam, o.device),
         ...(o.code ? { code: o.code } : {}),
@@ -124,13 +124,13 @@ export function registerVerbs(program: Command): void {
     },
   )
   verb(codes.command('delete').description('delete a code').argument('<access_code_id>'), async (t, o, id) => {
-    await sdk(t).accessCodes.delete({ access_code_id: id! })
+    await (await sdk(t)).accessCodes.delete({ access_code_id: id! })
     emit(o.json, { deleted: id }, () => `deleted ${id}`)
   })
 
   const grants = program.command('grants').description('access grants (who may open which doors, when, and how)')
   verb(grants.command('list'), async (t, o) => {
-    const list = await sdk(t).accessGrants.list()
+    const list = await (await sdk(t)).accessGrants.list()
     emit(o.json, list, () =>
       table(['NAME', 'ACCESS GRANT ID', 'STARTS', 'ENDS', 'METHODS'], list.map((g: any) => [g.name, g.access_grant_id, g.starts_at, g.ends_at, (g.requested_access_methods ?? []).map((m: any) => m.mode).join(',')])),
     )
@@ -142,7 +142,7 @@ export function registerVerbs(program: Command): void {
       .option('-n, --name <name>').option('--guest <full name>').option('--reservation-key <key>')
       .option('--starts-at <iso>').option('--ends-at <iso>'),
     async (t, o: ConnOptions & { device?: string[]; entrance?: string[]; mode?: string[]; name?: string; guest?: string; reservationKey?: string; startsAt?: string; endsAt?: string }) => {
-      const seam = sdk(t)
+      const seam = await sdk(t)
       if (!o.device?.length && !o.entrance?.length) throw new CliError(EXIT.usage, 'grants create: pass --device or --entrance')
       const modes = (o.mode?.length ? o.mode : ['code']) as ('code' | 'card' | 'mobile_key')[]
       const grant = await seam.accessGrants.create({
@@ -159,7 +159,7 @@ export function registerVerbs(program: Command): void {
     },
   )
   verb(grants.command('delete').argument('<access_grant_id>'), async (t, o, id) => {
-    await sdk(t).accessGrants.delete({ access_grant_id: id! })
+    await (await sdk(t)).accessGrants.delete({ access_grant_id: id! })
     emit(o.json, { deleted: id }, () => `deleted ${id}`)
   })
 
@@ -169,7 +169,7 @@ export function registerVerbs(program: Command): void {
     async (t, o: ConnOptions & { encoder: string; timeout: string }, methodId) => {
       const spin = o.json ? null : progress(`Place a card on encoder ${o.encoder}`)
       try {
-        const attempt = await sdk(t).accessMethods.encode(
+        const attempt = await (await sdk(t)).accessMethods.encode(
           { access_method_id: methodId!, acs_encoder_id: o.encoder },
           { waitForActionAttempt: { timeout: Number(o.timeout) * 1000, pollingInterval: 500 } },
         )
@@ -188,7 +188,7 @@ export function registerVerbs(program: Command): void {
     async (t, o: ConnOptions & { encoder: string; timeout: string }) => {
       const spin = o.json ? null : progress(`Place a card on encoder ${o.encoder}`)
       try {
-        const attempt = await sdk(t).acs.encoders.scanCredential(
+        const attempt = await (await sdk(t)).acs.encoders.scanCredential(
           { acs_encoder_id: o.encoder },
           { waitForActionAttempt: { timeout: Number(o.timeout) * 1000, pollingInterval: 500 } },
         )
@@ -221,7 +221,7 @@ export function registerLabVerbs(lab: Command): void {
     lab.command('enter-code').description('type a code on a simulated lock keypad').argument('<code>')
       .requiredOption('-d, --device <name|id>').option('-p, --param <key=value>', 'extra body field (repeatable)', collect),
     async (t, o: ConnOptions & { device: string; param?: string[] }, code) => {
-      const body = await post(t, '/lab/locks/enter_code', { device_id: await deviceId(sdk(t), o.device), code, ...parseParams(o.param) })
+      const body = await post(t, '/lab/locks/enter_code', { device_id: await deviceId(await sdk(t), o.device), code, ...parseParams(o.param) })
       report(o, body, `entered ${code}`)
     },
   )

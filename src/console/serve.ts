@@ -2,7 +2,9 @@
 // reaches every datum through the authenticated API. Files are read once at start (they are small).
 import type { FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { documentRoute } from '../api/openapi.js'
+import { PACKAGE_ROOT } from '../package-root.js'
 
 const FILES: [path: string, file: string, type: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
@@ -14,7 +16,7 @@ export const CONSOLE_PATHS = new Set(FILES.map(([p]) => p))
 
 export function consoleRoutes(app: FastifyInstance): void {
   for (const [path, file, type] of FILES) {
-    const body = readFileSync(new URL(file, import.meta.url))
+    const body = readFileSync(join(PACKAGE_ROOT, 'src', 'console', file))
     documentRoute(app, { path, method: 'GET', summary: `web console: ${file}`, auth: false, produces: type.split(';')[0] })
     app.get(path, async (_request, reply) =>
       reply

@@ -23,6 +23,8 @@ export type DeviceEvent =
   | { type: 'discovered'; device: DiscoveredLock }
   | { type: 'online'; nativeId: string }
   | { type: 'offline'; nativeId: string }
+  /** The driver's link to the device's events broke (e.g. the MQTT connection dropped): some may be lost. */
+  | { type: 'eventsMissed'; nativeId: string }
   /** A slot changed outside lockstep's own writes (keypad programming, owner's app). code undefined = unknown value. */
   | { type: 'slotChanged'; nativeId: string; slot: number; code: string | null | undefined; source: 'keypad' | 'app' | 'unknown' }
   | { type: 'keypadUsed'; nativeId: string; granted: boolean; slot?: number; code?: string }

@@ -58,6 +58,13 @@ export interface ReconcilerOptions {
    * codes no event announced. Default 24 h.
    */
   fullScanMs?: number
+  /**
+   * A slot read empty this recently (ms), with no event naming it and no gap in the device's event
+   * stream since (offline, connection lost), is taken for a new code without reading it again; older
+   * readings are re-read first. 0 (the default) = always read a free-looking slot just before using it.
+   * The gap it leaves: a code added at a keypad that sends no programming event, inside the window.
+   */
+  trustEmptyMs?: number
   /** How long a write/clear the device rejected is left alone before one more try (doubles per repeat). */
   rejectionRetryMs?: number
   /** Metrics: reconcile lag and breaker state per device. */
@@ -91,6 +98,10 @@ interface DeviceState {
   shownBreaker: BreakerState
   /** The last reading of each slot (diagnostics, unmanaged codes, and which slots are worth probing). */
   known: Map<number, SlotReading>
+  /** When each `known` reading was taken, and in which unbroken stretch of the device's event stream. */
+  knownAt: Map<number, { at: number; epoch: number }>
+  /** Bumped when the device goes offline or its events may have been lost: older readings are not trusted. */
+  epoch: number
   /** Clock time of the last full read; null = none since start. */
   scannedAt: number | null
   /** Slots an event named since the last pass: read them next pass even if nobody owns them. */
@@ -174,12 +185,17 @@ export class Reconciler {
         this.poke(deviceId)
         break
       case 'offline':
+        st.epoch++
         if (!st.offline) {
           st.offline = true
           this.clearTimer(st)
           this.track(this.repo.recordActivity(deviceId, { type: 'device.disconnected' }, at))
           this.track(this.syncErrors(deviceId, st))
         }
+        break
+      case 'eventsMissed':
+        // Whatever happened on the device meanwhile went unannounced: read before trusting a slot again.
+        st.epoch++
         break
       case 'slotChanged':
         // The event's value is a hint; the pass reads the slot back before deciding (rule 3).
@@ -226,6 +242,8 @@ export class Reconciler {
         dirtySince: null,
         shownBreaker: 'closed',
         known: new Map(),
+        knownAt: new Map(),
+        epoch: 0,
         scannedAt: null,
         hinted: new Set(),
       }
@@ -411,7 +429,7 @@ export class Reconciler {
       // were read moments ago.
       const touched = [...new Set(pre.ops.map((o) => o.slot))].filter((s) => !confirmed.has(s)).sort((a, b) => a - b)
       const fresh = [...confirmed.values(), ...(touched.length > 0 ? await device(() => driver.readSlots(nativeId, touched)) : [])]
-      for (const r of fresh) st.known.set(r.slot, r)
+      remember(st, fresh, this.clock.now())
       const freshSlots = new Set(fresh.map((r) => r.slot))
       after = [...fresh, ...before.filter((r) => !freshSlots.has(r.slot))].sort((a, b) => a.slot - b.slot)
       now = this.clock.now()
@@ -448,7 +466,9 @@ export class Reconciler {
     const inRange = (s: number) => Number.isInteger(s) && s >= first && s <= last
     if (st.scannedAt === null || now - st.scannedAt >= (this.opts.fullScanMs ?? 24 * 3_600_000)) {
       const all = await device(() => driver.readSlots(nativeId))
-      st.known = new Map(all.map((r) => [r.slot, r]))
+      st.known.clear()
+      st.knownAt.clear()
+      remember(st, all, this.clock.now())
       st.scannedAt = now
       st.hinted.clear()
       return all
@@ -474,16 +494,27 @@ export class Reconciler {
     const wantedPins = new Set(codes.filter((c) => isActive(c, now)).map((c) => c.code))
     const clashes: number[] = []
     for (const [slot, r] of st.known) if (r.state === 'occupied' && !owned.has(slot) && r.code !== null && wantedPins.has(r.code)) clashes.push(slot)
-    let wanted = [...new Set([...owned, ...hinted, ...clashes, ...candidates(needing)])].sort((a, b) => a - b)
+    const mustRead = new Set([...owned, ...hinted, ...clashes])
+    // An empty reading young enough, with no event or gap since, stands in for a fresh read (trustEmptyMs).
+    const trustEmptyMs = this.opts.trustEmptyMs ?? 0
+    const trusted = (s: number): boolean => {
+      const seen = st.knownAt.get(s)
+      return !mustRead.has(s) && st.known.get(s)?.state === 'empty' && seen !== undefined && seen.epoch === st.epoch && trustEmptyMs > 0 && now - seen.at <= trustEmptyMs
+    }
+    let wanted = [...new Set([...mustRead, ...candidates(needing)])].sort((a, b) => a - b)
     const fresh = new Map<number, SlotReading>()
     let freeFound = 0
     for (;;) {
+      for (const s of wanted) {
+        if (!trusted(s)) continue
+        fresh.set(s, st.known.get(s)!)
+        probed.add(s)
+      }
+      wanted = wanted.filter((s) => !probed.has(s))
       if (wanted.length > 0) {
         const got = await device(() => driver.readSlots(nativeId, wanted))
-        for (const r of got) {
-          st.known.set(r.slot, r)
-          fresh.set(r.slot, r)
-        }
+        remember(st, got, this.clock.now())
+        for (const r of got) fresh.set(r.slot, r)
         for (const s of wanted) probed.add(s)
       }
       freeFound = 0
@@ -523,6 +554,14 @@ class DeviceCallFailed extends Error {
   override readonly name = 'DeviceCallFailed'
   constructor(cause: unknown) {
     super(String(cause), { cause })
+  }
+}
+
+/** Keep the latest reading of each slot and when it was taken. */
+function remember(st: DeviceState, readings: readonly SlotReading[], at: number): void {
+  for (const r of readings) {
+    st.known.set(r.slot, r)
+    st.knownAt.set(r.slot, { at, epoch: st.epoch })
   }
 }
 

@@ -4,6 +4,7 @@ import mqtt from 'mqtt'
 import { mqttPortFromEnv, startBroker } from '../../../src/mqtt/broker.js'
 import { startZigbeeLab } from '../../../simulators/zigbee2mqtt-lock/index.js'
 import { measureConvergenceFloor } from '../../../bench/convergence-floor.js'
+import { eventually } from '../../helpers/eventually.js'
 
 describe('embedded broker', () => {
   it('serves on loopback, passes messages, and close() frees the port even with clients attached', async () => {
@@ -91,6 +92,36 @@ describe('bridge state', () => {
       await driver.stop()
       await lab.stop()
       await broker.close()
+    }
+  })
+})
+
+describe('broker connection lost', () => {
+  it('says eventsMissed for every lock once per outage, not on every failed reconnect', async () => {
+    const { Zigbee2MqttDriver } = await import('../../../adapters/zigbee2mqtt/index.js')
+    const { EventLog } = await import('../../helpers/event-log.js')
+    let broker = await startBroker({ port: 0 })
+    const port = broker.port
+    const locks = ['A', 'B'].map((name) => ({ name, manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } }))
+    const lab = await startZigbeeLab({ brokerUrl: broker.url, locks })
+    const log = new EventLog()
+    const driver = new Zigbee2MqttDriver({ url: broker.url, reconnectPeriodMs: 50, requestTimeoutMs: 300 })
+    try {
+      await driver.start(log.sink)
+      await log.waitFor((e) => e.type === 'discovered' && e.device.nativeId === 'B')
+      expect(log.events.filter((e) => e.type === 'eventsMissed')).toEqual([])
+      await broker.close()
+      await log.waitFor((e) => e.type === 'eventsMissed' && e.nativeId === 'B')
+      await new Promise((r) => setTimeout(r, 400)) // several failed reconnect attempts
+      expect(log.events.filter((e) => e.type === 'eventsMissed').map((e) => (e as { nativeId: string }).nativeId).sort()).toEqual(['A', 'B'])
+      broker = await startBroker({ port })
+      await eventually(() => expect(driver.isConnected()).toBe(true))
+      await broker.close()
+      await eventually(() => expect(log.events.filter((e) => e.type === 'eventsMissed')).toHaveLength(4))
+    } finally {
+      await driver.stop()
+      await lab.stop()
+      await broker.close().catch(() => undefined)
     }
   })
 })

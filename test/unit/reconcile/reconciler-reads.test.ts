@@ -11,7 +11,7 @@ import { FakeTimers } from '../../helpers/fake-timers.js'
 
 const T0 = Date.parse('2026-03-01T12:00:00Z')
 
-function setup(opts: { readBackOnWrite?: boolean } = {}) {
+function setup(opts: { readBackOnWrite?: boolean; trustEmptyMs?: number } = {}) {
   const clock = new ManualClock(T0)
   const timers = new FakeTimers(clock)
   const repo = new MemoryRepo()
@@ -32,7 +32,9 @@ function setup(opts: { readBackOnWrite?: boolean } = {}) {
       return (await readSlots(nativeId)).find((r) => r.slot === slot)!
     }
   }
-  const r = new Reconciler({ repo, route: () => ({ driver, nativeId: 'lock-1' }), clock, random: seededRandom('reads'), timers, concurrency: 2 })
+  const r = new Reconciler({ repo, route: () => ({ driver, nativeId: 'lock-1' }), clock, random: seededRandom('reads'), timers, concurrency: 2,
+    ...(opts.trustEmptyMs !== undefined ? { trustEmptyMs: opts.trustEmptyMs } : {}),
+  })
   const converge = async () => {
     r.poke('dev1')
     await r.idle()
@@ -79,5 +81,60 @@ describe('reconciler reads', () => {
     await t.converge()
     expect(t.reads).toEqual(['all'])
     expect(t.repo.codes.get('ac1')).toMatchObject({ status: 'set', slot: 1 })
+  })
+
+  describe('with trustEmptyMs', () => {
+    const window = 10 * 60_000
+    const started = async () => {
+      const t = setup({ trustEmptyMs: window })
+      t.repo.putCode('dev1', { accessCodeId: 'ac1', code: '1357' })
+      await t.converge() // the first pass reads every slot: slots 2… are known empty from now on
+      t.reads.length = 0
+      return t
+    }
+
+    it('takes a slot read empty within the window without reading it again', async () => {
+      const t = await started()
+      t.repo.putCode('dev1', { accessCodeId: 'ac2', code: '2468' })
+      await t.converge()
+      expect(t.reads).toEqual([[1], [2]]) // the owned slot before, the written slot after; no probe of 2
+      expect(t.repo.codes.get('ac2')).toMatchObject({ status: 'set', slot: 2 })
+    })
+
+    it('reads again once the reading is older than the window', async () => {
+      const t = await started()
+      t.lock.set(2, '9999', 'Owner') // programmed with no event, after the scan
+      t.clock.advance(window + 1)
+      t.repo.putCode('dev1', { accessCodeId: 'ac2', code: '2468' })
+      await t.converge()
+      expect(t.reads).toEqual([[1, 2], [3], [3]])
+      expect(t.repo.codes.get('ac2')).toMatchObject({ status: 'set', slot: 3 })
+      expect(t.lock.code(2)).toBe('9999')
+    })
+
+    for (const gap of ['offline', 'eventsMissed'] as const) {
+      it(`reads again after the device's events had a gap (${gap})`, async () => {
+        const t = await started()
+        t.lock.set(2, '9999', 'Owner')
+        t.r.onDeviceEvent('dev1', { type: gap, nativeId: 'lock-1' })
+        if (gap === 'offline') t.r.onDeviceEvent('dev1', { type: 'online', nativeId: 'lock-1' })
+        await t.r.idle()
+        t.reads.length = 0
+        t.repo.putCode('dev1', { accessCodeId: 'ac2', code: '2468' })
+        await t.converge()
+        expect(t.reads).toEqual([[1, 2], [3], [3]])
+        expect(t.lock.code(2)).toBe('9999')
+      })
+    }
+
+    it('reads a slot an event named, whatever its age', async () => {
+      const t = await started()
+      t.lock.set(2, '9999', 'Owner')
+      t.r.onDeviceEvent('dev1', { type: 'slotChanged', nativeId: 'lock-1', slot: 2, code: undefined, source: 'keypad' })
+      t.repo.putCode('dev1', { accessCodeId: 'ac2', code: '2468' })
+      await t.converge()
+      expect(t.lock.code(2)).toBe('9999')
+      expect(t.repo.codes.get('ac2')).toMatchObject({ status: 'set', slot: 3 })
+    })
   })
 })
