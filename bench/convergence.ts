@@ -4,21 +4,20 @@
 // measured twice: on fresh locks before lockstep starts, and after lockstep stopped (locks in the state it
 // worked on; `ratio=` uses this one, the other ratio is printed too).
 //
-//   npm run bench -- convergence [--locks 1000] [--codes 20] [--broker aedes|mosquitto] [--concurrency 64] [--slots 250] [--trust-empty 600]
+//   npm run bench -- convergence [--locks 1000] [--codes 20] [--broker aedes|mosquitto] [--concurrency 64]
+//                                [--slots 250] [--trust-empty 600]
 //
-// The broker and the simulated locks run in a child process (bench/_convergence-sims.ts), so this
-// process holds lockstep (daemon: store, driver, reconciler, API) and the floor's client only: its RSS
-// is lockstep's. Codes are created through the store (one transaction, as push_data does), then the
-// clock runs until every code is `set`. The last line is `ratio=<lockstep ÷ floor>`.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+// Three processes: the broker and the simulated locks (bench/_convergence-sims.ts), lockstep from the
+// production bundle (bench/_convergence-lockstep.ts, built with scripts/build.ts: no TypeScript loader, as
+// a site runs it), and this one, which holds only the floor's bare client. lockstep's RSS is its own.
+// The last line is `ratio=<lockstep ÷ floor>`.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { performance } from 'node:perf_hooks'
-import { configSchema, type Config } from '../src/config.js'
-import { startDaemon } from '../src/daemon.js'
-import { createLogger } from '../src/log.js'
+import { bundle } from '../scripts/build.js'
+import type { LockstepSideOptions } from './_convergence-lockstep.js'
 import { measureConvergenceFloor } from './convergence-floor.js'
 
 function arg(name: string, fallback: string): string {
@@ -39,117 +38,92 @@ const names = Array.from({ length: LOCKS }, (_, i) => `bench_lock_${String(i).pa
 const mib = (b: number) => (b / 1024 / 1024).toFixed(1)
 const say = (line: string) => process.stdout.write(line + '\n')
 
+/** The node flags of deploy/lockstep.service's ExecStart: lockstep is measured the way a site runs it. */
+function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(import.meta.dirname, '..', 'deploy', 'lockstep.service'), 'utf8')
+  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(unit)
+  if (!exec) throw new Error('deploy/lockstep.service: no ExecStart=…node line')
+  return exec[1]!.split(/\s+/).filter(Boolean)
+}
+
+/** Resident memory of Node alone with these flags: the part of lockstep's RSS that is not lockstep's. */
+async function bareNodeRss(flags: string[]): Promise<number> {
+  const child = spawn(process.execPath, [...flags, '-e', 'setTimeout(() => console.log(JSON.stringify({ rss: process.memoryUsage.rss() })), 300)'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  return (await jsonLines(child, 'node').next()).rss as number
+}
+
+/** A child that speaks JSON lines on stdout; `next()` resolves with the next one. */
+function jsonLines(child: ChildProcess, what: string): { next: () => Promise<Record<string, unknown>> } {
+  const lines: string[] = []
+  let wake: (() => void) | undefined
+  let exited: number | null | undefined
+  createInterface({ input: child.stdout! }).on('line', (l) => (lines.push(l), wake?.()))
+  child.once('exit', (code) => ((exited = code), wake?.()))
+  return {
+    async next() {
+      while (lines.length === 0) {
+        if (exited !== undefined) throw new Error(`${what} exited (${exited})`)
+        await new Promise<void>((r) => (wake = r))
+      }
+      return JSON.parse(lines.shift()!) as Record<string, unknown>
+    },
+  }
+}
+
 // --- the device side, in a child ---
 const sims = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '_convergence-sims.ts'), BROKER, String(LOCKS), String(SLOTS)], {
   stdio: ['pipe', 'pipe', 'inherit'],
 })
-const brokerUrl = await new Promise<string>((resolve, reject) => {
-  sims.once('exit', (code) => reject(new Error(`simulators exited (${code})`)))
-  createInterface({ input: sims.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { brokerUrl: string }).brokerUrl))
-})
+const brokerUrl = (await jsonLines(sims, 'simulators').next()).brokerUrl as string
 const stopSims = () => new Promise<void>((r) => {
-  sims.removeAllListeners('exit')
+  if (sims.exitCode !== null) return r()
   sims.once('exit', () => r())
   sims.stdin!.end()
 })
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-bench-conv-'))
+let lockstep: ChildProcess | undefined
 try {
   // --- (a) the floor: bare client, same broker and locks, same concurrency, before lockstep exists ---
   const roundTrips = LOCKS * CODES
-  const floorMs = await measureConvergenceFloor({
-    brokerUrl, deviceNames: names, roundTrips, concurrency: Math.min(CONCURRENCY, LOCKS), timeoutMs: 30_000,
-  })
+  const floorOpts = { brokerUrl, deviceNames: names, roundTrips, concurrency: Math.min(CONCURRENCY, LOCKS), timeoutMs: 30_000 }
+  const floorMs = await measureConvergenceFloor(floorOpts)
 
-  // --- (b) lockstep ---
-  const config: Config = configSchema.parse({
-    data_dir: dir,
-    log_level: 'silent',
-    http: { host: '127.0.0.1', port: 0 },
-    mqtt: { url: brokerUrl },
-    reconcile: { concurrency: CONCURRENCY, resync_seconds: 86_400, trust_empty_seconds: TRUST_EMPTY },
-    locks: names.map((n) => ({
-      name: n, driver: 'zigbee2mqtt', native_id: n, manufacturer: 'Yale', model: 'YRD256HA20BP', device_type: 'yale_lock', slots: SLOTS, code_length: [4, 8],
-    })),
-  })
-  const rssBefore = process.memoryUsage().rss
-  const startT = performance.now()
-  const daemon = await startDaemon(config, { log: createLogger('silent'), print: () => {} })
-  const devices = () => daemon.store.devices.list()
-  while (devices().filter((d) => d.online).length < LOCKS) await new Promise((r) => setTimeout(r, 20))
-  await daemon.reconciler.idle()
-  const startupMs = performance.now() - startT
-
-  let peakRss = process.memoryUsage().rss
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100)
-  // LOCKSTEP_BENCH_PROFILE=<file>: a CPU profile of this process over the measured part only.
-  const profileFile = process.env.LOCKSTEP_BENCH_PROFILE
-  const { Session } = await import('node:inspector/promises')
-  const session = profileFile ? new Session() : undefined
-  if (session) {
-    session.connect()
-    await session.post('Profiler.enable')
-    await session.post('Profiler.start')
+  // --- (b) lockstep, in its own process from the production bundle ---
+  const harness = await bundle('bench/_convergence-lockstep.ts', '.bench-build', 'convergence-lockstep')
+  const sideOptions: LockstepSideOptions = {
+    dataDir: dir, brokerUrl, names, slots: SLOTS, codes: CODES, concurrency: CONCURRENCY, trustEmptySeconds: TRUST_EMPTY,
+    limitMs: Math.max(120_000, floorMs * 30),
+    ...(process.env.LOCKSTEP_BENCH_PROFILE ? { profileFile: process.env.LOCKSTEP_BENCH_PROFILE } : {}),
   }
-  // Done = every code's access_code.set_on_device event committed (the store notifies after commit).
-  let setCount = 0
-  let allSet: () => void = () => {}
-  const done = new Promise<void>((r) => (allSet = r))
-  daemon.store.events.subscribe((e) => {
-    if (e.event_type === 'access_code.set_on_device' && ++setCount === roundTrips) allSet()
-  })
-  const cpu0 = process.cpuUsage()
-  const t0 = performance.now()
-  // One transaction, like one push_data: every code row, its event and its device's work item.
-  daemon.store.tx(() => {
-    for (const [i, d] of devices().entries()) {
-      for (let c = 0; c < CODES; c++) {
-        daemon.store.accessCodes.create({
-          deviceId: d.deviceId, name: `Guest ${c}`, code: String(10_000_000 + i * 1000 + c), startsAt: null, endsAt: null,
-          allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
-        })
-      }
-    }
-  })
-  const createdMs = performance.now() - t0
-  const limitMs = Math.max(120_000, floorMs * 30)
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    done,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`only ${setCount} of ${roundTrips} codes set after ${(limitMs / 1000).toFixed(0)} s`)), limitMs)
-    }),
-  ])
-  clearTimeout(timer)
-  const lockstepMs = performance.now() - t0
-  const cpu = process.cpuUsage(cpu0)
-  if (session) {
-    const { profile } = await session.post('Profiler.stop')
-    ;(await import('node:fs')).writeFileSync(profileFile!, JSON.stringify(profile))
-    session.disconnect()
-  }
-  clearInterval(sampler)
-  const rssEnd = process.memoryUsage().rss
-  peakRss = Math.max(peakRss, rssEnd)
-  await daemon.stop()
+  const nodeFlags = process.env.LOCKSTEP_BENCH_NODE_FLAGS !== undefined ? process.env.LOCKSTEP_BENCH_NODE_FLAGS.split(' ').filter(Boolean) : unitNodeFlags()
+  lockstep = spawn(process.execPath, [...nodeFlags, harness, JSON.stringify(sideOptions)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const side = jsonLines(lockstep, 'lockstep')
+  const ready = await side.next()
+  lockstep.stdin!.write('go\n')
+  const r = await side.next()
+  if (r.outcome !== 'done') throw new Error(`only ${String(r.setCount)} of ${roundTrips} codes set after ${(sideOptions.limitMs / 1000).toFixed(0)} s`)
+  await new Promise<void>((res) => (lockstep!.exitCode !== null ? res() : lockstep!.once('exit', () => res())))
+  const lockstepMs = r.lockstepMs as number
+  const nodeAloneRss = await bareNodeRss(nodeFlags)
 
   // --- (a') the floor again, now that lockstep is stopped: the same locks in the state lockstep worked
   // on. Zigbee2MQTT's state cache repeats every slot ever read in each message, and lockstep's first
   // pass reads every slot once, so after it each answer is bigger for anyone (floor or lockstep).
-  const floorAfterMs = await measureConvergenceFloor({
-    brokerUrl, deviceNames: names, roundTrips, concurrency: Math.min(CONCURRENCY, LOCKS), timeoutMs: 30_000,
-  })
+  const floorAfterMs = await measureConvergenceFloor(floorOpts)
 
   say(`convergence: ${LOCKS} locks × ${CODES} codes = ${roundTrips} codes, ${SLOTS} slots per lock, broker ${BROKER}, concurrency ${CONCURRENCY}, trust_empty_seconds ${TRUST_EMPTY}`)
   say(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-  say(`lockstep startup (discover ${LOCKS} locks, first passes): ${startupMs.toFixed(0)} ms (not counted)`)
-  say(`floor (fresh locks, before lockstep)=${floorMs.toFixed(0)}ms (${roundTrips} set+get round trips, bare client, ${Math.min(CONCURRENCY, LOCKS)} in flight; ${(roundTrips / floorMs * 1000).toFixed(0)}/s)`)
+  say(`lockstep startup (discover ${LOCKS} locks, first passes read every slot): ${(ready.startupMs as number).toFixed(0)} ms (not counted)`)
+  say(`floor (fresh locks, before lockstep)=${floorMs.toFixed(0)}ms (${roundTrips} set+get round trips, bare client, ${floorOpts.concurrency} in flight; ${(roundTrips / floorMs * 1000).toFixed(0)}/s)`)
   say(`floor=${floorAfterMs.toFixed(0)}ms (the same, after lockstep: locks in the state lockstep worked on; ${(roundTrips / floorAfterMs * 1000).toFixed(0)}/s)`)
-  say(`lockstep=${lockstepMs.toFixed(0)}ms (create in one transaction ${createdMs.toFixed(0)} ms, then until all set; ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU in this process)`)
-  say(`rss=${mib(peakRss)}MiB peak (${mib(rssEnd)} MiB at the end, ${mib(rssBefore)} MiB before the daemon started; broker and simulators are in another process)`)
+  say(`lockstep=${lockstepMs.toFixed(0)}ms (create in one transaction ${(r.createdMs as number).toFixed(0)} ms, then until all set; ${(r.cpuMs as number).toFixed(0)} ms CPU in lockstep's process)`)
+  say(`rss=${mib(r.peakRss as number)}MiB peak while converging (lockstep's process, node ${nodeFlags.join(' ') || '(no flags)'}: ${mib(ready.rssIdle as number)} MiB idle after start-up, ${mib(r.rssEnd as number)} MiB at the end, high-water mark over its life ${mib(r.hwm as number)} MiB; Node alone with the same flags: ${mib(nodeAloneRss)} MiB)`)
+  if (process.env.LOCKSTEP_BENCH_VERBOSE) say(`memory: idle ${JSON.stringify(ready.memIdle)}, end ${JSON.stringify(r.memEnd)}`)
   say(`ratio against the fresh-lock floor: ${(lockstepMs / floorMs).toFixed(2)}`)
   say(`ratio=${(lockstepMs / floorAfterMs).toFixed(2)}`)
 } finally {
+  if (lockstep && lockstep.exitCode === null) lockstep.kill('SIGKILL')
   await stopSims()
   rmSync(dir, { recursive: true, force: true })
 }

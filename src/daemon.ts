@@ -15,7 +15,7 @@ import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import { Store } from './store/store.js'
 import { nukiDriver, startBrokerForSite, zigbeeDriver } from './drivers.js'
-import { startLabProperty, type LabProperty } from './lab/property.js'
+import type { LabProperty } from './lab/property.js'
 import { labRoutes } from './api/routes/lab.js'
 import { DB_FILE, LAB_KEY_FILE } from './files.js'
 import { Metrics, metricsRoute } from './metrics.js'
@@ -89,8 +89,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
   const mqtt = await startBrokerForSite(config, log)
   let reconciler: Reconciler | undefined
+  // The lab's simulators are loaded only in lab mode: a site's daemon does not carry them.
   const lab: LabProperty | null = config.lab
-    ? await startLabProperty({
+    ? await (await import('./lab/property.js')).startLabProperty({
         config, store, clock, brokerUrl: mqtt.url, siteKeys, cardSiteId: store.cards.siteId, random,
         onClockAdvanced: () => {
           for (const d of store.devices.list()) reconciler?.poke(d.deviceId)
@@ -98,12 +99,12 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       })
     : null
   const drivers = new Map<string, LockDriver>()
-  const siteDrivers = (): LockDriver[] => {
+  const siteDrivers = async (): Promise<LockDriver[]> => {
     // In the lab, simulated radios stand in for the box's Bluetooth adapter.
-    const nuki = lab ? null : nukiDriver(config, clock, log)
+    const nuki = lab ? null : await nukiDriver(config, clock, log)
     return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : [])]
   }
-  for (const d of opts.lockDrivers ?? siteDrivers()) drivers.set(d.kind, d)
+  for (const d of opts.lockDrivers ?? (await siteDrivers())) drivers.set(d.kind, d)
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)

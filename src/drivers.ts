@@ -6,7 +6,7 @@ import type { Logger } from './log.js'
 import { startBroker, type RunningBroker } from './mqtt/broker.js'
 import { join } from 'node:path'
 import { Zigbee2MqttDriver } from '../adapters/zigbee2mqtt/index.js'
-import { hciBindings, NukiBleDriver } from '../adapters/nuki-ble/index.js'
+import type { NukiBleDriver } from '../adapters/nuki-ble/index.js'
 
 export async function startBrokerForSite(config: Config, log: Logger): Promise<{ url: string; broker: RunningBroker | null }> {
   if (config.mqtt.url) return { url: config.mqtt.url, broker: null }
@@ -28,10 +28,14 @@ export function zigbeeDriver(config: Config, brokerUrl: string, clock: Clock, lo
   })
 }
 
-/** Nuki locks over the box's own Bluetooth adapter (real sites; the lab uses a simulated radio instead). */
-export function nukiDriver(config: Config, clock: Clock, log: Logger): NukiBleDriver | null {
+/**
+ * Nuki locks over the box's own Bluetooth adapter (real sites; the lab uses a simulated radio instead).
+ * Loaded only when a Nuki lock is configured: the BLE stack and its crypto are not free in memory.
+ */
+export async function nukiDriver(config: Config, clock: Clock, log: Logger): Promise<NukiBleDriver | null> {
   const locks = config.locks.filter((l) => l.driver === 'nuki-ble')
   if (locks.length === 0) return null
+  const { hciBindings, NukiBleDriver } = await import('../adapters/nuki-ble/index.js')
   return new NukiBleDriver({
     bindings: hciBindings(),
     dataDir: join(config.data_dir, 'nuki-ble'),

@@ -57,7 +57,7 @@ interface Device {
   online: boolean
   locked: boolean | undefined
   battery: number | undefined
-  /** Last value read back per slot: only used to name a refusal ("duplicate of slot n"). */
+  /** Occupied slots as last read back: only used to name a refusal ("duplicate of slot n"). */
   readBack: Map<number, UserSlot>
   /** Slot → clock time of our own last write; the lock echoes those as rf programming events. */
   ownWrites: Map<number, number>
@@ -219,7 +219,7 @@ export class Zigbee2MqttDriver implements LockDriver {
         a.kind === 'occupied' && (a.code === null || a.code === code),
       )
       if (result.ok) {
-        dev.readBack.set(slot, result.answer)
+        noteReadBack(dev, slot, result.answer)
         return toReading(slot, result.answer)
       }
       const duplicateOf = [...dev.readBack].find(([s, a]) => s !== slot && a.kind === 'occupied' && a.code === code)
@@ -236,7 +236,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     return this.serial(dev, async () => {
       const result = await this.setAndReadBack(dev, slot, clearPinPayload(slot), (a) => a.kind === 'empty')
       if (result.ok) {
-        dev.readBack.set(slot, result.answer)
+        noteReadBack(dev, slot, result.answer)
         return toReading(slot, result.answer)
       }
       throw new RejectedByDeviceError('other', `lock kept slot ${slot} after a clear`)
@@ -269,7 +269,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     client.publish(`${this.base}/${dev.entry.friendlyName}/get`, getPinPayload(slot), { qos: 1 })
     const got = await answer
     if (got === undefined) throw new TransientDeviceError(`slot ${slot} of ${dev.entry.friendlyName} did not answer in ${this.timeoutMs} ms`)
-    dev.readBack.set(slot, got)
+    noteReadBack(dev, slot, got)
     return got
   }
 
@@ -392,7 +392,19 @@ export class Zigbee2MqttDriver implements LockDriver {
   }
 
   private onDevices(payload: Buffer): void {
-    for (const entry of parseBridgeDevices(parseJson(payload))) {
+    const json = parseJson(payload)
+    if (!Array.isArray(json)) return // not a device list: say nothing rather than drop every lock
+    const entries = parseBridgeDevices(json)
+    // A lock gone from the list was removed from the Zigbee network (or renamed): it is unreachable now.
+    const listed = new Set(entries.map((e) => e.friendlyName))
+    for (const [name, dev] of this.devices) {
+      if (listed.has(name)) continue
+      this.devices.delete(name)
+      this.options.log?.('warn', `${name} is no longer in ${this.base}/bridge/devices (removed or renamed in Zigbee2MQTT); reported offline`)
+      for (const w of [...dev.waiters]) w.fail(new TransientDeviceError(`${name} was removed from Zigbee2MQTT`))
+      if (dev.online) this.emit({ type: 'offline', nativeId: name })
+    }
+    for (const entry of entries) {
       const key = JSON.stringify(entry)
       const known = this.devices.get(entry.friendlyName)
       if (known?.entryKey === key) continue
@@ -551,4 +563,10 @@ function toReading(slot: number, a: UserSlot): SlotReading {
   if (a.kind === 'empty') return { slot, state: 'empty' }
   if (a.kind === 'occupied') return { slot, state: 'occupied', code: a.code }
   return { slot, state: 'unreadable', reason: a.reason }
+}
+
+/** Keep a slot's read-back only while it holds a code (most of a 250-slot lock is empty). */
+function noteReadBack(dev: Device, slot: number, answer: UserSlot): void {
+  if (answer.kind === 'occupied') dev.readBack.set(slot, answer)
+  else dev.readBack.delete(slot)
 }

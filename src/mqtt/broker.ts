@@ -1,7 +1,6 @@
 // Embedded MQTT broker (aedes) for a box that has no mosquitto. Served on a net server with
 // noDelay: without it every QoS 1 round trip waits ~40 ms for Nagle (see reference/environment.md).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
-import { Aedes } from 'aedes'
 
 export interface BrokerOptions {
   /** TCP port; 0 picks a free one (tests). The daemon passes LOCKSTEP_MQTT_PORT, default 1883. */
@@ -31,6 +30,8 @@ export function mqttPortFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1'
+  // Loaded here, not at the top: a site on an external broker never needs it.
+  const { Aedes } = await import('aedes')
   const aedes = await Aedes.createBroker()
   const sockets = new Set<Socket>()
   const server: Server = createServer({ noDelay: true }, (socket) => {

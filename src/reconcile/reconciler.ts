@@ -12,6 +12,7 @@ import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js'
 import { Breaker, defaultBreaker, type BreakerOptions, type BreakerState } from './breaker.js'
 import { isActive, plan, type CodeVerdict, type DesiredCode, type Hold, type Plan } from './plan.js'
 import type { ReconcileRepo, ReconcilerDeviceError } from './repo.js'
+import { SlotMemory } from './slot-memory.js'
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown
@@ -96,12 +97,8 @@ interface DeviceState {
   dirtySince: number | null
   /** Breaker state last reported to the observer. */
   shownBreaker: BreakerState
-  /** The last reading of each slot (diagnostics, unmanaged codes, and which slots are worth probing). */
-  known: Map<number, SlotReading>
-  /** When each `known` reading was taken, and in which unbroken stretch of the device's event stream. */
-  knownAt: Map<number, { at: number; epoch: number }>
-  /** Bumped when the device goes offline or its events may have been lost: older readings are not trusted. */
-  epoch: number
+  /** The last reading of each slot (unmanaged codes, which slots are worth probing, trusted empties). */
+  known: SlotMemory
   /** Clock time of the last full read; null = none since start. */
   scannedAt: number | null
   /** Slots an event named since the last pass: read them next pass even if nobody owns them. */
@@ -185,7 +182,7 @@ export class Reconciler {
         this.poke(deviceId)
         break
       case 'offline':
-        st.epoch++
+        st.known.distrustEmpties()
         if (!st.offline) {
           st.offline = true
           this.clearTimer(st)
@@ -195,7 +192,7 @@ export class Reconciler {
         break
       case 'eventsMissed':
         // Whatever happened on the device meanwhile went unannounced: read before trusting a slot again.
-        st.epoch++
+        st.known.distrustEmpties()
         break
       case 'slotChanged':
         // The event's value is a hint; the pass reads the slot back before deciding (rule 3).
@@ -241,9 +238,7 @@ export class Reconciler {
         shownErrors: '',
         dirtySince: null,
         shownBreaker: 'closed',
-        known: new Map(),
-        knownAt: new Map(),
-        epoch: 0,
+        known: new SlotMemory(),
         scannedAt: null,
         hinted: new Set(),
       }
@@ -429,7 +424,7 @@ export class Reconciler {
       // were read moments ago.
       const touched = [...new Set(pre.ops.map((o) => o.slot))].filter((s) => !confirmed.has(s)).sort((a, b) => a - b)
       const fresh = [...confirmed.values(), ...(touched.length > 0 ? await device(() => driver.readSlots(nativeId, touched)) : [])]
-      remember(st, fresh, this.clock.now())
+      st.known.remember(fresh, this.clock.now(), constraints)
       const freshSlots = new Set(fresh.map((r) => r.slot))
       after = [...fresh, ...before.filter((r) => !freshSlots.has(r.slot))].sort((a, b) => a.slot - b.slot)
       now = this.clock.now()
@@ -467,8 +462,7 @@ export class Reconciler {
     if (st.scannedAt === null || now - st.scannedAt >= (this.opts.fullScanMs ?? 24 * 3_600_000)) {
       const all = await device(() => driver.readSlots(nativeId))
       st.known.clear()
-      st.knownAt.clear()
-      remember(st, all, this.clock.now())
+      st.known.remember(all, this.clock.now(), constraints)
       st.scannedAt = now
       st.hinted.clear()
       return all
@@ -483,7 +477,7 @@ export class Reconciler {
     const candidates = (n: number): number[] => {
       const out: number[] = []
       for (let s = first; s <= last && out.length < n; s++) {
-        if (!owned.has(s) && !probed.has(s) && st.known.get(s)?.state !== 'occupied') out.push(s)
+        if (!owned.has(s) && !probed.has(s) && !st.known.occupied(s)) out.push(s)
       }
       return out
     }
@@ -493,13 +487,13 @@ export class Reconciler {
     // rather than fail it on an old reading.
     const wantedPins = new Set(codes.filter((c) => isActive(c, now)).map((c) => c.code))
     const clashes: number[] = []
-    for (const [slot, r] of st.known) if (r.state === 'occupied' && !owned.has(slot) && r.code !== null && wantedPins.has(r.code)) clashes.push(slot)
+    for (const [slot, r] of st.known.allOccupied()) if (!owned.has(slot) && r.code !== null && wantedPins.has(r.code)) clashes.push(slot)
     const mustRead = new Set([...owned, ...hinted, ...clashes])
     // An empty reading young enough, with no event or gap since, stands in for a fresh read (trustEmptyMs).
     const trustEmptyMs = this.opts.trustEmptyMs ?? 0
     const trusted = (s: number): boolean => {
-      const seen = st.knownAt.get(s)
-      return !mustRead.has(s) && st.known.get(s)?.state === 'empty' && seen !== undefined && seen.epoch === st.epoch && trustEmptyMs > 0 && now - seen.at <= trustEmptyMs
+      const at = st.known.emptySince(s)
+      return !mustRead.has(s) && at !== undefined && trustEmptyMs > 0 && now - at <= trustEmptyMs
     }
     let wanted = [...new Set([...mustRead, ...candidates(needing)])].sort((a, b) => a - b)
     const fresh = new Map<number, SlotReading>()
@@ -507,13 +501,13 @@ export class Reconciler {
     for (;;) {
       for (const s of wanted) {
         if (!trusted(s)) continue
-        fresh.set(s, st.known.get(s)!)
+        fresh.set(s, { slot: s, state: 'empty' })
         probed.add(s)
       }
       wanted = wanted.filter((s) => !probed.has(s))
       if (wanted.length > 0) {
         const got = await device(() => driver.readSlots(nativeId, wanted))
-        remember(st, got, this.clock.now())
+        st.known.remember(got, this.clock.now(), constraints)
         for (const r of got) fresh.set(r.slot, r)
         for (const s of wanted) probed.add(s)
       }
@@ -523,7 +517,7 @@ export class Reconciler {
       wanted = candidates(needing - freeFound)
       if (wanted.length === 0) break
     }
-    for (const [s, r] of st.known) if (!fresh.has(s) && r.state === 'occupied' && !owned.has(s)) fresh.set(s, r)
+    for (const [s, r] of st.known.allOccupied()) if (!fresh.has(s) && !owned.has(s)) fresh.set(s, r)
     return [...fresh.values()].sort((a, b) => a.slot - b.slot)
   }
 
@@ -554,14 +548,6 @@ class DeviceCallFailed extends Error {
   override readonly name = 'DeviceCallFailed'
   constructor(cause: unknown) {
     super(String(cause), { cause })
-  }
-}
-
-/** Keep the latest reading of each slot and when it was taken. */
-function remember(st: DeviceState, readings: readonly SlotReading[], at: number): void {
-  for (const r of readings) {
-    st.known.set(r.slot, r)
-    st.knownAt.set(r.slot, { at, epoch: st.epoch })
   }
 }
 

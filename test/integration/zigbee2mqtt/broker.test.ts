@@ -125,3 +125,39 @@ describe('broker connection lost', () => {
     }
   })
 })
+
+describe('bridge/devices changes', () => {
+  it('a lock removed from the list is reported offline and not driven; listed again, it is discovered again', async () => {
+    const { Zigbee2MqttDriver } = await import('../../../adapters/zigbee2mqtt/index.js')
+    const { TransientDeviceError } = await import('../../../src/ports/errors.js')
+    const { EventLog } = await import('../../helpers/event-log.js')
+    const broker = await startBroker({ port: 0 })
+    const locks = ['A', 'B'].map((name) => ({ name, manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } }))
+    const lab = await startZigbeeLab({ brokerUrl: broker.url, locks })
+    const log = new EventLog()
+    const driver = new Zigbee2MqttDriver({ url: broker.url, requestTimeoutMs: 300 })
+    const z2m = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 })
+    try {
+      await driver.start(log.sink)
+      await log.waitFor((e) => e.type === 'discovered' && e.device.nativeId === 'B' && e.device.online)
+      const listed = new Promise<unknown[]>((r) => z2m.once('message', (_t, p) => r(JSON.parse(p.toString()) as unknown[])))
+      await z2m.subscribeAsync('zigbee2mqtt/bridge/devices')
+      const devices = await listed
+      let since = log.mark()
+      const withoutB = devices.filter((d) => (d as { friendly_name?: string }).friendly_name !== 'B')
+      await z2m.publishAsync('zigbee2mqtt/bridge/devices', JSON.stringify(withoutB), { retain: true, qos: 1 })
+      await log.waitFor((e) => e.type === 'offline' && e.nativeId === 'B', 3000, since)
+      expect(log.events.slice(since).some((e) => e.type === 'offline' && e.nativeId === 'A')).toBe(false)
+      await expect(driver.writeSlot('B', 1, '1234', 'x')).rejects.toBeInstanceOf(TransientDeviceError)
+      since = log.mark()
+      await z2m.publishAsync('zigbee2mqtt/bridge/devices', JSON.stringify(devices), { retain: true, qos: 1 })
+      await log.waitFor((e) => e.type === 'discovered' && e.device.nativeId === 'B' && e.device.online, 3000, since)
+      expect(await driver.writeSlot('B', 1, '1234', 'x')).toEqual({ slot: 1, state: 'occupied', code: '1234' })
+    } finally {
+      await z2m.endAsync(true)
+      await driver.stop()
+      await lab.stop()
+      await broker.close()
+    }
+  })
+})
