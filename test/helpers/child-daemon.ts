@@ -10,8 +10,9 @@ export interface ChildDaemon {
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
-export function startChildDaemon(mode: 'serve' | 'lab', env: Record<string, string>): Promise<ChildDaemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', mode], {
+/** `entry`: the sources through tsx (default), or node flags and a built bundle, e.g. ['--optimize-for-size', 'dist/lockstep.mjs']. */
+export function startChildDaemon(mode: 'serve' | 'lab', env: Record<string, string>, entry: string[] = ['--import', 'tsx', 'src/cli.ts']): Promise<ChildDaemon> {
+  const child = spawn(process.execPath, [...entry, mode], {
     cwd: ROOT,
     env: { ...process.env, LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_HTTP_HOST: '127.0.0.1', LOCKSTEP_MQTT_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
