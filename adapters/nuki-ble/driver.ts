@@ -388,7 +388,11 @@ export class NukiBleDriver implements LockDriver {
 
   private enqueue<T>(entry: LockEntry, fn: () => Promise<T>): Promise<T> {
     const next = entry.queue.then(fn, fn)
-    entry.queue = next.catch(() => undefined)
+    // Settle to undefined: the queue must not hold on to the last answer.
+    entry.queue = next.then(
+      () => undefined,
+      () => undefined,
+    )
     return next
   }
 

@@ -335,7 +335,8 @@ export class Zigbee2MqttDriver implements LockDriver {
   /** One request per lock at a time: Z2M and the lock interleave badly otherwise (reference §2). */
   private serial<T>(dev: Device, fn: () => Promise<T>): Promise<T> {
     const run = dev.queue.then(fn, fn)
-    dev.queue = run.catch(() => undefined)
+    // Settle to undefined: the queue must not keep the last answer (a full read is 250 readings per lock).
+    dev.queue = run.then(noop, noop)
     return run
   }
 
@@ -570,3 +571,5 @@ function noteReadBack(dev: Device, slot: number, answer: UserSlot): void {
   if (answer.kind === 'occupied') dev.readBack.set(slot, answer)
   else dev.readBack.delete(slot)
 }
+
+function noop(): void {}
