@@ -11,6 +11,11 @@
 // production bundle (bench/_convergence-lockstep.ts, built with scripts/build.ts: no TypeScript loader, as
 // a site runs it), and this one, which holds only the floor's bare client. lockstep's RSS is its own.
 // The last line is `ratio=<lockstep ÷ floor>`.
+//
+// Diagnostics (environment): LOCKSTEP_BENCH_PROFILE=<file> a CPU profile of lockstep over the measured
+// part; LOCKSTEP_BENCH_HEAP=<file> / LOCKSTEP_BENCH_HEAP_END=<file> a heap snapshot after start-up / at
+// the end; LOCKSTEP_BENCH_NODE_FLAGS="…" other node flags than the unit's; LOCKSTEP_BENCH_VERBOSE=1 prints
+// process.memoryUsage() at both points.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
