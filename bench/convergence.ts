@@ -17,11 +17,11 @@
 // the end; LOCKSTEP_BENCH_NODE_FLAGS="…" other node flags than the unit's; LOCKSTEP_BENCH_VERBOSE=1 prints
 // process.memoryUsage() at both points.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { bundle } from '../scripts/build.js'
+import { bundle, unitNodeFlags } from '../scripts/build.js'
 import type { LockstepSideOptions } from './_convergence-lockstep.js'
 import { measureConvergenceFloor } from './convergence-floor.js'
 
@@ -42,14 +42,6 @@ if (CODES > SLOTS) throw new Error('--codes must not exceed --slots')
 const names = Array.from({ length: LOCKS }, (_, i) => `bench_lock_${String(i).padStart(4, '0')}`)
 const mib = (b: number) => (b / 1024 / 1024).toFixed(1)
 const say = (line: string) => process.stdout.write(line + '\n')
-
-/** The node flags of deploy/lockstep.service's ExecStart: lockstep is measured the way a site runs it. */
-function unitNodeFlags(): string[] {
-  const unit = readFileSync(join(import.meta.dirname, '..', 'deploy', 'lockstep.service'), 'utf8')
-  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(unit)
-  if (!exec) throw new Error('deploy/lockstep.service: no ExecStart=…node line')
-  return exec[1]!.split(/\s+/).filter(Boolean)
-}
 
 /** Resident memory of Node alone with these flags: the part of lockstep's RSS that is not lockstep's. */
 async function bareNodeRss(flags: string[]): Promise<number> {

@@ -4,7 +4,7 @@
 //
 //   npm run build   → dist/lockstep.mjs   (run it: node dist/lockstep.mjs serve)
 import { build } from 'esbuild'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PACKAGE_ROOT } from '../src/package-root.js'
@@ -32,6 +32,14 @@ export async function bundle(entry: string, outdir: string, name: string): Promi
     logLevel: 'warning',
   })
   return join(dir, `${name}.mjs`)
+}
+
+/** The node flags of deploy/lockstep.service's ExecStart, to run the build the way a site does (bench, tests). */
+export function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(PACKAGE_ROOT, 'deploy', 'lockstep.service'), 'utf8')
+  const exec = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(unit)
+  if (!exec) throw new Error('deploy/lockstep.service: no ExecStart=…node line')
+  return exec[1]!.split(/\s+/).filter(Boolean)
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundle } from '../../scripts/build.js'
+import { bundle, unitNodeFlags } from '../../scripts/build.js'
 import { startChildDaemon, stopGracefully } from '../helpers/child-daemon.js'
 
 let entry: string
 const dirs: string[] = []
-const unitFlags = /^ExecStart=\S*node((?:\s+--\S+)*)\s/m.exec(readFileSync(join(import.meta.dirname, '../../deploy/lockstep.service'), 'utf8'))![1]!.split(/\s+/).filter(Boolean)
+const unitFlags = unitNodeFlags()
 
 beforeAll(async () => {
   entry = await bundle('src/cli.ts', '.test-build', 'lockstep')
@@ -28,6 +28,12 @@ function dataDir(): string {
 }
 
 describe('production build', () => {
+  it('is what the systemd unit starts', () => {
+    const unit = readFileSync(join(import.meta.dirname, '../../deploy/lockstep.service'), 'utf8')
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node( --\S+)* \/opt\/lockstep\/dist\/lockstep\.mjs serve$/m)
+    expect(entry.endsWith('lockstep.mjs')).toBe(true)
+  })
+
   it('serve: answers /health, and an authenticated list route with the configured key', async () => {
     const key = 'seam_build_test_0123456789abcdef'
     const d = await startChildDaemon('serve', { LOCKSTEP_DATA_DIR: dataDir(), LOCKSTEP_API_KEY: key }, [...unitFlags, entry])
