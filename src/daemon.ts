@@ -42,6 +42,8 @@ export interface DaemonOptions {
   reconcileConcurrency?: number
   /** How long an encode/scan attempt waits for a card on the encoder (default 30 s). */
   encoderCardWaitMs?: number
+  /** First wait before a lock driver that failed to start is tried again (doubles, at most 5 min; default 5 s). */
+  driverRetryMs?: number
 }
 
 export interface Daemon {
@@ -73,6 +75,8 @@ export { VERSION }
 
 const ATTEMPT_TIMEOUT_MS = 30_000
 const DRIVER_START_WAIT_MS = 10_000
+const DRIVER_RETRY_MS = 5_000
+const DRIVER_RETRY_MAX_MS = 5 * 60_000
 const ATTEMPT_EXPIRY_MS = 60_000
 
 export { DB_FILE, LAB_KEY_FILE }
@@ -182,15 +186,32 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
 
   // One broken or slow radio must not take the site down: the API comes up regardless, and a driver
   // still starting after DRIVER_START_WAIT_MS goes on in the background (its locks stay offline until then).
+  // A driver that fails to start (a Bluetooth adapter not plugged in yet) is tried again with backoff.
+  let stopped = false
+  const retries = new Set<NodeJS.Timeout>()
+  const startDriver = (driver: LockDriver, attempt: number): Promise<boolean> =>
+    driver.start((event) => onDeviceEvent(config, store, reconciler!, driver.kind, event, log)).then(
+      () => {
+        if (attempt > 1) log.info({ driver: driver.kind, attempt }, 'lock driver started')
+        return true
+      },
+      (err) => {
+        const retryMs = Math.min(DRIVER_RETRY_MAX_MS, (opts.driverRetryMs ?? DRIVER_RETRY_MS) * 2 ** (attempt - 1))
+        log.error({ err, driver: driver.kind, attempt, retry_in_s: retryMs / 1000 }, 'lock driver failed to start; its locks stay offline until it does')
+        const timer = setTimeout(() => {
+          retries.delete(timer)
+          if (stopped) return
+          // stop() first: a half-started driver may hold listeners or a scan.
+          void driver.stop().catch(() => undefined).then(() => (stopped ? false : startDriver(driver, attempt + 1)))
+        }, retryMs)
+        timer.unref()
+        retries.add(timer)
+        return false
+      },
+    )
   await Promise.all(
     [...drivers.values()].map(async (driver) => {
-      const started = driver.start((event) => onDeviceEvent(config, store, reconciler, driver.kind, event, log)).then(
-        () => true,
-        (err) => {
-          log.error({ err, driver: driver.kind }, 'lock driver failed to start; its locks stay offline')
-          return false
-        },
-      )
+      const started = startDriver(driver, 1)
       const waited = await Promise.race([started, new Promise<'slow'>((r) => setTimeout(r, DRIVER_START_WAIT_MS, 'slow').unref())])
       if (waited === 'slow') log.warn({ driver: driver.kind }, 'lock driver still starting; continuing without waiting')
     }),
@@ -226,7 +247,6 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     empty: 'no card encoders in config',
   })]
 
-  let stopped = false
   return {
     url, config, store, clock, lab, reconciler, drivers, encoderDrivers, cardEncoding, app, log, generatedApiKey, metrics, bannerSections,
     banner() {
@@ -251,6 +271,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     async stop() {
       if (stopped) return
       stopped = true
+      for (const t of retries) clearTimeout(t)
       clearInterval(expiry)
       clearInterval(resync)
       await app.close()
