@@ -446,7 +446,8 @@ export class Reconciler {
    * enough probably-free slots for the codes that need one,
    * probed until that many are read empty (or none are left). What the plan gets is only what was just
    * read, plus slots last seen occupied (unmanaged codes, never written): a slot is chosen for a new
-   * code only on a fresh read saying it is empty (rule 3).
+   * code only on a read saying it is empty, taken just now or within `trustEmptyMs` with no event naming
+   * the slot and no gap in the device's events since (rule 3).
    */
   private async readBefore(
     st: DeviceState,
