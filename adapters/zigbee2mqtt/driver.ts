@@ -25,6 +25,13 @@ import {
   type UserSlot,
 } from './payloads.js'
 
+/**
+ * Requests (/set, /get) go at QoS 0. A request lost with the connection fails its waiter at once and the
+ * next pass asks again; at QoS 1 the client would re-send it after a reconnect, when it may be stale
+ * (an UNLOCK minutes late, a PIN the reconciler has moved on from), and the broker would owe a PUBACK each.
+ */
+const REQUEST = { qos: 0 } as const
+
 export interface Zigbee2MqttDriverOptions {
   /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
   url: string
@@ -116,6 +123,8 @@ export class Zigbee2MqttDriver implements LockDriver {
       protocolVersion: 4,
       clean: true,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
+      // Nothing published while disconnected is kept for later (see REQUEST).
+      queueQoSZero: false,
       connectTimeout: this.options.connectTimeoutMs ?? 5000,
     })
     this.client = client
@@ -250,7 +259,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     await this.serial(dev, async () => {
       const client = this.connectedClient()
       const done = this.waitFor(dev, (state) => (state.action === undefined && lockedFromState(state) === want ? true : undefined))
-      client.publish(`${this.base}/${dev.entry.friendlyName}/set`, lockStatePayload(action), { qos: 1 })
+      client.publish(`${this.base}/${dev.entry.friendlyName}/set`, lockStatePayload(action), REQUEST)
       dev.lockActionInFlight = true
       try {
         if ((await done) === undefined) throw new TransientDeviceError(`${nativeId} did not report ${action} in ${this.timeoutMs} ms`)
@@ -266,7 +275,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     const client = this.connectedClient()
     // Event messages repeat the cached (possibly stale) users map; only plain state messages answer a read.
     const answer = this.waitFor(dev, (state) => (state.action === undefined ? userSlot(state, slot) : undefined))
-    client.publish(`${this.base}/${dev.entry.friendlyName}/get`, getPinPayload(slot), { qos: 1 })
+    client.publish(`${this.base}/${dev.entry.friendlyName}/get`, getPinPayload(slot), REQUEST)
     const got = await answer
     if (got === undefined) throw new TransientDeviceError(`slot ${slot} of ${dev.entry.friendlyName} did not answer in ${this.timeoutMs} ms`)
     noteReadBack(dev, slot, got)
@@ -296,8 +305,8 @@ export class Zigbee2MqttDriver implements LockDriver {
       return undefined
     })
     dev.ownWrites.set(slot, this.clock.now())
-    client.publish(`${topic}/set`, setPayload, { qos: 1 })
-    client.publish(`${topic}/get`, getPinPayload(slot), { qos: 1 })
+    client.publish(`${topic}/set`, setPayload, REQUEST)
+    client.publish(`${topic}/get`, getPinPayload(slot), REQUEST)
     const got = await answer
     if (got !== undefined) return { ok: true, answer: got }
     if (mismatch !== undefined) return { ok: false, answer: mismatch }
