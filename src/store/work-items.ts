@@ -5,9 +5,17 @@ import type { StoreContext } from './context.js'
 export class WorkItems {
   private listeners = new Set<(deviceId: string) => void>()
   private pending = new Set<string>()
+  /** Devices already marked in the open transaction (cleared at its end). */
+  private markedInTx = new Set<string>()
   constructor(private readonly ctx: StoreContext) {}
 
   markDirty(deviceId: string, reason: string): void {
+    // One mark per device per transaction is enough: nothing sees the transaction until it commits, and
+    // one revision step already tells a pass that began before it that it is stale (a push of thousands of
+    // codes marks each device once instead of once per code).
+    const inTx = this.ctx.db.inTransaction
+    if (inTx && this.markedInTx.has(deviceId)) return
+    if (inTx) this.markedInTx.add(deviceId)
     this.ctx.db.prepare('UPDATE devices SET revision = revision + 1 WHERE device_id = ?').run(deviceId)
     this.ctx.db
       .prepare('INSERT INTO work_items (device_id, dirty_at, reason) VALUES (?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET dirty_at = excluded.dirty_at, reason = excluded.reason')
@@ -39,6 +47,7 @@ export class WorkItems {
   }
 
   flush(committed: boolean): void {
+    this.markedInTx.clear()
     const ids = this.pending
     this.pending = new Set()
     if (!committed) return

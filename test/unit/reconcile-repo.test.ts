@@ -36,3 +36,24 @@ test('work is cleared only at the revision the pass saw', async () => {
   await repo.markClean(deviceId, (await repo.desiredFor(deviceId)).revision)
   expect(await repo.dirtyDevices()).toEqual([])
 })
+
+test('a transaction marks its device once however many codes it creates; each transaction marks again', async () => {
+  const { store, repo, deviceId } = setup()
+  const create = (code: string) =>
+    store.accessCodes.create({ deviceId, name: `G${code}`, code, startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null })
+  const woken: string[] = []
+  store.work.subscribe((id) => woken.push(id))
+  const before = (await repo.desiredFor(deviceId)).revision
+  store.tx(() => ['1111', '2222', '3333'].forEach(create))
+  const after = (await repo.desiredFor(deviceId)).revision
+  expect(after).toBe(before + 1)
+  expect(woken).toEqual([deviceId])
+  await repo.markClean(deviceId, before) // a pass that began before the push is stale
+  expect(await repo.dirtyDevices()).toEqual([deviceId])
+  store.tx(() => create('4444'))
+  expect((await repo.desiredFor(deviceId)).revision).toBe(after + 1)
+  // Outside a transaction every mark counts.
+  create('5555')
+  create('6666')
+  expect((await repo.desiredFor(deviceId)).revision).toBe(after + 3)
+})
