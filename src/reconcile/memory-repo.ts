@@ -29,6 +29,7 @@ interface DeviceRow {
   observed: SlotReading[]
   observedAt: number | null
   unmanaged: UnmanagedCode[]
+  fullScanAt: number | null
   online: boolean
   locked?: boolean
 }
@@ -43,7 +44,7 @@ export class MemoryRepo implements ReconcileRepo {
   device(deviceId: string): DeviceRow {
     let d = this.devices.get(deviceId)
     if (!d) {
-      d = { revision: 0, dirty: false, errors: [], observed: [], observedAt: null, unmanaged: [], online: true }
+      d = { revision: 0, dirty: false, errors: [], observed: [], observedAt: null, unmanaged: [], fullScanAt: null, online: true }
       this.devices.set(deviceId, d)
     }
     return d
@@ -205,6 +206,15 @@ export class MemoryRepo implements ReconcileRepo {
     if ('slot' in activity && activity.slot !== undefined) e.slot = activity.slot
     if ('code' in activity && activity.code !== undefined) e.code = activity.code
     this.emit(e)
+  }
+
+  async recordFullScan(deviceId: string, at: number): Promise<void> {
+    this.device(deviceId).fullScanAt = at
+  }
+
+  async lastFullScan(deviceId: string): Promise<{ at: number; unmanaged: UnmanagedCode[] } | null> {
+    const d = this.device(deviceId)
+    return d.fullScanAt === null ? null : { at: d.fullScanAt, unmanaged: d.unmanaged.map((u) => ({ ...u })) }
   }
 
   async dirtyDevices(): Promise<string[]> {

@@ -55,8 +55,8 @@ export interface ReconcilerOptions {
   backoff?: BackoffOptions
   /**
    * A pass reads only the slots it needs (owned slots, slots an event named, candidates for new codes);
-   * every slot is read on a device's first pass and then once per this interval, to find unmanaged
-   * codes no event announced. Default 24 h.
+   * every slot is read once per this interval, to find unmanaged codes no event announced: on a device's
+   * first pass unless the store remembers a full read younger than this (a restart). Default 24 h.
    */
   fullScanMs?: number
   /**
@@ -99,8 +99,10 @@ interface DeviceState {
   shownBreaker: BreakerState
   /** The last reading of each slot (unmanaged codes, which slots are worth probing, trusted empties). */
   known: SlotMemory
-  /** Clock time of the last full read; null = none since start. */
+  /** Clock time of the last full read; null = none known. */
   scannedAt: number | null
+  /** The store's record of the last full read was consulted (once, on the device's first pass). */
+  restored: boolean
   /** Slots an event named since the last pass: read them next pass even if nobody owns them. */
   hinted: Set<number>
 }
@@ -240,6 +242,7 @@ export class Reconciler {
         shownBreaker: 'closed',
         known: new SlotMemory(),
         scannedAt: null,
+        restored: false,
         hinted: new Set(),
       }
       this.devices.set(deviceId, st)
@@ -384,7 +387,7 @@ export class Reconciler {
   ): Promise<{ converged: boolean; nextWakeAt: number | null; revision: number }> {
     const desired = await this.repo.desiredFor(deviceId)
     const constraints = driver.constraints(nativeId)
-    const before = await this.readBefore(st, desired.codes, constraints, driver, nativeId)
+    const before = await this.readBefore(deviceId, st, desired.codes, constraints, driver, nativeId)
     let now = this.clock.now()
     await this.repo.recordObservation(deviceId, before, now)
     const pre = plan({ codes: desired.codes, observed: before, constraints, now, holds: this.activeHolds(st, desired.codes, now) })
@@ -450,6 +453,7 @@ export class Reconciler {
    * the slot and no gap in the device's events since (rule 3).
    */
   private async readBefore(
+    deviceId: string,
     st: DeviceState,
     codes: readonly DesiredCode[],
     constraints: { firstSlot: number; slotCount: number },
@@ -460,12 +464,25 @@ export class Reconciler {
     const first = constraints.firstSlot
     const last = first + constraints.slotCount - 1
     const inRange = (s: number) => Number.isInteger(s) && s >= first && s <= last
-    if (st.scannedAt === null || now - st.scannedAt >= (this.opts.fullScanMs ?? 24 * 3_600_000)) {
+    const fullScanMs = this.opts.fullScanMs ?? 24 * 3_600_000
+    if (!st.restored) {
+      // After a restart: a full read the store remembers still counts. Its unmanaged codes are read again
+      // on this pass (they may have gone meanwhile); everything else free-looking is probed before use.
+      st.restored = true
+      const previous = await this.repo.lastFullScan(deviceId)
+      if (st.scannedAt === null && previous && now - previous.at < fullScanMs) {
+        st.scannedAt = previous.at
+        st.known.remember(previous.unmanaged.map((u): SlotReading => ({ slot: u.slot, state: 'occupied', code: u.code, name: u.name })), previous.at, constraints)
+        for (const u of previous.unmanaged) st.hinted.add(u.slot)
+      }
+    }
+    if (st.scannedAt === null || now - st.scannedAt >= fullScanMs) {
       const all = await device(() => driver.readSlots(nativeId))
       st.known.clear()
       st.known.remember(all, this.clock.now(), constraints)
       st.scannedAt = now
       st.hinted.clear()
+      await this.repo.recordFullScan(deviceId, now)
       return all
     }
     const owned = new Set<number>()

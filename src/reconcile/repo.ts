@@ -43,6 +43,15 @@ export interface ReconcileRepo {
   /** The slots as just read from the device. Informational (diagnostics, API); never used as truth later. */
   recordObservation(deviceId: string, slots: SlotReading[], at: number): Promise<void>
 
+  /** Every slot of the device was just read (a full scan). Survives restarts. */
+  recordFullScan(deviceId: string, at: number): Promise<void>
+
+  /**
+   * When the device was last read whole (null = never), and the unmanaged codes recorded since: after a
+   * restart the reconciler starts from these instead of reading every slot of every lock again.
+   */
+  lastFullScan(deviceId: string): Promise<{ at: number; unmanaged: UnmanagedCode[] } | null>
+
   /**
    * Durably record new sticky slot assignments BEFORE lockstep writes to those slots, so that a crash
    * between the write and the verdict cannot leave a managed PIN in a slot that later looks unmanaged.

@@ -281,4 +281,7 @@ export const migrations: string[] = [
      device index covers live rows only, so without this that question scanned the whole table. */ `
   CREATE INDEX access_codes_removing ON access_codes(device_id) WHERE deleted_at IS NOT NULL AND status = 'removing';
   `,
+  /* 7: the reconciler's last full read of each device, so a restart need not read every slot again */ `
+  ALTER TABLE devices ADD COLUMN full_scan_at INTEGER;
+  `,
 ]

@@ -96,6 +96,21 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(o.slots), o.at, deviceId)
   }
 
+  async recordFullScan(deviceId: string, at: number): Promise<void> {
+    await this.grouped(() => {
+      this.db.prepare('UPDATE devices SET full_scan_at = ? WHERE device_id = ?').run(at, deviceId)
+    })
+  }
+
+  async lastFullScan(deviceId: string): Promise<{ at: number; unmanaged: UnmanagedCode[] } | null> {
+    const row = this.db.prepare('SELECT full_scan_at AS at FROM devices WHERE device_id = ?').get(deviceId) as { at: number | null } | undefined
+    if (!row || row.at === null) return null
+    const unmanaged = this.store.accessCodes
+      .onDevice(deviceId)
+      .flatMap((c) => (!c.isManaged && c.slot !== null ? [{ slot: c.slot, code: c.code, name: c.name }] : []))
+    return { at: row.at, unmanaged }
+  }
+
   async assignSlots(_deviceId: string, assignments: { accessCodeId: string; slot: number }[], _at: number): Promise<void> {
     await this.grouped(() => {
       for (const a of assignments) this.db.prepare('UPDATE access_codes SET slot = ? WHERE access_code_id = ?').run(a.slot, a.accessCodeId)

@@ -57,3 +57,12 @@ test('a transaction marks its device once however many codes it creates; each tr
   create('6666')
   expect((await repo.desiredFor(deviceId)).revision).toBe(after + 3)
 })
+
+test('the last full read and the unmanaged codes known since survive in the store', async () => {
+  const { store, repo, deviceId } = setup()
+  expect(await repo.lastFullScan(deviceId)).toBeNull()
+  await repo.recordFullScan(deviceId, 1_000)
+  await repo.applyVerdicts(deviceId, { verdicts: [], unmanaged: [{ slot: 3, code: '9999', name: 'Owner' }] }, 1_000)
+  const again = new SqliteReconcileRepo(store) // what a restarted daemon opens
+  expect(await again.lastFullScan(deviceId)).toEqual({ at: 1_000, unmanaged: [{ slot: 3, code: '9999', name: 'Owner' }] })
+})

@@ -137,4 +137,46 @@ describe('reconciler reads', () => {
       expect(t.repo.codes.get('ac2')).toMatchObject({ status: 'set', slot: 3 })
     })
   })
+
+  describe('after a restart', () => {
+    /** A second reconciler over the same repo and lock: what a restarted daemon runs. */
+    const restart = (t: ReturnType<typeof setup>, fullScanMs?: number) =>
+      new Reconciler({
+        repo: t.repo, route: () => ({ driver: t.driver, nativeId: 'lock-1' }), clock: t.clock, random: seededRandom('again'),
+        timers: new FakeTimers(t.clock), ...(fullScanMs !== undefined ? { fullScanMs } : {}),
+      })
+
+    it('starts from the last full read the store remembers: owned and unmanaged slots only, then candidates', async () => {
+      const t = setup()
+      t.lock.set(3, '9999', 'Owner')
+      t.repo.putCode('dev1', { accessCodeId: 'ac1', code: '1357' })
+      await t.converge()
+      expect(t.reads[0]).toBe('all')
+      await t.r.stop()
+      t.clock.advance(3_600_000)
+      t.lock.set(3, null) // the owner's code went while lockstep was down
+      t.reads.length = 0
+      const again = restart(t)
+      t.repo.putCode('dev1', { accessCodeId: 'ac2', code: '2468' })
+      again.poke('dev1')
+      await again.idle()
+      expect(t.reads).not.toContain('all')
+      expect(t.reads[0]).toEqual([1, 2, 3]) // owned 1, unmanaged 3 (read again), candidate 2
+      expect(t.repo.codes.get('ac2')).toMatchObject({ status: 'set', slot: 2 })
+      expect(t.repo.unmanaged('dev1')).toEqual([])
+    })
+
+    it('reads every slot when the remembered full read is older than fullScanMs', async () => {
+      const t = setup()
+      t.repo.putCode('dev1', { accessCodeId: 'ac1', code: '1357' })
+      await t.converge()
+      await t.r.stop()
+      t.clock.advance(25 * 3_600_000)
+      t.reads.length = 0
+      const again = restart(t)
+      again.poke('dev1')
+      await again.idle()
+      expect(t.reads[0]).toBe('all')
+    })
+  })
 })
