@@ -19,6 +19,8 @@ function fail(err: unknown): never {
   throw err
 }
 
+const LAB_BANNER_WAIT_MS = 3_000
+
 async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<void> {
   let daemon: Daemon
   try {
@@ -30,7 +32,12 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
     fail(err)
   }
   process.stdout.write(`lockstep ${mode === 'lab' ? 'lab' : 'site'} API on ${daemon.url} (data in ${daemon.config.data_dir})\n`)
-  if (mode === 'lab') process.stdout.write(daemon.banner() + '\n')
+  if (mode === 'lab') {
+    // The simulated locks report in within moments of start: let the banner show them as they are.
+    const deadline = Date.now() + LAB_BANNER_WAIT_MS
+    while (Date.now() < deadline && daemon.store.devices.list().some((d) => !d.online)) await new Promise((r) => setTimeout(r, 50))
+    process.stdout.write(daemon.banner() + '\n')
+  }
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return

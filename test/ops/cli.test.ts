@@ -45,6 +45,8 @@ test('the lab prints its banner: API, console, key, and the locks with their ids
   expect(out).toContain(`Console  ${lab.url}/`)
   expect(out).toContain(`API key  ${key}`)
   expect(out).toMatch(/Locks \(4\)\n\s+Front Door\s+[0-9a-f-]{36}\s+Yale /)
+  // The simulated locks have reported in by the time the banner is printed.
+  for (const name of ['Front Door', 'Back Door', 'Gym', 'Office']) expect(out).toMatch(new RegExp(`${name}\\s+[0-9a-f-]{36}.*\\bonline\\n`))
 })
 
 test('status and devices with --json (key found in the lab data dir)', { timeout: 120_000 }, async () => {
