@@ -31,13 +31,7 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   } catch (err) {
     fail(err)
   }
-  process.stdout.write(`lockstep ${mode === 'lab' ? 'lab' : 'site'} API on ${daemon.url} (data in ${daemon.config.data_dir})\n`)
-  if (mode === 'lab') {
-    // The simulated locks report in within moments of start: let the banner show them as they are.
-    const deadline = Date.now() + LAB_BANNER_WAIT_MS
-    while (Date.now() < deadline && daemon.store.devices.list().some((d) => !d.online)) await new Promise((r) => setTimeout(r, 50))
-    process.stdout.write(daemon.banner() + '\n')
-  }
+  // Graceful stop from here on: the API is serving.
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -48,6 +42,14 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.stdout.write(`lockstep ${mode === 'lab' ? 'lab' : 'site'} API on ${daemon.url} (data in ${daemon.config.data_dir})\n`)
+  if (mode === 'lab') {
+    // The simulated locks report in within moments of start: let the banner show them as they are.
+    const deadline = Date.now() + LAB_BANNER_WAIT_MS
+    const waiting = () => !stopping && Date.now() < deadline && daemon.store.devices.list().some((d) => !d.online)
+    while (waiting()) await new Promise((r) => setTimeout(r, 50))
+    if (!stopping) process.stdout.write(daemon.banner() + '\n')
+  }
 }
 
 async function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): Promise<T> {
