@@ -5,6 +5,7 @@ import type { Peripheral } from '@stoprocent/noble'
 import type { Clock } from '../../src/clock.js'
 import { systemClock } from '../../src/clock.js'
 import { cryptoRandom, type Random } from '../../src/ids.js'
+import { SerialQueue } from '../../src/serial-queue.js'
 import type { DeviceEvent, DeviceEventSink, LockMethod } from '../../src/ports/device-events.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../src/ports/errors.js'
 import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'
@@ -63,7 +64,7 @@ interface LockEntry {
   announced: boolean
   online: boolean
   lastSeenMs: number
-  queue: Promise<unknown>
+  queue: SerialQueue
   link?: GattLink
   channel?: SecureChannel
   idleTimer?: NodeJS.Timeout
@@ -133,7 +134,7 @@ export class NukiBleDriver implements LockDriver {
     this.noble.removeListener('discover', this.onDiscover)
     await this.noble.stopScanningAsync().catch(() => undefined)
     for (const entry of this.locks.values()) {
-      await entry.queue.catch(() => undefined)
+      await entry.queue.idle()
       await this.closeLink(entry)
       entry.journal?.close()
     }
@@ -387,13 +388,7 @@ export class NukiBleDriver implements LockDriver {
   }
 
   private enqueue<T>(entry: LockEntry, fn: () => Promise<T>): Promise<T> {
-    const next = entry.queue.then(fn, fn)
-    // Settle to undefined: the queue must not hold on to the last answer.
-    entry.queue = next.then(
-      () => undefined,
-      () => undefined,
-    )
-    return next
+    return entry.queue.run(fn)
   }
 
   private async channel(entry: LockEntry): Promise<SecureChannel> {
@@ -473,7 +468,7 @@ export class NukiBleDriver implements LockDriver {
         announced: false,
         online: false,
         lastSeenMs: 0,
-        queue: Promise.resolve(),
+        queue: new SerialQueue(),
         lastKnown: new Map(),
         unsettled: new Map(),
         lockCounts: new Map(),

@@ -2,6 +2,7 @@
 // Sends a command frame, waits for the ACK (resends once), then the matching response.
 import type { Duplex } from 'node:stream'
 import { ACK_FRAME, FrameReader, hostCommand, TFI_PN532, WAKE_UP, type ReaderItem } from './frame.js'
+import { SerialQueue } from '../../src/serial-queue.js'
 
 export type LinkFailure = 'timeout' | 'closed' | 'syntax' | 'protocol'
 
@@ -30,7 +31,7 @@ interface Pending {
 export class Pn532Link {
   private readonly reader = new FrameReader()
   private pending: Pending | undefined
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialQueue()
   private closedReason: string | undefined
   /** Bytes moved in both directions, for the bench's wire-time floor. */
   bytesOut = 0
@@ -67,10 +68,7 @@ export class Pn532Link {
 
   /** Run `code params…`, return the response's parameters (after PD0). Serialised. */
   command(pd: number[] | Buffer, opts: { responseTimeoutMs?: number; wake?: boolean } = {}): Promise<Buffer> {
-    const run = () => this.exchange(Buffer.from(pd), opts)
-    const p = this.queue.then(run, run)
-    this.queue = p.catch(() => undefined)
-    return p
+    return this.queue.run(() => this.exchange(Buffer.from(pd), opts))
   }
 
   private write(bytes: Buffer): void {

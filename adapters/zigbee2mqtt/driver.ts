@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net'
 import mqtt, { type MqttClient } from 'mqtt'
 import { systemClock, type Clock } from '../../src/clock.js'
+import { SerialQueue } from '../../src/serial-queue.js'
 import type { DeviceEvent, DeviceEventSink } from '../../src/ports/device-events.js'
 import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'
 import { RejectedByDeviceError, TransientDeviceError, UnsupportedByDeviceError } from '../../src/ports/errors.js'
@@ -71,7 +72,7 @@ interface Device {
   waiters: Set<Waiter>
   /** Set while our own lock/unlock is in flight: the report that follows is a remote action. */
   lockActionInFlight: boolean
-  queue: Promise<unknown>
+  queue: SerialQueue
   entryKey: string
 }
 
@@ -343,10 +344,7 @@ export class Zigbee2MqttDriver implements LockDriver {
 
   /** One request per lock at a time: Z2M and the lock interleave badly otherwise (reference §2). */
   private serial<T>(dev: Device, fn: () => Promise<T>): Promise<T> {
-    const run = dev.queue.then(fn, fn)
-    // Settle to undefined: the queue must not keep the last answer (a full read is 250 readings per lock).
-    dev.queue = run.then(noop, noop)
-    return run
+    return dev.queue.run(fn)
   }
 
   private device(nativeId: string): Device {
@@ -431,7 +429,7 @@ export class Zigbee2MqttDriver implements LockDriver {
         ownWrites: new Map(),
         waiters: new Set(),
         lockActionInFlight: false,
-        queue: Promise.resolve(),
+        queue: new SerialQueue(),
         entryKey: key,
       }
       if (!known) this.subscribe(this.deviceTopics(entry.friendlyName))
@@ -580,5 +578,3 @@ function noteReadBack(dev: Device, slot: number, answer: UserSlot): void {
   if (answer.kind === 'occupied') dev.readBack.set(slot, answer)
   else dev.readBack.delete(slot)
 }
-
-function noop(): void {}
