@@ -470,7 +470,7 @@ export class Reconciler {
       // on this pass (they may have gone meanwhile); everything else free-looking is probed before use.
       st.restored = true
       const previous = await this.repo.lastFullScan(deviceId)
-      if (st.scannedAt === null && previous && now - previous.at < fullScanMs) {
+      if (previous && now - previous.at < fullScanMs) {
         st.scannedAt = previous.at
         st.known.remember(previous.unmanaged.map((u): SlotReading => ({ slot: u.slot, state: 'occupied', code: u.code, name: u.name })), previous.at, constraints)
         for (const u of previous.unmanaged) st.hinted.add(u.slot)

@@ -49,12 +49,13 @@ describe('production build', () => {
   }, 60_000)
 
   it('lab: the simulated property comes up and the console page is served', async () => {
-    const d = await startChildDaemon('lab', { LOCKSTEP_DATA_DIR: dataDir() }, [...unitFlags, entry])
+    const dir = dataDir()
+    const d = await startChildDaemon('lab', { LOCKSTEP_DATA_DIR: dir }, [...unitFlags, entry])
     try {
       const page = await fetch(`${d.url}/`)
       expect(page.status).toBe(200)
       expect(await page.text()).toContain('<html')
-      const key = readFileSync(join(dirs.at(-1)!, 'lab-api-key'), 'utf8').trim()
+      const key = readFileSync(join(dir, 'lab-api-key'), 'utf8').trim()
       const devices = (await (await fetch(`${d.url}/devices/list`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' })).json()) as { devices: { display_name: string }[] }
       expect(devices.devices.map((x) => x.display_name)).toEqual(expect.arrayContaining(['Front Door', 'Back Door', 'Gym', 'Office']))
     } finally {
