@@ -8,22 +8,30 @@ import { expectClearAnswer, storeSnapshot } from '../helpers/refusal.js'
 let t: TestDaemon
 const ids: Record<string, string> = {}
 
-beforeAll(async () => {
-  // No drivers: the only writer is the API, so a refused request must leave the store exactly as it was.
-  t = await startTestDaemon({ daemon: { lockDrivers: [] } })
+/**
+ * A room, a guest and a stay with a code and a card. The random requests below may legitimately delete
+ * what they can name, so the explicit-refusal test makes its own, under names the fuzzer never uses.
+ */
+function fixture(tag: string): Record<string, string> {
   const s = t.daemon.store
   const deviceId = s.devices.list()[0]!.deviceId
   const entranceId = s.acs.entrances()[0]!.acsEntranceId
-  s.tx(() => {
-    const space = s.spaces.create({ name: 'Fuzz room', spaceKey: 'fuzz-room', deviceIds: [deviceId], acsEntranceIds: [entranceId] })
-    const u = s.userIdentities.create({ fullName: 'Fuzz Guest', emailAddress: 'fuzz@example.com', userIdentityKey: 'fuzz-guest' }, { allowSharedEmails: false })
+  return s.tx(() => {
+    const space = s.spaces.create({ name: `${tag} room`, spaceKey: `${tag}-room`, deviceIds: [deviceId], acsEntranceIds: [entranceId] })
+    const u = s.userIdentities.create({ fullName: `${tag} Guest`, emailAddress: `${tag}@example.com`, userIdentityKey: `${tag}-guest` }, { allowSharedEmails: false })
     const g = s.accessGrants.create({
       userIdentityId: u.userIdentityId, requested: [{ mode: 'code' }, { mode: 'card' }], targets: { spaceIds: [space.spaceId] },
-      window: { startsAt: Date.now(), endsAt: Date.parse('2031-01-01T00:00:00Z') }, name: 'fuzz', accessGrantKey: 'fuzz-grant', reservationKey: 'fuzz-stay',
+      window: { startsAt: Date.now(), endsAt: Date.parse('2031-01-01T00:00:00Z') }, name: tag, accessGrantKey: `${tag}-grant`, reservationKey: `${tag}-stay`,
       reservationKeyRequiredForGuestCards: false,
     })
-    Object.assign(ids, { deviceId, entranceId, spaceId: space.spaceId, userId: u.userIdentityId, grantId: g.accessGrantId, methodId: s.accessGrants.methodsOf(g.accessGrantId)[0]!.accessMethodId })
+    return { deviceId, entranceId, spaceId: space.spaceId, userId: u.userIdentityId, grantId: g.accessGrantId, methodId: s.accessGrants.methodsOf(g.accessGrantId)[0]!.accessMethodId }
   })
+}
+
+beforeAll(async () => {
+  // No drivers: the only writer is the API, so a refused request must leave the store exactly as it was.
+  t = await startTestDaemon({ daemon: { lockDrivers: [] } })
+  Object.assign(ids, fixture('fuzz'))
 })
 afterAll(async () => t?.stop())
 
@@ -73,17 +81,18 @@ describe('bad input never breaks the grant routes', () => {
   })
 
   test('explicit refusals leave the store unchanged', async () => {
+    const ids = fixture('refusal')
     const cases: [string, Record<string, unknown>, number, string][] = [
       ['/access_grants/create', { user_identity_id: ids.userId, space_ids: [ids.spaceId], requested_access_methods: [{ mode: 'mobile_key' }] }, 400, 'access_method_mode_not_supported'],
       ['/access_grants/create', { user_identity_id: ids.userId, space_ids: [ids.spaceId], requested_access_methods: [] }, 400, 'invalid_input'],
       ['/access_grants/create', { user_identity_id: ids.userId, user_identity: { full_name: 'x' }, requested_access_methods: [{ mode: 'card' }] }, 400, 'invalid_input'],
       ['/access_grants/create', { user_identity_id: ids.userId, space_ids: [ids.spaceId], requested_access_methods: [{ mode: 'card' }], starts_at: '2031-01-02T00:00:00Z', ends_at: '2031-01-01T00:00:00Z' }, 400, 'invalid_input'],
-      ['/access_grants/create', { user_identity: { full_name: 'New', email_address: 'fuzz@example.com' }, space_ids: [ids.spaceId], requested_access_methods: [{ mode: 'card' }] }, 409, 'user_identity_email_or_phone_conflict'],
-      ['/access_grants/create', { user_identity_id: ids.userId, space_ids: [ids.spaceId], requested_access_methods: [{ mode: 'card' }], access_grant_key: 'fuzz-grant' }, 409, 'access_grant_key_already_exists'],
+      ['/access_grants/create', { user_identity: { full_name: 'New', email_address: 'refusal@example.com' }, space_ids: [ids.spaceId], requested_access_methods: [{ mode: 'card' }] }, 409, 'user_identity_email_or_phone_conflict'],
+      ['/access_grants/create', { user_identity_id: ids.userId, space_ids: [ids.spaceId], requested_access_methods: [{ mode: 'card' }], access_grant_key: 'refusal-grant' }, 409, 'access_grant_key_already_exists'],
       ['/access_grants/update', { access_grant_id: ids.grantId, starts_at: '2035-01-01T00:00:00Z' }, 400, 'invalid_input'],
       ['/access_grants/delete', { access_grant_id: '00000000-0000-4000-8000-000000000000' }, 404, 'access_grant_not_found'],
       ['/access_methods/list', {}, 400, 'invalid_input'],
-      ['/access_methods/delete', { access_method_id: ids.methodId, reservation_key: 'fuzz-stay' }, 400, 'invalid_input'],
+      ['/access_methods/delete', { access_method_id: ids.methodId, reservation_key: 'refusal-stay' }, 400, 'invalid_input'],
       ['/customers/push_data', { reservations: [] }, 400, 'invalid_input'],
       ['/user_identities/create', { email_address: 'not-an-email' }, 400, 'invalid_input'],
     ]
