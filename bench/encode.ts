@@ -3,10 +3,10 @@
 // and, last, ratio=<measured ÷ floor> for the median card (ratio_mean is total ÷ total). Usage: tsx bench/encode.ts [--cards 100] [--baud 115200] [--reencode]
 import { performance } from 'node:perf_hooks'
 import { Pn532EncoderDriver } from '../adapters/pn532-serial/driver.js'
-import { duplexPair } from '../src/io/duplex-pair.js'
-import { seededRandom } from '../src/ids.js'
+import { duplexPair } from '../src/kernel/duplex-pair.js'
+import { seededRandom } from '../src/kernel/ids.js'
 import { encoderKeyring, issueCardImage, nextStamp } from '../src/domain/card-issue.js'
-import type { Stamp } from '../src/domain/card.js'
+import type { Stamp } from '../src/protocols/lockstep-card/card.js'
 import { VirtualCardStore } from '../simulators/mifare-classic/card-store.js'
 import { Pn532Simulator } from '../simulators/pn532-encoder/encoder.js'
 

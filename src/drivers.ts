@@ -1,6 +1,6 @@
 // The online-lock drivers a site runs, from config: Zigbee2MQTT over the embedded broker (or an
 // external one when mqtt.url is set).
-import type { Clock } from './clock.js'
+import type { Clock } from './kernel/clock.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { startBroker, type RunningBroker } from './mqtt/broker.js'

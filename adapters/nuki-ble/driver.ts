@@ -2,10 +2,10 @@
 // with injected bindings. It translates and reports; slot choice, retries and conflict policy belong to
 // the reconciler (design rule 5). One queue per lock: one GATT conversation at a time.
 import type { Peripheral } from '@stoprocent/noble'
-import type { Clock } from '../../src/clock.js'
-import { systemClock } from '../../src/clock.js'
-import { cryptoRandom, type Random } from '../../src/ids.js'
-import { SerialQueue } from '../../src/serial-queue.js'
+import type { Clock } from '../../src/kernel/clock.js'
+import { systemClock } from '../../src/kernel/clock.js'
+import { cryptoRandom, type Random } from '../../src/kernel/ids.js'
+import { SerialQueue } from '../../src/kernel/serial-queue.js'
 import type { DeviceEvent, DeviceEventSink, LockMethod } from '../../src/ports/device-events.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../src/ports/errors.js'
 import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'

@@ -3,7 +3,7 @@
 import { CMD, STATUS } from '../../src/protocols/nuki/constants.js'
 import { authenticator, deriveSharedKey, keyPairFromSecret } from '../../src/protocols/nuki/keys.js'
 import { decodePlain, encodePlain, type PlainMessage } from '../../src/protocols/nuki/plain-frame.js'
-import type { Random } from '../../src/ids.js'
+import type { Random } from '../../src/kernel/ids.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../src/ports/errors.js'
 import { NukiErrorReport, toPortError } from './device-errors.js'
 import type { GattLink } from './gatt-link.js'

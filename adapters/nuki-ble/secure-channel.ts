@@ -5,7 +5,7 @@
 import { CMD } from '../../src/protocols/nuki/constants.js'
 import { decryptMessage, encryptMessage, type EncryptedMessage } from '../../src/protocols/nuki/encrypted-frame.js'
 import { FrameError } from '../../src/protocols/nuki/frame-error.js'
-import type { Random } from '../../src/ids.js'
+import type { Random } from '../../src/kernel/ids.js'
 import { TransientDeviceError } from '../../src/ports/errors.js'
 import { NukiErrorReport } from './device-errors.js'
 import type { GattLink } from './gatt-link.js'

@@ -3,7 +3,7 @@
 import type { Duplex } from 'node:stream'
 import type { CardHandle, CardImage, EncoderDriver } from '../../src/ports/encoder-driver.js'
 import { EncoderError } from '../../src/ports/errors.js'
-import { projectTrailer, TRANSPORT_KEY, type CardSectorKeys } from '../../src/domain/card-keys.js'
+import { projectTrailer, TRANSPORT_KEY, type CardSectorKeys } from '../../src/protocols/lockstep-card/keys.js'
 import { LinkError, Pn532Link, type LinkOptions } from './link.js'
 
 const CMD = {

@@ -2,7 +2,7 @@
 // Sends a command frame, waits for the ACK (resends once), then the matching response.
 import type { Duplex } from 'node:stream'
 import { ACK_FRAME, FrameReader, hostCommand, TFI_PN532, WAKE_UP, type ReaderItem } from './frame.js'
-import { SerialQueue } from '../../src/serial-queue.js'
+import { SerialQueue } from '../../src/kernel/serial-queue.js'
 
 export type LinkFailure = 'timeout' | 'closed' | 'syntax' | 'protocol'
 

@@ -3,8 +3,8 @@
 // as it is (design rule 5). Z2M sends no confirmation after a set, so every write is read back.
 import type { Socket } from 'node:net'
 import mqtt, { type MqttClient } from 'mqtt'
-import { systemClock, type Clock } from '../../src/clock.js'
-import { SerialQueue } from '../../src/serial-queue.js'
+import { systemClock, type Clock } from '../../src/kernel/clock.js'
+import { SerialQueue } from '../../src/kernel/serial-queue.js'
 import type { DeviceEvent, DeviceEventSink } from '../../src/ports/device-events.js'
 import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'
 import { RejectedByDeviceError, TransientDeviceError, UnsupportedByDeviceError } from '../../src/ports/errors.js'

@@ -1,5 +1,5 @@
 // The lab's box of virtual cards: create blank, get (UID + 64 blocks hex), clone, raw write.
-import type { Random } from '../../src/ids.js'
+import type { Random } from '../../src/kernel/ids.js'
 import { ClassicCard } from './card.js'
 
 export interface CardDump {

@@ -2,9 +2,9 @@
 // authorization table, challenge rule, keypad code store, lock state machine, error reports — the
 // lock's side written from the spec (reference/nuki-ble.md), plus a lab API and fault switches.
 import nacl from 'tweetnacl'
-import type { Clock } from '../../src/clock.js'
-import { systemClock } from '../../src/clock.js'
-import type { Random } from '../../src/ids.js'
+import type { Clock } from '../../src/kernel/clock.js'
+import { systemClock } from '../../src/kernel/clock.js'
+import type { Random } from '../../src/kernel/ids.js'
 import {
   ADATA_LENGTH,
   CMD,

@@ -1,7 +1,7 @@
 // The offline lock's decision procedure (offline-locks.md §5), as a pure function over
 // (config, state, what was read from the card, now). Steps are numbered as in the reference.
-import { compareStamps, decodeCard, ALL_ENTRANCES, LEVELS, type CardFields, type CardLevel, type Stamp } from '../../src/domain/card.js'
-import type { LockKeys } from '../../src/domain/card-keys.js'
+import { compareStamps, decodeCard, ALL_ENTRANCES, LEVELS, type CardFields, type CardLevel, type Stamp } from '../../src/protocols/lockstep-card/card.js'
+import type { LockKeys } from '../../src/protocols/lockstep-card/keys.js'
 
 export type DenyReason =
   | 'unreadable'

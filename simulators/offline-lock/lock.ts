@@ -1,8 +1,8 @@
 // A simulated offline card lock: reads a presented card through its MIFARE model with the derived
 // key A (a lock can read, never write), decides with decide.ts, keeps a bounded audit ring.
-import type { Clock } from '../../src/clock.js'
-import { CARD_DATA_BLOCKS, CARD_SECTORS } from '../../src/domain/card.js'
-import { cardKeyA } from '../../src/domain/card-keys.js'
+import type { Clock } from '../../src/kernel/clock.js'
+import { CARD_DATA_BLOCKS, CARD_SECTORS } from '../../src/protocols/lockstep-card/card.js'
+import { cardKeyA } from '../../src/protocols/lockstep-card/keys.js'
 import type { CardReply } from '../mifare-classic/card.js'
 import { decide, installState, type CardRead, type Decision, type LockConfig, type LockState } from './decide.js'
 

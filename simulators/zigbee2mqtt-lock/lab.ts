@@ -1,7 +1,7 @@
 // The simulated Zigbee2MQTT side of the lab property, started from config/lab.json's `zigbee2mqtt`
 // section (shape below; example in lab.example.json).
 import { z } from 'zod'
-import type { Clock } from '../../src/clock.js'
+import type { Clock } from '../../src/kernel/clock.js'
 import { LOCK_MODELS } from './definitions.js'
 import { Zigbee2MqttSimulator } from './simulator.js'
 

@@ -3,8 +3,8 @@
 // programming and operation events. Written independently of adapters/zigbee2mqtt (design rule 6).
 import type { Socket } from 'node:net'
 import mqtt, { type MqttClient } from 'mqtt'
-import { systemClock, type Clock } from '../../src/clock.js'
-import { seededRandom, type Random } from '../../src/ids.js'
+import { systemClock, type Clock } from '../../src/kernel/clock.js'
+import { seededRandom, type Random } from '../../src/kernel/ids.js'
 import { COORDINATOR_ENTRY, LOCK_MODELS, bridgeDeviceEntry, type LockModel } from './definitions.js'
 import { SimulatedLock, type EventSource, type Fields } from './lock.js'
 import { StateCache, stableStringify } from './state-cache.js'

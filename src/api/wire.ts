@@ -1,5 +1,5 @@
 // Domain objects → Seam's wire shapes (ids are UUIDs, timestamps ISO 8601 UTC with Z).
-import { isoUtc } from '../clock.js'
+import { isoUtc } from '../kernel/clock.js'
 import { codeType, type AccessCode } from '../domain/access-code.js'
 import { supportedCodeLengths, type Device } from '../domain/device.js'
 import type { CodeConstraints } from '../ports/lock-driver.js'

@@ -1,7 +1,7 @@
 // Access codes: validation against the device's constraints, code generation, and the pure decisions
 // behind create/update. The store calls these inside the transaction that writes the row.
 import type { CodeConstraints } from '../ports/lock-driver.js'
-import type { Random } from '../ids.js'
+import type { Random } from '../kernel/ids.js'
 import { appearanceName } from './appearance.js'
 import { DomainError, invalidInput } from './errors.js'
 

@@ -2,8 +2,8 @@
 // Pure; the daemon persists the allocator's last value and the credential id counter.
 import { createHmac } from 'node:crypto'
 import type { CardImage } from '../ports/encoder-driver.js'
-import { encodeCard, NO_RESERVATION_TAG, type CardFields, type CardLevel, type CardType, type Stamp } from './card.js'
-import { sectorKeysFor, type CardSectorKeys, type SiteKeys } from './card-keys.js'
+import { encodeCard, NO_RESERVATION_TAG, type CardFields, type CardLevel, type CardType, type Stamp } from '../protocols/lockstep-card/card.js'
+import { sectorKeysFor, type CardSectorKeys, type SiteKeys } from '../protocols/lockstep-card/keys.js'
 
 /** First 8 bytes of HMAC-SHA256(kMac, "res" ‖ UTF-8 reservation_key). */
 export function reservationTag(kMac: Buffer, reservationKey: string): Buffer {

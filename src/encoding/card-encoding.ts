@@ -3,10 +3,10 @@
 // for a card (bounded), builds the image from the grant (stamp from the site allocator, MAC), writes and
 // reads back through the driver, then records the card and issues the method in one transaction.
 import { performance } from 'node:perf_hooks'
-import { isoUtc } from '../clock.js'
-import { CARD_DATA_BLOCKS, decodeCard, type CardFields, type CardLevel, type Stamp } from '../domain/card.js'
+import { isoUtc } from '../kernel/clock.js'
+import { CARD_DATA_BLOCKS, decodeCard, type CardFields, type CardLevel, type Stamp } from '../protocols/lockstep-card/card.js'
 import { issueCardImage, reservationTag, type CardGrantFacts } from '../domain/card-issue.js'
-import type { SiteKeys } from '../domain/card-keys.js'
+import type { SiteKeys } from '../protocols/lockstep-card/keys.js'
 import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
 import type { MetricsSink } from '../metrics.js'

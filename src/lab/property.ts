@@ -1,15 +1,15 @@
 // The simulated property of lab mode: the device side of every lock and door in config, started next to
 // the daemon's real drivers (which talk to them over MQTT, BLE bindings and serial links as on a site).
 import { DomainError } from '../domain/errors.js'
-import type { OffsetClock } from '../clock.js'
+import type { OffsetClock } from '../kernel/clock.js'
 import type { Config } from '../config.js'
 import type { Store } from '../store/store.js'
 import { startZigbeeLab, type ZigbeeLab } from '../../simulators/zigbee2mqtt-lock/index.js'
 import type { LockDriver } from '../ports/lock-driver.js'
 import type { LabCards, LabControl, LabLock } from './control.js'
 import { CardLab } from '../../simulators/card-lab.js'
-import type { SiteKeys } from '../domain/card-keys.js'
-import type { Random } from '../ids.js'
+import type { SiteKeys } from '../protocols/lockstep-card/keys.js'
+import type { Random } from '../kernel/ids.js'
 import { startSimulatedNukiLab, type NukiLab } from './nuki-lab.js'
 
 export interface LabProperty {

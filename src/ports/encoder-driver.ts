@@ -1,5 +1,5 @@
 // The contract for card encoders (PN532 over serial, …). A driver moves bytes and reports what the
-// card and the encoder said; the card layout and keys come from src/domain/card.ts.
+// card and the encoder said; the card layout and keys come from src/protocols/lockstep-card/card.ts.
 
 export interface CardHandle {
   encoderId: string

@@ -1,7 +1,7 @@
 // Exponential backoff with "full jitter": the delay is drawn uniformly from [base·2^(n-1)/2, base·2^(n-1)],
 // capped. Jitter keeps many devices that failed together (a broker restart) from retrying in lockstep;
 // keeping the lower half out guarantees some minimum spacing. Randomness is injected (design rule 7).
-import type { Random } from '../ids.js'
+import type { Random } from '../kernel/ids.js'
 
 export interface BackoffOptions {
   baseMs: number

@@ -1,7 +1,7 @@
 // A per-device circuit breaker (design rule 4). After `failureThreshold` consecutive failed passes the
 // device is left alone for `coolDownMs` (open); then one trial pass is allowed (half-open). A success
 // closes it; a failed trial re-opens it for another cool-down. Time comes from the injected Clock.
-import type { Clock } from '../clock.js'
+import type { Clock } from '../kernel/clock.js'
 
 export interface BreakerOptions {
   failureThreshold: number

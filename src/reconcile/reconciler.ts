@@ -3,8 +3,8 @@
 // Triggers only say "look again": poke() (an API change, a device event), a timer at the next
 // starts_at/ends_at, a retry after backoff. What to do is always recomputed from desired + observed.
 // One pass per device at a time; at most `concurrency` passes across devices.
-import type { Clock } from '../clock.js'
-import type { Random } from '../ids.js'
+import type { Clock } from '../kernel/clock.js'
+import type { Random } from '../kernel/ids.js'
 import type { DeviceEvent } from '../ports/device-events.js'
 import { RejectedByDeviceError, UnsupportedByDeviceError } from '../ports/errors.js'
 import type { LockDriver, SlotReading } from '../ports/lock-driver.js'

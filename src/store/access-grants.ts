@@ -7,7 +7,7 @@
 // - `card`: waits for the encoder (`is_encoding_required`); the encoder side calls `markCardEncoded`. A card
 //   whose encoded window or doors lag behind the grant raises the grant's `encoding_required` warning.
 // - Deleted grants and methods keep a tombstone (`deleted_at`) so a repeated delete answers ok.
-import { isoUtc } from '../clock.js'
+import { isoUtc } from '../kernel/clock.js'
 import type { AccessCode } from '../domain/access-code.js'
 import {
   cardNeedsEncoding, cardWarnings, planAccessMethods, planGrantCreation, planGrantTimeFrameUpdate, planReprovision,

@@ -1,6 +1,6 @@
 // The offline side of the property: one ACS system holding the card-lock entrances and encoders named in config.
 import { notFound } from '../domain/errors.js'
-import { stableUuid } from '../ids.js'
+import { stableUuid } from '../kernel/ids.js'
 import type { StoreContext } from './context.js'
 
 export interface AcsEntrance {

@@ -3,7 +3,7 @@
 // Pure rules (nextStamp, card layout) live in src/domain; this file only remembers.
 import { createHash } from 'node:crypto'
 import { nextStamp } from '../domain/card-issue.js'
-import type { CardLevel, Stamp } from '../domain/card.js'
+import type { CardLevel, Stamp } from '../protocols/lockstep-card/card.js'
 import { json, type StoreContext } from './context.js'
 
 export interface IssuedCard {

@@ -2,8 +2,8 @@
 // Never log the values; errors name the file, not its content.
 import { mkdirSync, readFileSync, writeFileSync, chmodSync, statSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Random } from '../ids.js'
-import type { SiteKeys } from '../domain/card-keys.js'
+import type { Random } from '../kernel/ids.js'
+import type { SiteKeys } from '../protocols/lockstep-card/keys.js'
 
 const FILES = { kMac: 'card-k-mac.key', kA: 'card-k-a.key', kB: 'card-k-b.key' } as const
 

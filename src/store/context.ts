@@ -1,6 +1,6 @@
 // What every repository needs: the database, injected time and randomness, and this box's identity.
-import type { Clock } from '../clock.js'
-import type { Random } from '../ids.js'
+import type { Clock } from '../kernel/clock.js'
+import type { Random } from '../kernel/ids.js'
 import type { Db } from './db.js'
 
 export interface StoreContext {

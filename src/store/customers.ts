@@ -3,7 +3,7 @@
 // an item that fails here (a lock with no free code, a key taken by an API grant) is rejected on its own and
 // never takes the rest of the push down. Every run is logged (automation_runs) and appended as one
 // `lockstep.automation_run.completed` event.
-import { isoUtc } from '../clock.js'
+import { isoUtc } from '../kernel/clock.js'
 import { DomainError } from '../domain/errors.js'
 import {
   planDeleteData, planDraftActivation, planPushData,

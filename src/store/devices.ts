@@ -2,8 +2,8 @@
 import type { DiscoveredLock } from '../ports/device-events.js'
 import type { Device, DeviceError, DeviceWarning } from '../domain/device.js'
 import { notFound } from '../domain/errors.js'
-import { stableUuid } from '../ids.js'
-import { isoUtc } from '../clock.js'
+import { stableUuid } from '../kernel/ids.js'
+import { isoUtc } from '../kernel/clock.js'
 import { json, type StoreContext } from './context.js'
 import type { EventLog } from './events.js'
 

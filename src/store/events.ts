@@ -1,5 +1,5 @@
 // The event log (design rule 9): every state change appends a Seam event in the same transaction.
-import { isoUtc } from '../clock.js'
+import { isoUtc } from '../kernel/clock.js'
 import type { StoreContext } from './context.js'
 
 export interface EventInput {

@@ -1,6 +1,6 @@
 // The reconciler's view of the SQLite store (src/reconcile/repo.ts; memory-repo.ts is the reference).
 // Every method is one transaction: status, errors, events and work items change together.
-import { isoUtc } from '../clock.js'
+import { isoUtc } from '../kernel/clock.js'
 import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code.js'
 import type { SlotReading } from '../ports/lock-driver.js'
 import type { CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'

@@ -1,6 +1,6 @@
 // The store: one object holding the repositories, and `tx`, the one way to change state.
-import type { Clock } from '../clock.js'
-import type { Random } from '../ids.js'
+import type { Clock } from '../kernel/clock.js'
+import type { Random } from '../kernel/ids.js'
 import { AccessCodes } from './access-codes.js'
 import { AccessGrants } from './access-grants.js'
 import { Acs } from './acs.js'

@@ -1,7 +1,7 @@
 // The PN532 simulator answers the manual's golden frame sequences (pn532-mifare.md §7) byte for
 // byte. Raw bytes only: no adapter code involved (design rule 6).
 import { describe, expect, it } from 'vitest'
-import { duplexPair } from '../../src/io/duplex-pair.js'
+import { duplexPair } from '../../src/kernel/duplex-pair.js'
 import { ClassicCard } from '../../simulators/mifare-classic/card.js'
 import { Pn532Simulator } from '../../simulators/pn532-encoder/encoder.js'
 

@@ -2,7 +2,7 @@
 // yield { ok } or a typed error — never a throw, never an accepted forgery.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeCard, encodeRecord, recordToBlocks, type CardFields } from '../../src/domain/card.js'
+import { decodeCard, encodeRecord, recordToBlocks, type CardFields } from '../../src/protocols/lockstep-card/card.js'
 
 const K = Buffer.alloc(32, 7)
 const UID = Buffer.from('01020304', 'hex')

@@ -6,7 +6,7 @@ import { parseConfig, parseErrorReport, parseKeypadCode, parseKeyturnerStates } 
 import { Reassembler } from '../../adapters/nuki-ble/reassembler.js'
 import { FakeBleMedium } from '../../simulators/ble-medium/medium.js'
 import { SimulatedNukiLock } from '../../simulators/nuki-lock/nuki-lock.js'
-import { seededRandom } from '../../src/ids.js'
+import { seededRandom } from '../../src/kernel/ids.js'
 import { NUKI_UUID, FrameError, decodePlain, decryptMessage, encodePlain, encryptMessage } from '../../src/protocols/nuki/index.js'
 
 const RUNS = 10_000

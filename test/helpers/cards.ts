@@ -1,6 +1,6 @@
 // Mint personalised virtual cards without the encoder, as the issued bytes would look.
 import { issueCardImage, type CardGrantFacts } from '../../src/domain/card-issue.js'
-import { projectTrailer, sectorKeysFor, type SiteKeys } from '../../src/domain/card-keys.js'
+import { projectTrailer, sectorKeysFor, type SiteKeys } from '../../src/protocols/lockstep-card/keys.js'
 import type { ClassicCard } from '../../simulators/mifare-classic/card.js'
 
 export function personalise(card: ClassicCard, facts: CardGrantFacts, keys: SiteKeys): ClassicCard {

@@ -1,5 +1,5 @@
 // Timers driven by a ManualClock: advance() moves time and fires what became due, in order.
-import { ManualClock } from '../../src/clock.js'
+import { ManualClock } from '../../src/kernel/clock.js'
 import type { Timers } from '../../src/reconcile/reconciler.js'
 
 interface Pending {

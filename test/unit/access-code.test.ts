@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import { assertNotDuplicate, generateCode, isWeakCode, validateCode, validateWindow } from '../../src/domain/access-code.js'
 import { DomainError } from '../../src/domain/errors.js'
-import { seededRandom } from '../../src/ids.js'
+import { seededRandom } from '../../src/kernel/ids.js'
 import type { CodeConstraints } from '../../src/ports/lock-driver.js'
 
 const yale: CodeConstraints = { minLength: 4, maxLength: 8, alphabet: '0123456789', noLeadingZero: false, firstSlot: 1, slotCount: 20, name: { maxLength: 16, charset: 'any', unique: false } }

@@ -2,8 +2,8 @@
 // including the rare ones (failures, disconnects) an end-to-end run may not produce.
 import { expect, test } from 'vitest'
 import { schemas } from 'seam-schemas'
-import { ManualClock } from '../../src/clock.js'
-import { seededRandom } from '../../src/ids.js'
+import { ManualClock } from '../../src/kernel/clock.js'
+import { seededRandom } from '../../src/kernel/ids.js'
 import { Store } from '../../src/store/store.js'
 import { SqliteReconcileRepo } from '../../src/store/reconcile-repo.js'
 import { defaultConstraints } from '../helpers/fake-lock-driver.js'

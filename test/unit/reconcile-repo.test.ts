@@ -1,8 +1,8 @@
 // The SQLite repo against races the in-memory reference cannot show: a verdict from a pass that began
 // before an API delete must not resurrect the code or orphan its slot.
 import { expect, test } from 'vitest'
-import { ManualClock } from '../../src/clock.js'
-import { seededRandom } from '../../src/ids.js'
+import { ManualClock } from '../../src/kernel/clock.js'
+import { seededRandom } from '../../src/kernel/ids.js'
 import { Store } from '../../src/store/store.js'
 import { SqliteReconcileRepo } from '../../src/store/reconcile-repo.js'
 import { defaultConstraints } from '../helpers/fake-lock-driver.js'

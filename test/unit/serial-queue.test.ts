@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SerialQueue } from '../../src/serial-queue.js'
+import { SerialQueue } from '../../src/kernel/serial-queue.js'
 
 describe('SerialQueue', () => {
   it('runs tasks one at a time in order; a failure reaches its caller and does not stop the next', async () => {

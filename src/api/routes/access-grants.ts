@@ -2,7 +2,7 @@
 // Reservation rules answer through the envelope with the seed's status, type and "title. sentence" message.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { isoUtc } from '../../clock.js'
+import { isoUtc } from '../../kernel/clock.js'
 import { invalidInput } from '../../domain/errors.js'
 import type { AccessGrant, AccessMethodView } from '../../store/access-grants.js'
 import type { Store } from '../../store/store.js'

@@ -1,7 +1,7 @@
 // /acs/systems/*, /acs/entrances/*, /acs/encoders/list|get — the offline card-lock side.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { isoUtc } from '../../clock.js'
+import { isoUtc } from '../../kernel/clock.js'
 import { notFound } from '../../domain/errors.js'
 import type { AcsEncoder, AcsEntrance } from '../../store/acs.js'
 import type { Store } from '../../store/store.js'

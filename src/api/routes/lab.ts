@@ -1,7 +1,7 @@
 // Lab-only routes (/lab/*): drive the simulated property. Same auth and envelope as the Seam routes.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { isoUtc } from '../../clock.js'
+import { isoUtc } from '../../kernel/clock.js'
 import { DomainError } from '../../domain/errors.js'
 import type { LabControl } from '../../lab/control.js'
 import type { Store } from '../../store/store.js'

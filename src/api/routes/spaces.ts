@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { invalidInput } from '../../domain/errors.js'
-import { isoUtc } from '../../clock.js'
+import { isoUtc } from '../../kernel/clock.js'
 import type { Space } from '../../store/spaces.js'
 import type { Store } from '../../store/store.js'
 import { paginate } from '../pagination.js'

@@ -2,7 +2,7 @@
 // `site.allow_shared_emails` (seed 000: a duplicate email must never be a silent skip).
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { isoUtc } from '../../clock.js'
+import { isoUtc } from '../../kernel/clock.js'
 import type { Store } from '../../store/store.js'
 import type { UserIdentity } from '../../store/user-identities.js'
 import { paginate } from '../pagination.js'

@@ -2,11 +2,11 @@
 // domain helper, presented at lab doors; clock advance through an OffsetClock.
 import { afterEach, describe, expect, it } from 'vitest'
 import { Pn532EncoderDriver } from '../../../adapters/pn532-serial/driver.js'
-import { ManualClock, OffsetClock } from '../../../src/clock.js'
+import { ManualClock, OffsetClock } from '../../../src/kernel/clock.js'
 import { encoderKeyring, issueCardImage, nextStamp } from '../../../src/domain/card-issue.js'
-import { seededRandom } from '../../../src/ids.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { CardLab } from '../../../simulators/card-lab.js'
-import type { Stamp } from '../../../src/domain/card.js'
+import type { Stamp } from '../../../src/protocols/lockstep-card/card.js'
 
 const rnd = seededRandom('lab')
 const KEYS = { kMac: rnd.bytes(32), kA: rnd.bytes(32), kB: rnd.bytes(32) }

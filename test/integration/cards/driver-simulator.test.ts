@@ -1,16 +1,16 @@
 // Driver ↔ simulator over an in-process stream pair: encode, read back, decode; interruptions.
 import { afterEach, describe, expect, it } from 'vitest'
 import { Pn532EncoderDriver } from '../../../adapters/pn532-serial/driver.js'
-import { duplexPair, type DuplexPair } from '../../../src/io/duplex-pair.js'
-import { seededRandom } from '../../../src/ids.js'
-import { decodeCard, CARD_DATA_BLOCKS } from '../../../src/domain/card.js'
+import { duplexPair, type DuplexPair } from '../../../src/kernel/duplex-pair.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
+import { decodeCard, CARD_DATA_BLOCKS } from '../../../src/protocols/lockstep-card/card.js'
 import { encoderKeyring, issueCardImage, type CardGrantFacts } from '../../../src/domain/card-issue.js'
-import type { SiteKeys } from '../../../src/domain/card-keys.js'
+import type { SiteKeys } from '../../../src/protocols/lockstep-card/keys.js'
 import { EncoderError } from '../../../src/ports/errors.js'
 import { VirtualCardStore } from '../../../simulators/mifare-classic/card-store.js'
 import { Pn532Simulator, type ExchangeEvent } from '../../../simulators/pn532-encoder/encoder.js'
 import { OfflineLock } from '../../../simulators/offline-lock/lock.js'
-import { ManualClock } from '../../../src/clock.js'
+import { ManualClock } from '../../../src/kernel/clock.js'
 
 const rnd = seededRandom('driver-sim')
 const KEYS: SiteKeys = { kMac: rnd.bytes(32), kA: rnd.bytes(32), kB: rnd.bytes(32) }

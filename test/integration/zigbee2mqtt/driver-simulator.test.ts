@@ -1,7 +1,7 @@
 // Driver ↔ simulator over the embedded broker (loopback, free port).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Zigbee2MqttDriver } from '../../../adapters/zigbee2mqtt/index.js'
-import { OffsetClock } from '../../../src/clock.js'
+import { OffsetClock } from '../../../src/kernel/clock.js'
 import { startBroker, type RunningBroker } from '../../../src/mqtt/broker.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../../src/ports/errors.js'
 import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../simulators/zigbee2mqtt-lock/index.js'

@@ -1,8 +1,8 @@
 // Golden vectors for card payload v1, written from offline-locks.md §4 by hand (not by the codec).
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { decodeCard, encodeCard, type CardFields } from '../../../src/domain/card.js'
-import { cardKeyA, cardKeyB, projectTrailer } from '../../../src/domain/card-keys.js'
+import { decodeCard, encodeCard, type CardFields } from '../../../src/protocols/lockstep-card/card.js'
+import { cardKeyA, cardKeyB, projectTrailer } from '../../../src/protocols/lockstep-card/keys.js'
 import { cardFieldsFor, issueCardImage, nextStamp, reservationTag } from '../../../src/domain/card-issue.js'
 
 const seq = (from: number) => Buffer.from(Array.from({ length: 32 }, (_, i) => from + i))

@@ -1,9 +1,9 @@
 // CardEncoding's attempt lifecycle with fake encoder drivers: every attempt ends within its bound, errors
 // keep Seam's types, one card operation per encoder at a time.
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../../src/clock.js'
+import { ManualClock } from '../../../src/kernel/clock.js'
 import { CardEncoding } from '../../../src/encoding/card-encoding.js'
-import { seededRandom } from '../../../src/ids.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { createLogger } from '../../../src/log.js'
 import type { CardHandle, CardImage, EncoderDriver } from '../../../src/ports/encoder-driver.js'
 import { EncoderError } from '../../../src/ports/errors.js'

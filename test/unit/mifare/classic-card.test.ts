@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { accessConditions, encodeAccessBits } from '../../../simulators/mifare-classic/access.js'
 import { ClassicCard } from '../../../simulators/mifare-classic/card.js'
 import { VirtualCardStore } from '../../../simulators/mifare-classic/card-store.js'
-import { seededRandom } from '../../../src/ids.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { loadOrCreateSiteKeys, SITE_KEY_FILES } from '../../../src/store/card-key-files.js'
 
 const UID = Buffer.from('deadbeef', 'hex')

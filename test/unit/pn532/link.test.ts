@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { encodeFrame, FrameReader } from '../../../adapters/pn532-serial/frame.js'
 import { LinkError, Pn532Link } from '../../../adapters/pn532-serial/link.js'
-import { duplexPair } from '../../../src/io/duplex-pair.js'
+import { duplexPair } from '../../../src/kernel/duplex-pair.js'
 
 const ACK = Buffer.from('0000ff00ff00', 'hex')
 type Script = (pd: Buffer, n: number, send: (b: Buffer, delayMs?: number) => void) => void

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../../src/clock.js'
-import { seededRandom } from '../../../src/ids.js'
+import { ManualClock } from '../../../src/kernel/clock.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { backoffDelay } from '../../../src/reconcile/backoff.js'
 import { Breaker } from '../../../src/reconcile/breaker.js'
 

@@ -1,7 +1,7 @@
 // The reconciler feeds the metrics the daemon exports: reconcile lag per device and the breaker state.
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../../src/clock.js'
-import { seededRandom } from '../../../src/ids.js'
+import { ManualClock } from '../../../src/kernel/clock.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { MemoryRepo } from '../../../src/reconcile/memory-repo.js'
 import { Reconciler, type ReconcilerObserver } from '../../../src/reconcile/reconciler.js'
 import type { BreakerState } from '../../../src/reconcile/breaker.js'

@@ -1,8 +1,8 @@
 // What a pass reads: every slot on the first pass, then only what it needs (a 250-slot Zigbee lock
 // answers one slot per request), and a write the driver already read back is not read again.
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../../src/clock.js'
-import { seededRandom } from '../../../src/ids.js'
+import { ManualClock } from '../../../src/kernel/clock.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { MemoryRepo } from '../../../src/reconcile/memory-repo.js'
 import { Reconciler } from '../../../src/reconcile/reconciler.js'
 import type { LockDriver, SlotReading } from '../../../src/ports/lock-driver.js'

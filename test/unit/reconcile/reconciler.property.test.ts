@@ -3,8 +3,8 @@
 // and the store's `set` codes are exactly what the lock holds.
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { ManualClock } from '../../../src/clock.js'
-import { seededRandom } from '../../../src/ids.js'
+import { ManualClock } from '../../../src/kernel/clock.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { MemoryRepo } from '../../../src/reconcile/memory-repo.js'
 import { Reconciler } from '../../../src/reconcile/reconciler.js'
 import { FakeLockDriver } from '../../helpers/fake-lock-driver.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ManualClock } from '../../../src/clock.js'
-import { seededRandom } from '../../../src/ids.js'
+import { ManualClock } from '../../../src/kernel/clock.js'
+import { seededRandom } from '../../../src/kernel/ids.js'
 import { TransientDeviceError } from '../../../src/ports/errors.js'
 import { MemoryRepo } from '../../../src/reconcile/memory-repo.js'
 import { Reconciler, type DeviceRoute } from '../../../src/reconcile/reconciler.js'
