@@ -4,7 +4,7 @@
 // CPU are its own, and the floor and lockstep talk to the very same broker and locks.
 import { startBroker } from '../src/mqtt/broker.js'
 import { startZigbeeLab } from '../simulators/zigbee2mqtt-lock/index.js'
-import { Mosquitto, findMosquitto, freePort } from '../test/helpers/mosquitto.js'
+import { Mosquitto, findMosquitto, freePort } from '../testkit/mosquitto.js'
 
 const [brokerKind, locksArg, slotsArg] = process.argv.slice(2)
 const locks = Number(locksArg)

@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { bundle, unitNodeFlags } from '../scripts/build.js'
 import type { LockstepSideOptions } from './_convergence-lockstep.js'
-import { measureConvergenceFloor } from './convergence-floor.js'
+import { measureConvergenceFloor } from '../testkit/convergence-floor.js'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)

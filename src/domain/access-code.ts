@@ -1,6 +1,6 @@
 // Access codes: validation against the device's constraints, code generation, and the pure decisions
 // behind create/update. The store calls these inside the transaction that writes the row.
-import type { CodeConstraints } from '../ports/lock-driver.js'
+import type { CodeConstraints } from './code-constraints.js'
 import type { Random } from '../kernel/ids.js'
 import { appearanceName } from './appearance.js'
 import { DomainError, invalidInput } from './errors.js'

@@ -1,7 +1,7 @@
 // How an access code's name appears inside the manufacturer's app (seed 002): the lock may limit length,
 // drop characters it cannot show, or refuse two codes with the same name. lockstep computes the exact
 // name it will program so support staff can find the code in the owner's app.
-import type { NameRules } from '../ports/lock-driver.js'
+import type { NameRules } from './code-constraints.js'
 
 export interface Appearance {
   name: string

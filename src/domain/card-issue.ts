@@ -1,7 +1,7 @@
 // Issuing: grant facts → card fields → card image, plus the per-site stamp allocator.
 // Pure; the daemon persists the allocator's last value and the credential id counter.
 import { createHmac } from 'node:crypto'
-import type { CardImage } from '../ports/encoder-driver.js'
+import type { CardImage } from './card-image.js'
 import { encodeCard, NO_RESERVATION_TAG, type CardFields, type CardLevel, type CardType, type Stamp } from '../protocols/lockstep-card/card.js'
 import { sectorKeysFor, type CardSectorKeys, type SiteKeys } from '../protocols/lockstep-card/keys.js'
 

@@ -1,5 +1,5 @@
 // A lock as lockstep knows it: identity, maker, what codes it accepts, what it last reported.
-import type { CodeConstraints } from '../ports/lock-driver.js'
+import type { CodeConstraints } from './code-constraints.js'
 
 export interface DeviceError {
   error_code: string

@@ -1,6 +1,6 @@
 // Plain-data events a driver reports about its devices. The reconciler turns them into observed
 // state and Seam events; drivers attach no meaning beyond what the device said.
-import type { CodeConstraints } from './lock-driver.js'
+import type { CodeConstraints } from '../domain/code-constraints.js'
 
 export interface DiscoveredLock {
   nativeId: string

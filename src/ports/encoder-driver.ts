@@ -1,15 +1,13 @@
 // The contract for card encoders (PN532 over serial, …). A driver moves bytes and reports what the
 // card and the encoder said; the card layout and keys come from src/protocols/lockstep-card/card.ts.
+import type { CardImage } from '../domain/card-image.js'
+
+export type { CardImage } from '../domain/card-image.js'
 
 export interface CardHandle {
   encoderId: string
   /** Card UID as lowercase hex. */
   uid: string
-}
-
-/** The credential blocks lockstep owns on a card, in block order, 16 bytes each. */
-export interface CardImage {
-  blocks: Map<number, Buffer>
 }
 
 export interface EncoderDriver {

@@ -1,30 +1,10 @@
 // The contract every online-lock protocol implements (Zigbee2MQTT, Nuki BLE, …).
 // Drivers translate; they never decide (design rule 5). Devices are addressed by the driver's own
 // native key (a Zigbee friendly name, a Nuki id); the daemon maps native keys to Seam device UUIDs.
+import type { CodeConstraints } from '../domain/code-constraints.js'
 import type { DeviceEventSink } from './device-events.js'
 
-export interface NameRules {
-  maxLength: number
-  /** 'printable_ascii' drops emoji and non-ASCII; 'alphanumeric_space' keeps [A-Za-z0-9 ] only. */
-  charset: 'any' | 'printable_ascii' | 'alphanumeric_space'
-  /** The lock refuses two codes with the same name. */
-  unique: boolean
-}
-
-export interface CodeConstraints {
-  minLength: number
-  maxLength: number
-  /** Characters a code may use, e.g. '0123456789' or '123456789' (Nuki). */
-  alphabet: string
-  /** The first character may not be '0'. */
-  noLeadingZero: boolean
-  /** Codes may not start with any of these (Nuki: '12'). Optional: most locks have none. */
-  forbiddenPrefixes?: string[]
-  /** Slots are numbered firstSlot … firstSlot + slotCount − 1. */
-  firstSlot: number
-  slotCount: number
-  name: NameRules
-}
+export type { CodeConstraints, NameRules } from '../domain/code-constraints.js'
 
 export type SlotReading =
   | { slot: number; state: 'empty' }

@@ -10,7 +10,7 @@ import { startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../simula
 import { killHard, startChildDaemon, stopGracefully, type ChildDaemon } from '../helpers/child-daemon.js'
 import { eventually } from '../helpers/eventually.js'
 import { labClient } from '../helpers/lab-client.js'
-import { Mosquitto, findMosquitto, freePort } from '../helpers/mosquitto.js'
+import { Mosquitto, findMosquitto, freePort } from '../../testkit/mosquitto.js'
 
 const bin = findMosquitto()
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'

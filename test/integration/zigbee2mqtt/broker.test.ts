@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import mqtt from 'mqtt'
 import { mqttPortFromEnv, startBroker } from '../../../src/mqtt/broker.js'
 import { startZigbeeLab } from '../../../simulators/zigbee2mqtt-lock/index.js'
-import { measureConvergenceFloor } from '../../../bench/convergence-floor.js'
+import { measureConvergenceFloor } from '../../../testkit/convergence-floor.js'
 import { eventually } from '../../helpers/eventually.js'
 
 describe('embedded broker', () => {

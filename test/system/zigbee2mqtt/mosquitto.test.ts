@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Zigbee2MqttDriver } from '../../../adapters/zigbee2mqtt/index.js'
 import { TransientDeviceError } from '../../../src/ports/errors.js'
 import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../simulators/zigbee2mqtt-lock/index.js'
-import { measureConvergenceFloor } from '../../../bench/convergence-floor.js'
+import { measureConvergenceFloor } from '../../../testkit/convergence-floor.js'
 import { EventLog } from '../../helpers/event-log.js'
-import { Mosquitto, findMosquitto, freePort } from '../../helpers/mosquitto.js'
+import { Mosquitto, findMosquitto, freePort } from '../../../testkit/mosquitto.js'
 
 const bin = findMosquitto()
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
