@@ -1,4 +1,4 @@
-// Composition root: config → store → drivers → reconciler → API (design.md).
+// Composition root: config → store → drivers → reconciler → API (docs/design-rules.md; .dependency-cruiser.cjs for the import direction).
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'

@@ -1,5 +1,5 @@
 // Starts a real mosquitto on a free loopback port for the system tier, with TCP_NODELAY so the
-// numbers measure the code, not Nagle (reference/environment.md).
+// numbers measure the code, not Nagle (docs/protocols/mqtt-latency.md).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer, type AddressInfo } from 'node:net'

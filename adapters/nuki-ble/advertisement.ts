@@ -1,4 +1,4 @@
-// Recognising a Nuki lock in an advertisement (spec §1.3): iBeacon whose proximity UUID is the Keyturner
+// Recognising a Nuki lock in an advertisement (docs/protocols/nuki-ble.md §1.3): iBeacon whose proximity UUID is the Keyturner
 // Service, major/minor = Nuki ID, bit 0 of TX power = unfetched state change; pairing-service data while in
 // pairing mode. Local names start with "Nuki".
 import { NUKI_UUID } from '../../src/protocols/nuki/constants.js'

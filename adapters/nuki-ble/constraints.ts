@@ -1,4 +1,4 @@
-// Nuki keypad code rules (spec §5.3) as the port's CodeConstraints, so the API refuses bad codes early.
+// Nuki keypad code rules (docs/protocols/nuki-ble.md §5.3) as the port's CodeConstraints, so the API refuses bad codes early.
 import type { CodeConstraints } from '../../src/ports/lock-driver.js'
 
 export function nukiConstraints(slotCount: number): CodeConstraints {

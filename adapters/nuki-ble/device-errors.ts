@@ -1,4 +1,4 @@
-// What a Nuki Error Report means to the reconciler (spec §6 → port errors). Transient = try again later.
+// What a Nuki Error Report means to the reconciler (docs/protocols/nuki-ble.md §6 → port errors). Transient = try again later.
 import { ERROR_CODE } from '../../src/protocols/nuki/constants.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../src/ports/errors.js'
 

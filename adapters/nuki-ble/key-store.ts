@@ -1,4 +1,4 @@
-// Per-lock state on disk: the authorization (shared key = the only long-term secret, spec §2.4), replaced
+// Per-lock state on disk: the authorization (shared key = the only long-term secret, docs/protocols/nuki-ble.md §2.4), replaced
 // atomically, and the slot journal. Files are created 0600 in a 0700 directory; nothing here is logged.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'

@@ -1,4 +1,4 @@
-// The commands lockstep needs, as reply sequences over a SecureChannel (spec §4.2–4.6). A command marked
+// The commands lockstep needs, as reply sequences over a SecureChannel (docs/protocols/nuki-ble.md §4.2–4.6). A command marked
 // Ch first fetches a fresh challenge; a reply the sequence does not expect is skipped, never guessed at.
 import { CMD, STATUS } from '../../src/protocols/nuki/constants.js'
 import { TransientDeviceError } from '../../src/ports/errors.js'
@@ -11,7 +11,7 @@ export async function readKeyturnerStates(ch: SecureChannel): Promise<msg.Keytur
   )
 }
 
-/** Count first, then one record per code (spec §4.6); incomplete or inconsistent lists are transient. */
+/** Count first, then one record per code (docs/protocols/nuki-ble.md §4.6); incomplete or inconsistent lists are transient. */
 export async function listKeypadCodes(ch: SecureChannel, pin: number): Promise<msg.KeypadCodeEntry[]> {
   const nK = await ch.challenge()
   let expected: number | undefined
@@ -51,7 +51,7 @@ export async function removeKeypadCode(ch: SecureChannel, pin: number, id: numbe
   await ch.exchange(CMD.removeKeypadCode, msg.removeKeypadCode(id, nK, pin), completes)
 }
 
-/** Status ACCEPTED, Keyturner States while moving, then Status COMPLETE; or a bare COMPLETE (spec §4.3). */
+/** Status ACCEPTED, Keyturner States while moving, then Status COMPLETE; or a bare COMPLETE (docs/protocols/nuki-ble.md §4.3). */
 export async function lockAction(ch: SecureChannel, appId: number, action: number): Promise<msg.KeyturnerStates | undefined> {
   const nK = await ch.challenge()
   let last: msg.KeyturnerStates | undefined

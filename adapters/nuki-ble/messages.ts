@@ -1,4 +1,4 @@
-// The gateway's reading and writing of Nuki command payloads (spec §4). Frames and crypto come from the
+// The gateway's reading and writing of Nuki command payloads (docs/protocols/nuki-ble.md §4). Frames and crypto come from the
 // shared codec; these layouts are the adapter's own (the simulator has its own, design rule 6).
 import { FrameError } from '../../src/protocols/nuki/frame-error.js'
 
@@ -84,7 +84,7 @@ export interface KeypadCodeEntry {
   lockCount: number
 }
 
-/** Keypad Code 0x0045: 44 bytes, or 63 with the time-limit fields (spec §4.6). */
+/** Keypad Code 0x0045: 44 bytes, or 63 with the time-limit fields (docs/protocols/nuki-ble.md §4.6). */
 export function parseKeypadCode(p: Buffer): KeypadCodeEntry {
   if (p.length !== 44 && p.length !== 63) throw new FrameError('bad_length', `keypad code record of ${p.length} bytes`)
   return {
@@ -105,7 +105,7 @@ export interface KeyturnerStates {
   lastLockActionTrigger?: number
 }
 
-/** Bytes 0–12 are required; later ones optional (spec §4.4). */
+/** Bytes 0–12 are required; later ones optional (docs/protocols/nuki-ble.md §4.4). */
 export function parseKeyturnerStates(p: Buffer): KeyturnerStates {
   if (p.length < 13) throw new FrameError('bad_length', `keyturner states of ${p.length} bytes`)
   const battery = p[12]!
@@ -135,7 +135,7 @@ export interface LockConfig {
   hasKeypad: boolean
 }
 
-/** Config 0x0015: the 74-byte V2.1 layout; newer firmware appends bytes (spec §4.5). */
+/** Config 0x0015: the 74-byte V2.1 layout; newer firmware appends bytes (docs/protocols/nuki-ble.md §4.5). */
 export function parseConfig(p: Buffer): LockConfig {
   if (p.length < 74) throw new FrameError('bad_length', `config of ${p.length} bytes`)
   return { nukiId: p.readUInt32LE(0), name: readNameField(p.subarray(4, 36)), hasKeypad: p[65] === 1 }

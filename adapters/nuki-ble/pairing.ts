@@ -1,4 +1,4 @@
-// The gateway's side of pairing (spec §3): plain frames on the pairing GDIO. Returns the authorization
+// The gateway's side of pairing (docs/protocols/nuki-ble.md §3): plain frames on the pairing GDIO. Returns the authorization
 // the driver stores; the shared key never leaves this function except in that result.
 import { CMD, STATUS } from '../../src/protocols/nuki/constants.js'
 import { authenticator, deriveSharedKey, keyPairFromSecret } from '../../src/protocols/nuki/keys.js'

@@ -1,5 +1,5 @@
 // Indications arrive in pieces of at most 20 bytes and carry no end marker; the reader knows each frame's
-// length (spec §1.2). Pure: push pieces, take whole frames. A length it cannot know is a framing error,
+// length (docs/protocols/nuki-ble.md §1.2). Pure: push pieces, take whole frames. A length it cannot know is a framing error,
 // and the caller drops the link, which clears the buffer.
 import { ADATA_LENGTH, PLAIN_FRAME_LENGTH } from '../../src/protocols/nuki/constants.js'
 import { FrameError } from '../../src/protocols/nuki/frame-error.js'

@@ -1,4 +1,4 @@
-// Encrypted request/response over USDIO for one authorization (spec §2.3, §5.1). Each request gets a fresh
+// Encrypted request/response over USDIO for one authorization (docs/protocols/nuki-ble.md §2.3, §5.1). Each request gets a fresh
 // 24-byte message nonce from the injected Random; replies are decrypted, CRC-checked, deduplicated by their
 // nonce (a repeated indication is never taken for a new answer) and handed to a collector that knows what
 // the command's reply sequence looks like. Error Reports end the exchange as NukiErrorReport.

@@ -1,5 +1,5 @@
 // EncoderDriver over a PN532 on a serial byte stream (any Duplex: serialport, a socat PTY, an
-// in-process pair). Translates only: card layout and keys come from src/domain (design rule 5).
+// in-process pair). Translates only: card layout and keys come from src/protocols/lockstep-card (design rule 5).
 import type { Duplex } from 'node:stream'
 import type { CardHandle, CardImage, EncoderDriver } from '../../src/ports/encoder-driver.js'
 import { EncoderError } from '../../src/ports/errors.js'

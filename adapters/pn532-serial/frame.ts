@@ -1,4 +1,4 @@
-// PN532 HSU frame codec, host side (pn532-mifare.md §2). Pinned by the golden frames in
+// PN532 HSU frame codec, host side (docs/protocols/pn532-mifare.md §2). Pinned by the golden frames in
 // test/unit/pn532/frame.test.ts. The reader never throws on line noise: it reports typed errors.
 
 export const TFI_HOST = 0xd4

@@ -1,5 +1,5 @@
 // bridge/devices → the locks lockstep can manage. A lock is PIN-managed when its exposes hold a
-// `type:"lock"` entry and a composite with property `pin_code` (reference §1).
+// `type:"lock"` entry and a composite with property `pin_code` (docs/protocols/zigbee2mqtt-lock.md §1).
 import type { CodeConstraints } from '../../src/ports/lock-driver.js'
 import { modelFacts, seamDeviceType, type LockModelFacts } from './models.js'
 

@@ -1,6 +1,6 @@
 // What bridge/devices does not say about a lock. Z2M publishes no slot count (the converters keep
 // pinCodeCount private) and no PIN length limits, so both come from this table or from config.
-// Slot counts verified against zigbee-herdsman-converters 26.112.0 (reference §1).
+// Slot counts verified against zigbee-herdsman-converters 26.112.0 (docs/protocols/zigbee2mqtt-lock.md §1).
 
 export interface LockModelFacts {
   slotCount: number

@@ -3,7 +3,7 @@
 
 // --- outgoing -----------------------------------------------------------------------------------
 
-/** The PIN always travels as a string: a JSON number loses leading zeros (reference §4). */
+/** The PIN always travels as a string: a JSON number loses leading zeros (docs/protocols/zigbee2mqtt-lock.md §4). */
 export function setPinPayload(slot: number, code: string): string {
   return JSON.stringify({ pin_code: { user: slot, user_type: 'unrestricted', user_enabled: true, pin_code: code } })
 }
@@ -13,7 +13,7 @@ export function clearPinPayload(slot: number): string {
   return JSON.stringify({ pin_code: { user: slot, pin_code: null } })
 }
 
-/** Read one slot; never the read-all form, which floods the lock (reference §4). */
+/** Read one slot; never the read-all form, which floods the lock (docs/protocols/zigbee2mqtt-lock.md §4). */
 export function getPinPayload(slot: number): string {
   return JSON.stringify({ pin_code: { user: slot } })
 }

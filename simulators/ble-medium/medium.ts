@@ -1,5 +1,5 @@
 // A fake radio: an EventEmitter implementing the binding interface @stoprocent/noble calls
-// (reference/nuki-ble.md §9), to which simulated peripherals attach. `new Noble(medium)` never touches HCI.
+// (docs/protocols/nuki-ble.md §9), to which simulated peripherals attach. `new Noble(medium)` never touches HCI.
 // Every answer is delivered asynchronously and in order, as a real stack would.
 import { EventEmitter } from 'node:events'
 import type { PeripheralLink, SimulatedPeripheral } from './peripheral.js'

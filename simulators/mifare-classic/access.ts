@@ -1,4 +1,4 @@
-// MIFARE Classic access conditions (MF1S50 data sheet; pn532-mifare.md §6.4–6.5), written from the
+// MIFARE Classic access conditions (MF1S50 data sheet; docs/protocols/pn532-mifare.md §6.4–6.5), written from the
 // tables, card side. Who may do what with a block, given the sector trailer's bytes 6–8.
 export type Who = '-' | 'A' | 'B' | 'AB'
 export type KeyType = 'A' | 'B'

@@ -1,4 +1,4 @@
-// The lock's keypad code table: its rules (spec §5.3) and its limits. Code ids are the lock's to assign.
+// The lock's keypad code table: its rules (docs/protocols/nuki-ble.md §5.3) and its limits. Code ids are the lock's to assign.
 import { ERROR_CODE } from '../../src/protocols/nuki/constants.js'
 import type { KeypadEntry } from './wire.js'
 

@@ -1,4 +1,4 @@
-// The lock's side of pairing (spec §3), one instance per connection. Plain frames on the pairing GDIO.
+// The lock's side of pairing (docs/protocols/nuki-ble.md §3), one instance per connection. Plain frames on the pairing GDIO.
 import { CMD, ERROR_CODE, STATUS } from '../../src/protocols/nuki/constants.js'
 import { authenticator, deriveSharedKey, type KeyPair } from '../../src/protocols/nuki/keys.js'
 import { readName } from './wire.js'

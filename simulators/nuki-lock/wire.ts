@@ -1,4 +1,4 @@
-// The lock's own reading and writing of command payloads (spec §2.1, §4), written independently of the
+// The lock's own reading and writing of command payloads (docs/protocols/nuki-ble.md §2.1, §4), written independently of the
 // adapter (design rule 6). Only frames and crypto come from the shared, vector-pinned codec.
 
 export function encodeDateTime(ms: number): Buffer {
@@ -91,7 +91,7 @@ export interface KeyturnerStatesFields {
   lastCompletion: number
 }
 
-/** The 19-byte V2.1 layout (spec §4.4). */
+/** The 19-byte V2.1 layout (docs/protocols/nuki-ble.md §4.4). */
 export function encodeKeyturnerStates(s: KeyturnerStatesFields): Buffer {
   const b = Buffer.alloc(19)
   b[0] = s.nukiState
@@ -122,7 +122,7 @@ export function u16(n: number): Buffer {
   return b
 }
 
-/** Config 0x0015, the 74-byte V2.1 layout (spec §4.5); fields the simulator has no notion of are zero. */
+/** Config 0x0015, the 74-byte V2.1 layout (docs/protocols/nuki-ble.md §4.5); fields the simulator has no notion of are zero. */
 export function encodeConfig(nukiId: number, name: string, nowMs: number, hasKeypad: boolean, pairingEnabled: boolean): Buffer {
   const b = Buffer.alloc(74)
   b.writeUInt32LE(nukiId >>> 0, 0)

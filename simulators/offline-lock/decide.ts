@@ -1,4 +1,4 @@
-// The offline lock's decision procedure (offline-locks.md §5), as a pure function over
+// The offline lock's decision procedure (docs/protocols/lockstep-card.md §5), as a pure function over
 // (config, state, what was read from the card, now). Steps are numbered as in the reference.
 import { compareStamps, decodeCard, ALL_ENTRANCES, LEVELS, type CardFields, type CardLevel, type Stamp } from '../../src/protocols/lockstep-card/card.js'
 import type { LockKeys } from '../../src/protocols/lockstep-card/keys.js'

@@ -1,5 +1,5 @@
 // One simulated lock: its slot table and rules, and the converter-level fields Z2M would derive
-// from what the lock sends (reference §2, §3). No MQTT here; simulator.ts carries these fields.
+// from what the lock sends (docs/protocols/zigbee2mqtt-lock.md §2, §3). No MQTT here; simulator.ts carries these fields.
 
 export interface SlotEntry {
   code: string

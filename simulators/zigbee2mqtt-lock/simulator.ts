@@ -348,7 +348,7 @@ export class Zigbee2MqttSimulator {
       const call = clearing ? `clearPinCode({"userid":${user}})` : `setPinCode(${JSON.stringify({ userid: user, pincodevalue: String(v.pin_code) })})`
       return this.reportLost(dev, 'set', 'pin_code', call)
     }
-    // Z2M waits for the lock's response but ignores its status and publishes nothing (reference §2).
+    // Z2M waits for the lock's response but ignores its status and publishes nothing (docs/protocols/zigbee2mqtt-lock.md §2).
     this.enqueue(dev, () => {
       const before = dev.lock.slot(user)
       if (clearing) {

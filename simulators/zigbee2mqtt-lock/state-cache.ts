@@ -1,6 +1,6 @@
 // Zigbee2MQTT's state layer as seen on MQTT: every publish is the whole cached state deep-merged
 // with the converter's new fields, keys sorted; `action*` fields go out once and are never cached
-// (reference §2, §3, §5). Stale `users` entries therefore repeat in every later message, as in Z2M.
+// (docs/protocols/zigbee2mqtt-lock.md §2, §3, §5). Stale `users` entries therefore repeat in every later message, as in Z2M.
 
 type Json = Record<string, unknown>
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v)

@@ -1,4 +1,4 @@
-// The offline card path (design.md "Walk of one card"): ENCODE_CREDENTIAL and SCAN_CREDENTIAL action
+// The offline card path (docs/card-encoding.md): ENCODE_CREDENTIAL and SCAN_CREDENTIAL action
 // attempts over an EncoderDriver per encoder. The attempt is created at once; the background work waits
 // for a card (bounded), builds the image from the grant (stamp from the site allocator, MAC), writes and
 // reads back through the driver, then records the card and issues the method in one transaction.

@@ -14,7 +14,7 @@ export interface LabLock {
 
 export interface PresentResult {
   granted: boolean
-  /** `granted` or the lock's denial reason (offline-locks.md §5), e.g. `overridden`, `bad_mac`. */
+  /** `granted` or the lock's denial reason (docs/protocols/lockstep-card.md §5), e.g. `overridden`, `bad_mac`. */
   reason: string
   /** Card locks: `granted` | `denied` | `cancel_applied` | `lockout_set` | `lockout_cleared`. */
   outcome?: string

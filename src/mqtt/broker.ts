@@ -1,5 +1,5 @@
 // Embedded MQTT broker (aedes) for a box that has no mosquitto. Served on a net server with
-// noDelay: without it every QoS 1 round trip waits ~40 ms for Nagle (see reference/environment.md).
+// noDelay: without it every QoS 1 round trip waits ~40 ms for Nagle (docs/protocols/mqtt-latency.md).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 
 export interface BrokerOptions {

@@ -239,7 +239,7 @@ export const migrations: string[] = [
   );
   `,
   /* 5: offline card issuance: site id, stamp allocator, credential numbers, issued cards */ `
-  -- One row: the site's card identity and the persisted allocators (offline-locks.md §4).
+  -- One row: the site's card identity and the persisted allocators (docs/protocols/lockstep-card.md §4).
   CREATE TABLE card_issuance (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     site_id INTEGER NOT NULL,

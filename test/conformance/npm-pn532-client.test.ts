@@ -1,6 +1,6 @@
 // An independent client — the npm `pn532` package (1.0.0) — drives the simulator over a socat PTY
 // pair with the real serialport: firmware, SAMConfiguration, scanTag, Classic auth and read.
-// Its known quirks (pn532-mifare.md §8) become assertions: 0xA2 writes are NAK'd, bad-DCS frames
+// Its known quirks (docs/protocols/pn532-mifare.md §8) become assertions: 0xA2 writes are NAK'd, bad-DCS frames
 // get no answer. It never times out on its own, so every call races a deadline here.
 import { createRequire } from 'node:module'
 import { afterEach, describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-// The PN532 simulator answers the manual's golden frame sequences (pn532-mifare.md §7) byte for
+// The PN532 simulator answers the manual's golden frame sequences (docs/protocols/pn532-mifare.md §7) byte for
 // byte. Raw bytes only: no adapter code involved (design rule 6).
 import { describe, expect, it } from 'vitest'
 import { duplexPair } from '../../src/kernel/duplex-pair.js'

@@ -1,4 +1,4 @@
-// Golden vectors from the Nuki Smart Lock API V2.1 (reference/nuki-ble.md §8), byte for byte.
+// Golden vectors from the Nuki Smart Lock API V2.1 (docs/protocols/nuki-ble.md §8), byte for byte.
 // These pin the shared codec in src/protocols/nuki so the adapter and the simulator cannot share a bug.
 import { describe, expect, it } from 'vitest'
 import nacl from 'tweetnacl'
@@ -35,7 +35,7 @@ describe('CRC-16/CCITT-FALSE', () => {
   })
 })
 
-describe('key derivation (spec §8.1)', () => {
+describe('key derivation (nuki-ble.md §8.1)', () => {
   it('derives the public key, k and the shared key byte for byte', () => {
     expect(Buffer.from(keyPairFromSecret(CL_SECRET).publicKey)).toEqual(CL_PUBLIC)
     expect(Buffer.from(nacl.scalarMult(CL_SECRET, SL_PUBLIC))).toEqual(DH_K)
@@ -43,7 +43,7 @@ describe('key derivation (spec §8.1)', () => {
   })
 })
 
-describe('pairing transcript (spec §8.2)', () => {
+describe('pairing transcript (nuki-ble.md §8.2)', () => {
   it('rebuilds frames 1, 2, 3, 4, 6 and 10', () => {
     expect(encodePlain(0x0001, hex('0300'))).toEqual(hex('0100 0300 27A7'))
     expect(encodePlain(0x0003, SL_PUBLIC)).toEqual(Buffer.concat([hex('0300'), SL_PUBLIC, hex('9DB9')]))
@@ -85,7 +85,7 @@ describe('pairing transcript (spec §8.2)', () => {
   })
 })
 
-describe('encrypted transcript (spec §8.3)', () => {
+describe('encrypted transcript (nuki-ble.md §8.3)', () => {
   it('re-encrypts the keyturner-states request byte for byte', () => {
     const nonce = hex('37917F1AF31EC5940705F34D1E5550607D5B2F9FE7D496B6')
     const frame = encryptMessage(SHARED, nonce, { authorizationId: 2, command: 0x0001, payload: hex('0C00') })

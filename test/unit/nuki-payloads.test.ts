@@ -1,4 +1,4 @@
-// Command payloads on both sides against the derived Add Keypad Code vector (reference §8.5), and the
+// Command payloads on both sides against the derived Add Keypad Code vector (docs/protocols/nuki-ble.md §8.5), and the
 // adapter's parsers against the simulator's encoders' documented layouts.
 import { describe, expect, it } from 'vitest'
 import * as msg from '../../adapters/nuki-ble/messages.js'

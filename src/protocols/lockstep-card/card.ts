@@ -1,4 +1,4 @@
-// Card payload v1 (offline-locks.md §4): a 96-byte record in blocks 4,5,6 (sector 1) and 8,9,10
+// Card payload v1 (docs/protocols/lockstep-card.md §4): a 96-byte record in blocks 4,5,6 (sector 1) and 8,9,10
 // (sector 2), MAC = first 8 bytes of HMAC-SHA256(kMac, "LS1" ‖ UID ‖ R[0..87]).
 // Pure codec shared by the daemon (issuing) and the simulated offline lock (reading); pinned by
 // the golden vectors in test/unit/card/card-codec.test.ts (design rule 6).

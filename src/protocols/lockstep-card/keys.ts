@@ -1,4 +1,4 @@
-// Per-site secrets and the per-card MIFARE sector keys derived from them (offline-locks.md §4).
+// Per-site secrets and the per-card MIFARE sector keys derived from them (docs/protocols/lockstep-card.md §4).
 // Pure: no I/O. Files live in src/store/card-key-files.ts. Never log any of these values.
 import { createHmac } from 'node:crypto'
 
@@ -13,7 +13,7 @@ export interface SiteKeys {
 export type LockKeys = Pick<SiteKeys, 'kMac' | 'kA'>
 
 export const TRANSPORT_KEY: Buffer = Buffer.alloc(6, 0xff)
-/** Data blocks 100 (A/B read, B write), trailer 011 (B rewrites keys and bits). See pn532-mifare.md §6.6. */
+/** Data blocks 100 (A/B read, B write), trailer 011 (B rewrites keys and bits). See docs/protocols/pn532-mifare.md §6.6. */
 export const PROJECT_ACCESS_BITS: Buffer = Buffer.from([0x78, 0x77, 0x88])
 export const TRANSPORT_ACCESS_BITS: Buffer = Buffer.from([0xff, 0x07, 0x80])
 export const DEFAULT_GPB = 0x69

@@ -1,4 +1,4 @@
-// Numbers fixed by the Nuki Smart Lock API V2.1 (see /work/shared/reference/nuki-ble.md §1, §4, §6, §7).
+// Numbers fixed by the Nuki Smart Lock API V2.1 (docs/protocols/nuki-ble.md §1, §4, §6, §7).
 
 const uuid = (short: string): string => `a92e${short}550111e4916c0800200c9a66`
 
@@ -75,7 +75,7 @@ export const NUKI_STATE = { uninitialized: 0x00, pairingMode: 0x01, doorMode: 0x
 
 export const TRIGGER = { system: 0x00, manual: 0x01, button: 0x02, automatic: 0x03, autoLock: 0x06 } as const
 
-/** Plain frame totals on the pairing GDIO, id and CRC included (spec §1.2): the reader knows the length. */
+/** Plain frame totals on the pairing GDIO, id and CRC included (docs/protocols/nuki-ble.md §1.2): the reader knows the length. */
 export const PLAIN_FRAME_LENGTH: Readonly<Record<number, number>> = {
   [CMD.publicKey]: 36,
   [CMD.challenge]: 36,

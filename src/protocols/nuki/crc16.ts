@@ -1,5 +1,5 @@
 // CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final XOR), as Nuki frames use it.
-// Check value over ASCII "123456789" is 0x29B1 (spec §2.2).
+// Check value over ASCII "123456789" is 0x29B1 (docs/protocols/nuki-ble.md §2.2).
 
 const TABLE = (() => {
   const t = new Uint16Array(256)

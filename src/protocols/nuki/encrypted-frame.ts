@@ -1,4 +1,4 @@
-// Encrypted frames (USDIO), spec §2.3:
+// Encrypted frames (USDIO), docs/protocols/nuki-ble.md §2.3:
 //   ADATA = nonce(24) | authorization id u32 | length u16   (clear)
 //   secretbox(PDATA, nonce, sharedKey), PDATA = authorization id u32 | command u16 | payload | CRC u16
 import nacl from 'tweetnacl'

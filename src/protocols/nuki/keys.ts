@@ -1,4 +1,4 @@
-// Key agreement and authenticators of the pairing flow (spec §2.4, §3).
+// Key agreement and authenticators of the pairing flow (docs/protocols/nuki-ble.md §2.4, §3).
 import { createHmac } from 'node:crypto'
 import nacl from 'tweetnacl'
 

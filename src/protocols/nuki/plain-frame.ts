@@ -1,4 +1,4 @@
-// Plain frames (pairing GDIO): command id u16 LE | payload | CRC u16 LE over id and payload (spec §2.2).
+// Plain frames (pairing GDIO): command id u16 LE | payload | CRC u16 LE over id and payload (docs/protocols/nuki-ble.md §2.2).
 import { crcMatches, withCrc } from './crc16.js'
 import { FrameError } from './frame-error.js'
 

@@ -1,6 +1,6 @@
 // The real zigbee-herdsman-converters (26.112.0) are the independent peer (design rule 6): the
 // simulator must publish what Z2M publishes for the same lock behaviour, and the driver's payloads
-// must be ones the real toZigbee converters accept. Recipe: reference/zigbee2mqtt-lock.md §5.
+// must be ones the real toZigbee converters accept. Recipe: docs/protocols/zigbee2mqtt-lock.md §5.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { findByDevice, fromZigbee, setLogger, toZigbee } from 'zigbee-herdsman-converters'
 import {
@@ -162,7 +162,7 @@ for (const exposePin of [true, false]) {
         zclMsg('commandProgrammingEventNotification', { programeventsrc: 0, programeventcode: 3, userid: 3, pin: pin(''), usertype: 0, userstatus: 0, zigbeelocaltime: 0, data: 0 }),
       )
       expect(lockEvent(deleted)).toEqual({ kind: 'programming', change: 'deleted', source: 'keypad', user: 3 })
-      // The cache still says slot 3 is enabled: only a new read updates it (reference §2).
+      // The cache still says slot 3 is enabled: only a new read updates it (docs/protocols/zigbee2mqtt-lock.md §2).
       expect(userSlot(deleted, 3)).toMatchObject({ kind: 'occupied' })
       const added = await step(
         lock.programmingEvent('pin_code_added', 'rf', 6),

@@ -1,4 +1,4 @@
-// Golden vectors for card payload v1, written from offline-locks.md §4 by hand (not by the codec).
+// Golden vectors for card payload v1, written from docs/protocols/lockstep-card.md §4 by hand (not by the codec).
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { decodeCard, encodeCard, type CardFields } from '../../../src/protocols/lockstep-card/card.js'
@@ -12,7 +12,7 @@ const K_B = seq(0x40)
 const UID = Buffer.from('deadbeef', 'hex')
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 
-// The reference's example, block by block, as printed in offline-locks.md §4.
+// The reference's example, block by block, as printed in docs/protocols/lockstep-card.md §4.
 const DOC_BLOCKS: Record<number, string> = {
   4: '4C 53 01 00 00 00 02 00 00 00 00 01 00 00 01 01',
   5: '7A 6C 4C 33 36 41 EC 56 68 1E 49 A8 00 00 00 00',
@@ -36,7 +36,7 @@ const exampleFields = (): CardFields => ({
   entrances: [101, 7],
 })
 
-describe('card codec golden vectors (offline-locks.md §4)', () => {
+describe('card codec golden vectors (docs/protocols/lockstep-card.md §4)', () => {
   it('hand-assembled record matches the reference blocks', () => {
     // Build R from the spec table directly, to make sure the doc's bytes mean what we think they mean.
     const r = Buffer.alloc(96)

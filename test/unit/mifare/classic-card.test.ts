@@ -20,7 +20,7 @@ const rd = (c: ClassicCard, b: number): Buffer => {
 }
 const trailer = (bits: string) => Buffer.concat([KA, Buffer.from(bits, 'hex'), KB])
 
-describe('access bits (pn532-mifare.md §6.4–6.6)', () => {
+describe('access bits (docs/protocols/pn532-mifare.md §6.4–6.6)', () => {
   it('golden: transport FF 07 80, project 78 77 88', () => {
     expect(encodeAccessBits(['000', '000', '000', '001']).toString('hex')).toBe('ff0780')
     expect(encodeAccessBits(['100', '100', '100', '011']).toString('hex')).toBe('787788')

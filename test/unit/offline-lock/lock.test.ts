@@ -1,4 +1,4 @@
-// The offline lock against seed 001 (reservation override/joiner) and offline-locks.md §5.
+// The offline lock against seed 001 (reservation override/joiner) and docs/protocols/lockstep-card.md §5.
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/kernel/clock.js'
 import { seededRandom } from '../../../src/kernel/ids.js'

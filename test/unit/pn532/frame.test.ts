@@ -1,4 +1,4 @@
-// Golden frames from pn532-mifare.md §7 (public ones are verbatim from libnfc / nfcpy / NXP answers).
+// Golden frames from docs/protocols/pn532-mifare.md §7 (public ones are verbatim from libnfc / nfcpy / NXP answers).
 import { describe, expect, it } from 'vitest'
 import { encodeFrame, FrameReader, hostCommand, TFI_PN532 } from '../../../adapters/pn532-serial/frame.js'
 
