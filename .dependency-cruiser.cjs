@@ -1,7 +1,8 @@
-// The direction of imports in lockstep (design rules 5, 6 and 10; README's layout), checked by
+// The direction of imports in lockstep (docs/design-rules.md, rules 5, 6 and 10), checked by
 // `npm run depcheck` and test/unit/dependency-rules.test.ts:
 //
 //   front doors (src/api, src/fias, src/uplink, src/gateway, src/cli) → src/app → src/domain, src/store
+//     (a front door may still use domain types and errors: src/api/errors.ts maps DomainError to Seam's envelope)
 //   src/store → src/domain, src/reconcile, src/ports, src/protocols, src/kernel (never a front door or app)
 //   src/domain → src/kernel, src/protocols only (pure rules)
 //   src/ports → src/domain (the types it carries), src/protocols, src/kernel
