@@ -9,7 +9,7 @@ import { systemClock } from './kernel/clock.js'
 import type { Store } from './store/store.js'
 import { registerLabVerbs, registerVerbs } from './cli/verbs.js'
 import { backup } from './cli/backup.js'
-import { dataDir, explain } from './cli/client.js'
+import { EXIT, dataDir, explain } from './cli/client.js'
 
 function fail(err: unknown): never {
   if (err instanceof ConfigError) {
@@ -109,9 +109,12 @@ keys.command('list').option('-c, --config <path>').option('--json', 'machine-rea
   }))
 keys.command('revoke').argument('<api_key_id>').option('-c, --config <path>')
   .action((id, o) => withStore(o, (store) => {
-    if (!store.tx(() => store.apiKeys.revoke(id))) {
-      process.stderr.write(`lockstep: no active key ${id}\n`)
-      process.exitCode = 1
+    const r = store.tx(() => store.apiKeys.revoke(id))
+    if ('revoked' in r) process.stdout.write(`revoked ${r.revoked.api_key_id} (${r.revoked.name}, ${r.revoked.hint}); refused from the next request on\n`)
+    else if ('alreadyRevoked' in r) process.stdout.write(`${id} (${r.alreadyRevoked.name}) was already revoked at ${new Date(r.alreadyRevoked.revoked_at!).toISOString()}\n`)
+    else {
+      process.stderr.write(`lockstep: no API key with id ${id} in this data dir (lockstep keys list shows them)\n`)
+      process.exitCode = EXIT.api
     }
   }))
 

@@ -15,8 +15,15 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex')
 }
 
+/** What `revoke` found: the key it revoked, one revoked before, or nothing by that id. */
+export type RevokeResult = { revoked: ApiKeyInfo } | { alreadyRevoked: ApiKeyInfo } | { unknown: true }
+
 export class ApiKeys {
+  // Verification results, valid while no other connection (the CLI in another process) has committed:
+  // SQLite's data_version moves on any other connection's commit, so a revocation is seen on the next request.
   private cache = new Map<string, boolean>()
+  private cacheVersion = -1
+  private dataVersion: ReturnType<StoreContext['db']['prepare']> | undefined
   constructor(private readonly ctx: StoreContext) {}
 
   /** A new key: `seam_lk_` + 32 base62-ish characters (never seam_at/cst/pk, which the SDK rejects). */
@@ -47,14 +54,26 @@ export class ApiKeys {
     return (this.ctx.db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n
   }
 
-  revoke(apiKeyId: string): boolean {
-    const info = this.ctx.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL').run(this.ctx.clock.now(), apiKeyId)
+  get(apiKeyId: string): ApiKeyInfo | undefined {
+    return this.ctx.db.prepare('SELECT api_key_id, name, hint, created_at, revoked_at FROM api_keys WHERE api_key_id = ?').get(apiKeyId) as ApiKeyInfo | undefined
+  }
+
+  revoke(apiKeyId: string): RevokeResult {
+    const before = this.get(apiKeyId)
+    if (!before) return { unknown: true }
+    if (before.revoked_at !== null) return { alreadyRevoked: before }
+    this.ctx.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL').run(this.ctx.clock.now(), apiKeyId)
     this.cache.clear()
-    return info.changes === 1
+    return { revoked: this.get(apiKeyId)! }
   }
 
   verify(key: string): boolean {
     const hash = hashKey(key)
+    const version = (this.dataVersion ??= this.ctx.db.prepare('PRAGMA data_version').pluck()).get() as number
+    if (version !== this.cacheVersion) {
+      this.cache.clear()
+      this.cacheVersion = version
+    }
     const cached = this.cache.get(hash)
     if (cached !== undefined) return cached
     const ok = !!this.ctx.db.prepare('SELECT 1 FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(hash)

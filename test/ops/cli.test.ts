@@ -168,6 +168,27 @@ test('lockstep backup (online, while the daemon runs) restores to the same state
   }
 })
 
+test('keys revoke from the CLI (another process) is refused by the running daemon on the next request', { timeout: 120_000 }, async () => {
+  const created = await cli(['keys', 'create', '--name', 'pms-test'])
+  expect(created.code, created.stderr).toBe(0)
+  const key = created.stdout.trim()
+  const id = /created key ([0-9a-f-]{36})/.exec(created.stderr)?.[1]
+  expect(id, created.stderr).toBeTruthy()
+  const devices = () => fetch(lab.url + '/devices/list', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' })
+  expect((await devices()).status).toBe(200)
+  expect((await devices()).status).toBe(200) // now cached by the daemon
+
+  const revoked = await cli(['keys', 'revoke', id!])
+  expect(revoked.code, revoked.stderr).toBe(0)
+  expect(revoked.stdout).toContain(`revoked ${id} (pms-test`)
+  expect((await devices()).status).toBe(401)
+
+  const again = await cli(['keys', 'revoke', id!])
+  expect([again.code, again.stdout]).toEqual([0, expect.stringContaining('already revoked')])
+  const unknown = await cli(['keys', 'revoke', '00000000-0000-4000-8000-00000000dead'])
+  expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('no API key with id 00000000-0000-4000-8000-00000000dead')])
+})
+
 test('Ctrl-C (SIGINT) stops the lab cleanly: exit 0, store closed (WAL checkpointed away), port released', { timeout: 120_000 }, async () => {
   const exited = new Promise<number | null>((r) => {
     lab.child.removeAllListeners('exit')
