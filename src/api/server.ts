@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js'
 import { authHook } from './auth.js'
 import type { LockCommands } from './commands.js'
 import { envelope, errorHandler } from './errors.js'
+import { refuseControlCharacters } from './params.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
 import { deviceRoutes } from './routes/devices.js'
 import { eventRoutes } from './routes/events.js'
@@ -59,6 +60,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }
   })
 
+  // fastify parses text/plain as a string by default; a body must be JSON (415), so only the catch-all below remains.
+  app.removeContentTypeParser('text/plain')
   // 1.x POSTs parameterless calls with an empty form-encoded body: an empty body of any type means {}.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
@@ -70,6 +73,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   })
   const open = deps.openPaths ?? (() => false)
   app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  // Names with control or bidi-override characters are refused whichever route they come to.
+  app.addHook('preHandler', async (request) => {
+    refuseControlCharacters(request.body)
+    refuseControlCharacters(request.query)
+  })
   app.setErrorHandler(errorHandler(deps.log))
   app.setNotFoundHandler((request, reply) => {
     const err = new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, 404)
