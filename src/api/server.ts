@@ -18,6 +18,25 @@ import { customerRoutes } from './routes/customers.js'
 import { userIdentityRoutes, type SitePolicy } from './routes/user-identities.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
+import { ConfigError } from '../config.js'
+
+/** A port that cannot be bound is one line naming it and the variable to change (the CLI exits 2), not a stack trace. */
+export function explainListenError(err: unknown, what: string, host: string, port: number, variable: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code
+  if (code === 'EADDRINUSE') return new ConfigError(`${what}: port ${port} on ${host} is already in use (another lockstep?); set ${variable} to a free port`)
+  if (code === 'EACCES') return new ConfigError(`${what}: not allowed to listen on port ${port} on ${host}; set ${variable} to a port above 1023`)
+  if (code === 'EADDRNOTAVAIL') return new ConfigError(`${what}: ${host} is not an address of this machine`)
+  return err
+}
+
+/** Binds the API; see explainListenError. */
+export async function listenApi(app: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await app.listen({ host, port })
+  } catch (err) {
+    throw explainListenError(err, 'HTTP API', host, port, 'LOCKSTEP_HTTP_PORT')
+  }
+}
 
 export interface ApiDeps {
   store: Store

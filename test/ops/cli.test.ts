@@ -1,7 +1,7 @@
 // The `lockstep` verbs against a lab daemon spawned as the real CLI: --json output, exit codes
 // (0 ok, 1 API error, 2 usage, 3 unreachable), and a backup that restores to the same state.
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -189,6 +189,31 @@ test('keys revoke from the CLI (another process) is refused by the running daemo
   expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('no API key with id 00000000-0000-4000-8000-00000000dead')])
 })
 
+test('a busy port (API or embedded broker) is one line naming the port and the variable, exit 2, and no key is generated', { timeout: 120_000 }, async () => {
+  const { createServer } = await import('node:net')
+  const busy = createServer()
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))
+  const port = String((busy.address() as { port: number }).port)
+  const fresh = mkdtempSync(join(tmpdir(), 'lockstep-busy-'))
+  try {
+    const [http, mqtt] = await Promise.all([
+      cli(['lab'], { LOCKSTEP_DATA_DIR: join(fresh, 'a'), LOCKSTEP_HTTP_PORT: port, LOCKSTEP_HTTP_HOST: '127.0.0.1', LOCKSTEP_MQTT_PORT: '0' }),
+      cli(['lab'], { LOCKSTEP_DATA_DIR: join(fresh, 'b'), LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_HTTP_HOST: '127.0.0.1', LOCKSTEP_MQTT_PORT: port }),
+    ])
+    for (const [run, variable] of [[http, 'LOCKSTEP_HTTP_PORT'], [mqtt, 'LOCKSTEP_MQTT_PORT']] as const) {
+      expect(run.code, run.stdout + run.stderr).toBe(2)
+      const lines = run.stderr.trim().split('\n')
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^lockstep: .*port ${port} on 127\\.0\\.0\\.1 is already in use.*set ${variable}`))])
+      expect(run.stdout).not.toMatch(/seam_|API key/)
+    }
+    // No key was generated for a daemon that never served.
+    expect(existsSync(join(fresh, 'a', 'lab-api-key'))).toBe(false)
+  } finally {
+    busy.close()
+    rmSync(fresh, { recursive: true, force: true })
+  }
+})
+
 test('Ctrl-C (SIGINT) stops the lab cleanly: exit 0, store closed (WAL checkpointed away), port released', { timeout: 120_000 }, async () => {
   const exited = new Promise<number | null>((r) => {
     lab.child.removeAllListeners('exit')
@@ -196,7 +221,6 @@ test('Ctrl-C (SIGINT) stops the lab cleanly: exit 0, store closed (WAL checkpoin
   })
   lab.child.kill('SIGINT')
   expect(await exited).toBe(0)
-  const { existsSync } = await import('node:fs')
   expect(existsSync(join(dataDir, 'lockstep.db'))).toBe(true)
   expect(existsSync(join(dataDir, 'lockstep.db-wal'))).toBe(false)
   const down = await cli(['status'])
