@@ -21,6 +21,7 @@ function verb<O>(cmd: Command, fn: Verb<O>): Command {
       let t: Target | undefined
       try {
         t = resolveTarget(o)
+        if (t.keyFile) process.stderr.write(`lockstep: API key from ${t.keyFile} (set LOCKSTEP_API_KEY or --api-key for another)\n`)
         await fn(t, o, ...args)
       } catch (err) {
         const e = explain(err, t)

@@ -214,6 +214,36 @@ test('a busy port (API or embedded broker) is one line naming the port and the v
   }
 })
 
+test('store verbs say which data dir they use (stderr, --json stays clean); keys list on an empty store says so; no store is never created', { timeout: 120_000 }, async () => {
+  const listed = await cli(['keys', 'list', '--json'])
+  expect(listed.code, listed.stderr).toBe(0)
+  expect(listed.stderr).toContain(`lockstep: data dir ${dataDir} (LOCKSTEP_DATA_DIR)`)
+  expect(listed.json().length).toBeGreaterThan(0)
+
+  const empty = mkdtempSync(join(tmpdir(), 'lockstep-empty-'))
+  try {
+    const { Store } = await import('../../src/store/store.js')
+    const { systemClock } = await import('../../src/kernel/clock.js')
+    const { cryptoRandom } = await import('../../src/kernel/ids.js')
+    Store.open(join(empty, 'lockstep.db'), systemClock, cryptoRandom).close()
+    const none = await cli(['keys', 'list'], { LOCKSTEP_DATA_DIR: empty })
+    expect([none.code, none.stdout]).toEqual([0, `no API keys in ${empty} (lockstep keys create makes one)\n`])
+    expect((await cli(['keys', 'list', '--json'], { LOCKSTEP_DATA_DIR: empty })).json()).toEqual([])
+
+    const nowhere = join(empty, 'nowhere')
+    const missing = await cli(['keys', 'create', '--data-dir', nowhere])
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining(`no store at ${join(nowhere, 'lockstep.db')}`)])
+    expect(missing.stderr).toContain(`data dir ${nowhere} (--data-dir)`)
+    expect(existsSync(nowhere)).toBe(false)
+  } finally {
+    rmSync(empty, { recursive: true, force: true })
+  }
+  // Client verbs that read the lab key from the data dir say so too.
+  const status = await cli(['status', '--json'])
+  expect(status.stderr).toContain(`lockstep: API key from ${join(dataDir, 'lab-api-key')}`)
+  expect(status.json()).toMatchObject({ ok: true })
+})
+
 test('Ctrl-C (SIGINT) stops the lab cleanly: exit 0, store closed (WAL checkpointed away), port released', { timeout: 120_000 }, async () => {
   const exited = new Promise<number | null>((r) => {
     lab.child.removeAllListeners('exit')
