@@ -37,13 +37,13 @@ export class ApiKeys {
   /** Stores a key (idempotent for the same key). */
   add(key: string, name: string): ApiKeyInfo {
     const hash = hashKey(key)
-    const existing = this.ctx.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(hash) as ApiKeyInfo | undefined
-    if (existing) return existing
+    // Insert first (a no-op for a known key): a write as the first statement waits for another process's
+    // transaction instead of failing on a stale read snapshot.
     const id = this.ctx.random.uuid()
     const hint = `${key.slice(0, 8)}…${key.slice(-4)}`
-    this.ctx.db.prepare('INSERT INTO api_keys (api_key_id, name, key_hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(id, name, hash, hint, this.ctx.clock.now())
-    this.cache.clear()
-    return this.ctx.db.prepare('SELECT api_key_id, name, hint, created_at, revoked_at FROM api_keys WHERE api_key_id = ?').get(id) as ApiKeyInfo
+    const info = this.ctx.db.prepare('INSERT INTO api_keys (api_key_id, name, key_hash, hint, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key_hash) DO NOTHING').run(id, name, hash, hint, this.ctx.clock.now())
+    if (info.changes === 1) this.cache.clear()
+    return this.ctx.db.prepare('SELECT api_key_id, name, hint, created_at, revoked_at FROM api_keys WHERE key_hash = ?').get(hash) as ApiKeyInfo
   }
 
   list(): ApiKeyInfo[] {
@@ -59,12 +59,15 @@ export class ApiKeys {
   }
 
   revoke(apiKeyId: string): RevokeResult {
-    const before = this.get(apiKeyId)
-    if (!before) return { unknown: true }
-    if (before.revoked_at !== null) return { alreadyRevoked: before }
-    this.ctx.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL').run(this.ctx.clock.now(), apiKeyId)
-    this.cache.clear()
-    return { revoked: this.get(apiKeyId)! }
+    // Write first: a read before the write would hold a snapshot that another process's commit makes
+    // stale, and SQLite then refuses the write at once (SQLITE_BUSY) instead of waiting its turn.
+    const info = this.ctx.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE api_key_id = ? AND revoked_at IS NULL').run(this.ctx.clock.now(), apiKeyId)
+    const after = this.get(apiKeyId)
+    if (info.changes === 1) {
+      this.cache.clear()
+      return { revoked: after! }
+    }
+    return after ? { alreadyRevoked: after } : { unknown: true }
   }
 
   verify(key: string): boolean {
