@@ -7,7 +7,7 @@ import { VERSION } from './package-root.js'
 import type { Config, LockConfig } from './config.js'
 import { cryptoRandom, type Random } from './kernel/ids.js'
 import { createLogger, type Logger } from './log.js'
-import { buildApi } from './api/server.js'
+import { buildApi, explainListenError, listenApi } from './api/server.js'
 import type { LockCommands } from './api/commands.js'
 import type { LockDriver } from './ports/lock-driver.js'
 import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
@@ -91,7 +91,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
   const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
   store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
-  const mqtt = await startBrokerForSite(config, log)
+  const mqtt = await startBrokerForSite(config, log).catch((err) => {
+    store.close()
+    throw explainListenError(err, 'embedded MQTT broker', config.mqtt.host, config.mqtt.port, 'LOCKSTEP_MQTT_PORT')
+  })
   let reconciler: Reconciler | undefined
   // The lab's simulators are loaded only in lab mode: a site's daemon does not carry them.
   const lab: LabProperty | null = config.lab
@@ -110,7 +113,6 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   }
   for (const d of opts.lockDrivers ?? (await siteDrivers())) drivers.set(d.kind, d)
 
-  const generatedApiKey = bootstrapApiKey(store, config, print)
   registerConfiguredLocks(store, config)
   const encoderDrivers = startEncoderDrivers(config, store, siteKeys, lab)
 
@@ -227,7 +229,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   }, config.reconcile.resync_seconds * 1000)
   resync.unref()
 
-  await app.listen({ host: config.http.host, port: config.http.port })
+  // Bind before a key is generated and shown: a busy port must not print a key for a daemon that never ran.
+  await listenApi(app, config.http.host, config.http.port)
+  const generatedApiKey = bootstrapApiKey(store, config, print)
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.http.port
   const url = `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${port}`

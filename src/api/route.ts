@@ -24,7 +24,7 @@ export function readParams<S extends z.ZodType>(request: FastifyRequest, schema:
     throw new DomainError('invalid_input', 'Invalid input: the request body must be a JSON object', 400, undefined, { _errors: ['the request body must be a JSON object'] })
   }
   const parsed = schema.safeParse(raw)
-  if (!parsed.success) throw zodToDomain(parsed.error)
+  if (!parsed.success) throw zodToDomain(parsed.error, raw)
   return parsed.data
 }
 

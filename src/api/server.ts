@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js'
 import { authHook } from './auth.js'
 import type { LockCommands } from './commands.js'
 import { envelope, errorHandler } from './errors.js'
+import { refuseControlCharacters } from './params.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
 import { deviceRoutes } from './routes/devices.js'
 import { eventRoutes } from './routes/events.js'
@@ -17,6 +18,25 @@ import { customerRoutes } from './routes/customers.js'
 import { userIdentityRoutes, type SitePolicy } from './routes/user-identities.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
+import { ConfigError } from '../config.js'
+
+/** A port that cannot be bound is one line naming it and the variable to change (the CLI exits 2), not a stack trace. */
+export function explainListenError(err: unknown, what: string, host: string, port: number, variable: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code
+  if (code === 'EADDRINUSE') return new ConfigError(`${what}: port ${port} on ${host} is already in use (another lockstep?); set ${variable} to a free port`)
+  if (code === 'EACCES') return new ConfigError(`${what}: not allowed to listen on port ${port} on ${host}; set ${variable} to a port above 1023`)
+  if (code === 'EADDRNOTAVAIL') return new ConfigError(`${what}: ${host} is not an address of this machine`)
+  return err
+}
+
+/** Binds the API; see explainListenError. */
+export async function listenApi(app: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await app.listen({ host, port })
+  } catch (err) {
+    throw explainListenError(err, 'HTTP API', host, port, 'LOCKSTEP_HTTP_PORT')
+  }
+}
 
 export interface ApiDeps {
   store: Store
@@ -59,6 +79,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }
   })
 
+  // fastify parses text/plain as a string by default; a body must be JSON (415), so only the catch-all below remains.
+  app.removeContentTypeParser('text/plain')
   // 1.x POSTs parameterless calls with an empty form-encoded body: an empty body of any type means {}.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
@@ -70,6 +92,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   })
   const open = deps.openPaths ?? (() => false)
   app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  // Names with control or bidi-override characters are refused whichever route they come to.
+  app.addHook('preHandler', async (request) => {
+    refuseControlCharacters(request.body)
+    refuseControlCharacters(request.query)
+  })
   app.setErrorHandler(errorHandler(deps.log))
   app.setNotFoundHandler((request, reply) => {
     const err = new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, 404)
