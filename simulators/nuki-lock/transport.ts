@@ -196,8 +196,12 @@ export class NukiTransport {
         if (fault?.kind === 'duplicateReply') this.indicate(NUKI_UUID.keyturnerService, NUKI_UUID.usdio, frame, false, link)
       })
     }
-    if (fault?.kind === 'lateReply') setTimeout(send, fault.delayMs)
-    else send()
+    if (fault?.kind === 'lateReply') {
+      setTimeout(() => {
+        this.options.journal.push(link?.connected ? 'late reply sent' : 'late reply dropped: its link is gone')
+        send()
+      }, fault.delayMs)
+    } else send()
   }
 
   /** An authentic frame whose PDATA CRC is wrong: only the CRC check can catch it. */
