@@ -1,4 +1,4 @@
-// NukiBleDriver: the LockDriver port over Nuki's BLE API 2.x (reference/nuki-ble.md) on @stoprocent/noble
+// NukiBleDriver: the LockDriver port over Nuki's BLE API 2.x (docs/protocols/nuki-ble.md) on @stoprocent/noble
 // with injected bindings. It translates and reports; slot choice, retries and conflict policy belong to
 // the reconciler (design rule 5). The parts: discovery.ts (advertisements, pairing, presence),
 // lock-session.ts (one GATT conversation per lock at a time), slot-tracking.ts (slots over code ids).
@@ -27,7 +27,7 @@ export interface NukiBleDriverOptions {
   bindings: object
   /** Where authorizations and slot maps live (files 0600). */
   dataDir: string
-  /** The lock's 4-digit security PIN, needed for keypad commands (spec §5.2). */
+  /** The lock's 4-digit security PIN, needed for keypad commands (docs/protocols/nuki-ble.md §5.2). */
   securityPin: number | ((nukiId: string) => number)
   clock?: Clock
   /** Source of key pairs and message nonces (design rule 7). */
@@ -213,7 +213,7 @@ export class NukiBleDriver implements LockDriver {
     const entry = this.usable(nativeId)
     const code = action === 'lock' ? LOCK_ACTION.lock : LOCK_ACTION.unlock
     const final = await this.session.run(entry, (ch) => cmd.lockAction(ch, this.identity.appId, code))
-    // A bare COMPLETE without states means the lock was already there (spec §4.3).
+    // A bare COMPLETE without states means the lock was already there (docs/protocols/nuki-ble.md §4.3).
     const locked = final ? final.lockState === LOCK_STATE.locked : action === 'lock'
     this.noteLockState(entry, locked, 'remote')
   }

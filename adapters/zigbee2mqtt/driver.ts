@@ -83,7 +83,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     this.client = client
     client.on('connect', () => {
       this.linkUp = true
-      // Nagle would add ~40 ms to every request/answer pair (reference/environment.md).
+      // Nagle would add ~40 ms to every request/answer pair (docs/protocols/mqtt-latency.md).
       ;(client.stream as unknown as Partial<Socket>).setNoDelay?.(true)
       // Subscribing on every connect covers a restarted broker that lost its sessions. Exact topics,
       // not `<base>/#`: the driver would otherwise receive its own /set and /get traffic.
@@ -209,7 +209,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     await this.serial(dev, () => this.requests.lockAction(dev, action))
   }
 
-  /** One request per lock at a time: Z2M and the lock interleave badly otherwise (reference §2). */
+  /** One request per lock at a time: Z2M and the lock interleave badly otherwise (docs/protocols/zigbee2mqtt-lock.md §2). */
   private serial<T>(dev: LockDevice, fn: () => Promise<T>): Promise<T> {
     return dev.queue.run(fn)
   }

@@ -1,5 +1,5 @@
 // Outbound requests to one lock: publish a /set or /get, then wait for the state message that answers
-// it, or time out. Z2M sends no confirmation after a set, so every write is read back (reference §2).
+// it, or time out. Z2M sends no confirmation after a set, so every write is read back (docs/protocols/zigbee2mqtt-lock.md §2).
 import type { MqttClient } from 'mqtt'
 import type { Clock } from '../../src/kernel/clock.js'
 import type { JsonObject } from '../../src/kernel/is-object.js'

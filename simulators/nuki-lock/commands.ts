@@ -19,7 +19,7 @@ export interface Reply {
   payload: Buffer
 }
 
-/** Trigger the simulator records for keypad-initiated actions; spec §7 lists none [unverified choice]. */
+/** Trigger the simulator records for keypad-initiated actions; docs/protocols/nuki-ble.md §7 lists none [unverified choice]. */
 const KEYPAD_TRIGGER = 0x04
 
 export interface LockCommandsOptions {

@@ -1,7 +1,7 @@
 // A simulated Nuki Smart Lock (API 2.x) on the fake BLE medium: advertising, GATT table and the lab
 // API here; what the lock does with a command in commands.ts (keypad store, lock state machine); the
 // frames, pairing, authorizations, challenges and fault switches in transport.ts. Written from the
-// spec (reference/nuki-ble.md), never from the adapter.
+// spec (docs/protocols/nuki-ble.md), never from the adapter.
 import type { Clock } from '../../src/kernel/clock.js'
 import { systemClock } from '../../src/kernel/clock.js'
 import type { Random } from '../../src/kernel/ids.js'

@@ -17,7 +17,7 @@ import { encodeErrorReport, splitAuthenticated } from './wire.js'
 
 interface Authorization extends NewAuthorization {
   id: number
-  /** Last challenge issued to this authorization: good for one use (spec §5.1). */
+  /** Last challenge issued to this authorization: good for one use (docs/protocols/nuki-ble.md §5.1). */
   challenge?: Buffer
 }
 
@@ -116,7 +116,7 @@ export class NukiTransport {
   private onEncryptedWrite(data: Buffer): void {
     if (data.length < ADATA_LENGTH) return
     const auth = this.authorizations.get(decodeAdata(data).authorizationId)
-    // Without a key there is no way to answer encrypted: stay silent (spec §2.5, undocumented case).
+    // Without a key there is no way to answer encrypted: stay silent (docs/protocols/nuki-ble.md §2.5, undocumented case).
     if (!auth) return
     let msg
     try {
@@ -235,7 +235,7 @@ interface CommandShape {
   pin: boolean
 }
 
-/** Own-field sizes of the challenge-carrying commands (spec §4.1, §4.3, §4.6). */
+/** Own-field sizes of the challenge-carrying commands (docs/protocols/nuki-ble.md §4.1, §4.3, §4.6). */
 const COMMAND_SHAPES: Record<number, CommandShape> = {
   [CMD.addKeypadCode]: { own: () => 44, pin: true },
   [CMD.updateKeypadCode]: { own: () => 47, pin: true },
