@@ -5,6 +5,7 @@
 // One pass per device at a time; at most `concurrency` passes across devices.
 import type { Clock } from '../kernel/clock.js'
 import type { Random } from '../kernel/ids.js'
+import { realTimers, wakeAt, type Timers, type WakeUp } from '../kernel/timers.js'
 import type { DeviceEvent } from '../ports/device-events.js'
 import { RejectedByDeviceError, UnsupportedByDeviceError } from '../ports/errors.js'
 import type { LockDriver, SlotReading } from '../ports/lock-driver.js'
@@ -14,19 +15,7 @@ import { isActive, plan, type CodeVerdict, type DesiredCode, type Hold, type Pla
 import type { ReconcileRepo, ReconcilerDeviceError } from './repo.js'
 import { SlotMemory } from './slot-memory.js'
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
-
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms)
-    t.unref?.()
-    return t
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-}
+export { realTimers, type Timers } from '../kernel/timers.js'
 
 export interface DeviceRoute {
   driver: LockDriver
@@ -88,7 +77,7 @@ interface DeviceState {
   running: boolean
   /** Poked while running: run once more afterwards. */
   again: boolean
-  timer: unknown
+  timer: WakeUp | undefined
   holds: Map<string, HeldRejection>
   /** Slot → managed code id, from the last pass (to name the code in keypad/lock events). */
   slotOwners: Map<number, string>
@@ -280,15 +269,15 @@ export class Reconciler {
   private wakeAt(deviceId: string, st: DeviceState, at: number | null): void {
     this.clearTimer(st)
     if (at === null || this.stopped || st.offline) return
-    const delay = Math.max(0, at - this.clock.now())
-    st.timer = this.timers.setTimeout(() => {
+    // Capped steps: a code starting months ahead must not overflow setTimeout (issue 12).
+    st.timer = wakeAt(this.clock, this.timers, at, () => {
       st.timer = undefined
       this.poke(deviceId)
-    }, delay)
+    })
   }
 
   private clearTimer(st: DeviceState): void {
-    if (st.timer !== undefined) this.timers.clearTimeout(st.timer)
+    st.timer?.cancel()
     st.timer = undefined
   }
 

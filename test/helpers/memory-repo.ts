@@ -1,9 +1,9 @@
 // An in-memory ReconcileRepo: used by tests and the executable reference of what the SQLite store must
 // do for each call. Every method mutates state synchronously, which is what "one transaction" means here.
-import type { SlotReading } from '../ports/lock-driver.js'
-import type { AccessCodeErrorCode, AccessCodeWarningCode, CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from './plan.js'
-import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from './repo.js'
-import { verdictEffect, type StoredCodeStatus, type VerdictEventType } from './verdict-effect.js'
+import type { SlotReading } from '../../src/ports/lock-driver.js'
+import type { AccessCodeErrorCode, AccessCodeWarningCode, CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from '../../src/reconcile/plan.js'
+import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../../src/reconcile/repo.js'
+import { verdictEffect, type StoredCodeStatus, type VerdictEventType } from '../../src/reconcile/verdict-effect.js'
 
 export type CodeStatus = StoredCodeStatus
 
