@@ -3,7 +3,7 @@
 import { isoUtc } from '../kernel/clock.js'
 import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code.js'
 import type { SlotReading } from '../ports/lock-driver.js'
-import type { CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
+import type { CodeVerdict, VerdictIssue, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
 import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../reconcile/repo.js'
 import { verdictEffect, type VerdictEventType } from '../reconcile/verdict-effect.js'
 import { json } from './context.js'
@@ -257,7 +257,7 @@ function keepStanding(stored: readonly StoredIssue[], fresh: readonly StoredIssu
   return same ? null : next
 }
 
-function issue(e: CodeIssue<string>, kind: 'error_code' | 'warning_code', at: number): StoredIssue {
+function issue(e: VerdictIssue<string>, kind: 'error_code' | 'warning_code', at: number): StoredIssue {
   const { code, ...rest } = e
   return { [kind]: code, ...rest, ...(kind === 'error_code' ? { is_access_code_error: true } : {}), created_at: isoUtc(at) } as StoredIssue
 }
