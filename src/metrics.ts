@@ -6,7 +6,9 @@ import { documentRoute } from './api/openapi.js'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Store } from './store/store.js'
 
-export type BreakerState = 'closed' | 'half_open' | 'open'
+import type { BreakerState } from './reconcile/breaker.js'
+
+export type { BreakerState }
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 }
 
 /** What other parts of the daemon call. `nullMetrics` is a do-nothing stand-in for unit tests. */
