@@ -1,44 +1,15 @@
-// The online-lock drivers a site runs, from config: Zigbee2MQTT over the embedded broker (or an
-// external one when mqtt.url is set), Nuki over the box's Bluetooth adapter; and the service that
-// starts them without letting one missing radio stop the daemon.
+// The online-lock drivers a site runs, from config: Zigbee2MQTT over the site's MQTT broker, Nuki over
+// the box's Bluetooth adapter; and the service that starts them without letting one missing radio stop
+// the daemon.
 import type { Clock } from './kernel/clock.js'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import type { Service } from './kernel/service.js'
 import type { LockDriver } from './ports/lock-driver.js'
 import type { DeviceEvent } from './ports/device-events.js'
-import { startBroker, type RunningBroker } from './mqtt/broker.js'
 import { join } from 'node:path'
 import { Zigbee2MqttDriver } from '../adapters/zigbee2mqtt/index.js'
 import type { NukiBleDriver } from '../adapters/nuki-ble/index.js'
-
-/** The MQTT broker the Zigbee2MQTT driver talks to: the embedded one, or none when mqtt.url names an external one. */
-export class SiteBroker implements Service {
-  readonly name = 'mqtt broker'
-  private broker: RunningBroker | null = null
-  private address: string | null
-
-  constructor(private readonly config: Config, private readonly log: Logger) {
-    this.address = config.mqtt.url
-  }
-
-  get url(): string {
-    if (!this.address) throw new Error('the MQTT broker has not started')
-    return this.address
-  }
-
-  async start(): Promise<void> {
-    if (this.config.mqtt.url) return
-    this.broker = await startBroker({ host: this.config.mqtt.host, port: this.config.mqtt.port })
-    this.address = this.broker.url
-    this.log.info({ url: this.broker.url }, 'embedded MQTT broker listening')
-  }
-
-  async stop(): Promise<void> {
-    await this.broker?.close()
-    this.broker = null
-  }
-}
 
 const DRIVER_START_WAIT_MS = 10_000
 const DRIVER_RETRY_MS = 5_000
