@@ -43,7 +43,7 @@ export class LabProperty implements Service {
 
   constructor(private readonly deps: LabDeps) {}
 
-  /** The lab's routes (/lab/*), one route group the API registers only in lab mode. */
+  /** The lab's routes (/lab/*): one route group, which the API (started after the lab) registers only in lab mode. */
   readonly routes = async (app: FastifyInstance): Promise<void> => labRoutes(app, this.deps.store, this.control)
 
   async start(): Promise<void> {

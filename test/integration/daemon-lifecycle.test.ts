@@ -56,3 +56,21 @@ test('stop removes every bus listener, every timer and every socket the daemon m
     expect(tracked.pending()).toEqual([])
   }, 5_000)
 })
+
+test('a start that fails half-way (the HTTP port is taken) stops what had started', async () => {
+  const first = await startTestDaemon({ mode: 'lab' })
+  const port = Number(new URL(first.url).port)
+  const before = resources()
+  const tracked = timers()
+  restore = tracked.restore
+  await expect(startTestDaemon({ mode: 'lab', patch: (c) => ({ ...c, http: { ...c.http, port } }) })).rejects.toThrow(/EADDRINUSE/)
+  // The second daemon's store, broker, simulators, drivers and timers are gone again; the first still serves.
+  await eventually(() => {
+    const after = resources()
+    for (const [type, n] of Object.entries(after)) expect({ type, n }).toEqual({ type, n: Math.min(n, before[type] ?? 0) })
+    expect(tracked.pending()).toEqual([])
+  }, 5_000)
+  expect((await fetch(first.url + '/health')).status).toBe(200)
+  tracked.restore()
+  await first.stop()
+})
