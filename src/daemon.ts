@@ -84,149 +84,150 @@ export { DB_FILE, LAB_KEY_FILE }
 
 export async function startDaemon(config: Config, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? createLogger(config.log_level)
+  const services = new Lifecycle((service, err) => log.warn({ err, service }, 'service stop failed'))
+  return composeDaemon(config, { ...opts, log }, services).catch(async (err: unknown) => {
+    // A failed start leaves nothing running: what did start stops, in reverse.
+    await services.stop()
+    throw err
+  })
+}
+
+/** Starts the services one by one on `services`; startDaemon stops them if one fails. */
+async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger }, services: Lifecycle): Promise<Daemon> {
+  const log = opts.log
   const print = opts.print ?? ((line: string) => process.stdout.write(line + '\n'))
   // One clock for the daemon and every simulator; the lab's clock/advance moves it forward.
   const clock = new OffsetClock(opts.clock ?? systemClock)
   const random = opts.random ?? cryptoRandom
   const bus = createDaemonBus((err, topic) => log.error({ err, topic }, 'bus listener failed'))
-  const services = new Lifecycle((service, err) => log.warn({ err, service }, 'service stop failed'))
-  try {
-    return await compose()
-  } catch (err) {
-    // A failed start leaves nothing running: what did start stops, in reverse.
-    await services.stop()
-    throw err
+  const { store } = await services.start(new StoreService({ dataDir: config.data_dir, clock, random, bus }))
+  // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
+  const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
+  store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
+  const generatedApiKey = bootstrapApiKey(store, config, print)
+  registerConfiguredLocks(store, config)
+  const mqtt = await services.start(new SiteBroker(config, log))
+  // The lab's simulators are loaded only in lab mode: a site's daemon does not carry them.
+  const lab: LabProperty | null = config.lab
+    ? await services.start(new (await import('./lab/property.js')).LabProperty({
+        config, store, clock, brokerUrl: mqtt.url, bus, siteKeys, cardSiteId: store.cards.siteId, random,
+      }))
+    : null
+  const metrics = new Metrics(store)
+  await services.start(metrics.listen(bus))
+  const metricsSink = metricsOnBus(bus)
+
+  const driverList = async (): Promise<LockDriver[]> => {
+    // In the lab, simulated radios stand in for the box's Bluetooth adapter.
+    const nuki = lab ? null : await nukiDriver(config, clock, log)
+    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : [])]
+  }
+  const lockDrivers = new LockDrivers({
+    drivers: opts.lockDrivers ?? (await driverList()),
+    onEvent: (kind, event) => onDeviceEvent(config, store, reconciler, kind, event, log),
+    log,
+    ...(opts.driverRetryMs !== undefined ? { retryMs: opts.driverRetryMs } : {}),
+  })
+  const drivers = lockDrivers.byKind
+  const reconciler: Reconciler = new Reconciler({
+    repo: new SqliteReconcileRepo(store),
+    route: (deviceId) => {
+      const device = store.devices.find(deviceId)
+      const driver = device && drivers.get(device.driver)
+      return driver && device ? { driver, nativeId: device.nativeId } : undefined
+    },
+    clock,
+    random,
+    concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
+    trustEmptyMs: config.reconcile.trust_empty_seconds * 1000,
+    observer: metricsSink,
+    log: (msg, detail) => log.warn({ ...detail }, msg),
+  })
+  await services.start(lockDrivers)
+  await services.start(new ReconcilerService({ reconciler, store, bus }))
+  // Level-triggered all the way: look at every driven device now and then, event or not.
+  await services.start(every('resync', config.reconcile.resync_seconds * 1000, () => {
+    for (const d of store.devices.list()) if (drivers.has(d.driver) && d.online) reconciler.poke(d.deviceId)
+  }))
+  const encoders = await services.start(new Encoders({
+    config, store, keys: siteKeys, log, metrics: metricsSink, cardLab: lab?.cardLab ?? null,
+    ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
+  }))
+  const { cardEncoding } = encoders
+  await services.start(every('attempt expiry', 5_000, () => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS))))
+
+  const commands: LockCommands = {
+    lockAction(deviceId, action) {
+      const device = store.devices.get(deviceId)
+      const attempt = store.tx(() => store.actionAttempts.create(action === 'lock' ? 'LOCK_DOOR' : 'UNLOCK_DOOR', deviceId))
+      const id = attempt.action_attempt_id
+      const driver = drivers.get(device.driver)
+      const finish = (outcome: Parameters<typeof store.actionAttempts.finish>[1]) =>
+        store.tx(() => {
+          if (!store.actionAttempts.finish(id, outcome)) return
+          store.events.append({
+            event_type: `action_attempt.${action}_door.${'result' in outcome ? 'succeeded' : 'failed'}`,
+            device_id: deviceId,
+            action_attempt_id: id,
+            action_type: attempt.action_type,
+            status: 'result' in outcome ? 'success' : 'error',
+          })
+        })
+      if (!driver) {
+        finish({ error: { type: 'device_not_supported', message: `No ${device.driver} driver is running for this device` } })
+      } else {
+        const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ATTEMPT_TIMEOUT_MS).unref())
+        Promise.race([driver.lockAction(device.nativeId, action), timeout]).then(
+          () => finish({ result: { was_confirmed_by_device: true } }),
+          (err: Error) => {
+            log.warn({ device_id: deviceId, action, err: err.message }, 'lock action failed')
+            finish({ error: { type: err.message === 'timed out' ? 'action_attempt_expired' : 'failed_to_' + action, message: err.message } })
+          },
+        )
+      }
+      return store.actionAttempts.get(id)
+    },
   }
 
-  async function compose(): Promise<Daemon> {
-    const { store } = await services.start(new StoreService({ dataDir: config.data_dir, clock, random, bus }))
-    // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
-    const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
-    store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
-    const generatedApiKey = bootstrapApiKey(store, config, print)
-    registerConfiguredLocks(store, config)
-    const mqtt = await services.start(new SiteBroker(config, log))
-    // The lab's simulators are loaded only in lab mode: a site's daemon does not carry them.
-    const lab: LabProperty | null = config.lab
-      ? await services.start(new (await import('./lab/property.js')).LabProperty({
-          config, store, clock, brokerUrl: mqtt.url, bus, siteKeys, cardSiteId: store.cards.siteId, random,
-        }))
-      : null
-    const metrics = new Metrics(store)
-    await services.start(metrics.listen(bus))
-    const metricsSink = metricsOnBus(bus)
+  const api = await services.start(new ApiService(config.http, {
+    store, log, commands, metrics, version: VERSION, site: config.site,
+    encoderOnline: (id) => cardEncoding.encoderOnline(id),
+    plugins: [
+      async (a) => encodingRoutes(a, cardEncoding),
+      // The lab's routes exist only in lab mode.
+      ...(lab ? [lab.routes] : []),
+      async (a) => consoleRoutes(a),
+      async (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
+    ],
+    openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
+    health: () => healthReport(store, config),
+  }))
+  const url = api.url
+  log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
 
-    const driverList = async (): Promise<LockDriver[]> => {
-      // In the lab, simulated radios stand in for the box's Bluetooth adapter.
-      const nuki = lab ? null : await nukiDriver(config, clock, log)
-      return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : [])]
-    }
-    const drivers = new LockDrivers({
-      drivers: opts.lockDrivers ?? (await driverList()),
-      onEvent: (kind, event) => onDeviceEvent(config, store, reconciler, kind, event, log),
-      log,
-      ...(opts.driverRetryMs !== undefined ? { retryMs: opts.driverRetryMs } : {}),
-    })
-    const reconciler: Reconciler = new Reconciler({
-      repo: new SqliteReconcileRepo(store),
-      route: (deviceId) => {
-        const device = store.devices.find(deviceId)
-        const driver = device && drivers.byKind.get(device.driver)
-        return driver && device ? { driver, nativeId: device.nativeId } : undefined
-      },
-      clock,
-      random,
-      concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
-      trustEmptyMs: config.reconcile.trust_empty_seconds * 1000,
-      observer: metricsSink,
-      log: (msg, detail) => log.warn({ ...detail }, msg),
-    })
-    await services.start(drivers)
-    await services.start(new ReconcilerService({ reconciler, store, bus }))
-    // Level-triggered all the way: look at every driven device now and then, event or not.
-    await services.start(every('resync', config.reconcile.resync_seconds * 1000, () => {
-      for (const d of store.devices.list()) if (drivers.byKind.has(d.driver) && d.online) reconciler.poke(d.deviceId)
-    }))
-    const encoders = await services.start(new Encoders({
-      config, store, keys: siteKeys, log, metrics: metricsSink, cardLab: lab?.cardLab ?? null,
-      ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
-    }))
-    const { cardEncoding } = encoders
-    await services.start(every('attempt expiry', 5_000, () => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS))))
-
-    const commands: LockCommands = {
-      lockAction(deviceId, action) {
-        const device = store.devices.get(deviceId)
-        const attempt = store.tx(() => store.actionAttempts.create(action === 'lock' ? 'LOCK_DOOR' : 'UNLOCK_DOOR', deviceId))
-        const id = attempt.action_attempt_id
-        const driver = drivers.byKind.get(device.driver)
-        const finish = (outcome: Parameters<typeof store.actionAttempts.finish>[1]) =>
-          store.tx(() => {
-            if (!store.actionAttempts.finish(id, outcome)) return
-            store.events.append({
-              event_type: `action_attempt.${action}_door.${'result' in outcome ? 'succeeded' : 'failed'}`,
-              device_id: deviceId,
-              action_attempt_id: id,
-              action_type: attempt.action_type,
-              status: 'result' in outcome ? 'success' : 'error',
-            })
-          })
-        if (!driver) {
-          finish({ error: { type: 'device_not_supported', message: `No ${device.driver} driver is running for this device` } })
-        } else {
-          const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ATTEMPT_TIMEOUT_MS).unref())
-          Promise.race([driver.lockAction(device.nativeId, action), timeout]).then(
-            () => finish({ result: { was_confirmed_by_device: true } }),
-            (err: Error) => {
-              log.warn({ device_id: deviceId, action, err: err.message }, 'lock action failed')
-              finish({ error: { type: err.message === 'timed out' ? 'action_attempt_expired' : 'failed_to_' + action, message: err.message } })
-            },
-          )
-        }
-        return store.actionAttempts.get(id)
-      },
-    }
-
-    const api = await services.start(new ApiService(config.http, {
-      store, log, commands, metrics, version: VERSION, site: config.site,
-      encoderOnline: (id) => cardEncoding.encoderOnline(id),
-      plugins: [
-        async (a) => encodingRoutes(a, cardEncoding),
-        // The lab's routes exist only in lab mode.
-        ...(lab ? [lab.routes] : []),
-        async (a) => consoleRoutes(a),
-        async (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
-      ],
-      openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
-      health: () => healthReport(store, config),
-    }))
-    const url = api.url
-    log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
-
-    return {
-      url, config, store, clock, lab, reconciler, drivers: drivers.byKind, encoderDrivers: encoders.drivers, cardEncoding,
-      app: api.app, log, bus, generatedApiKey, metrics,
-      banner() {
-        const labFile = join(config.data_dir, LAB_KEY_FILE)
-        const [apiKey, source] = generatedApiKey
-          ? [generatedApiKey, 'generated now, saved to ' + labFile]
-          : config.api_key
-            ? [config.api_key, 'from LOCKSTEP_API_KEY']
-            : config.lab && existsSync(labFile)
-              ? [readFileSync(labFile, 'utf8').trim(), 'from ' + labFile]
-              : [null, 'a key created with `lockstep keys create`']
-        return renderBanner({
-          title: `lockstep ${VERSION} — ${config.lab ? 'lab' : 'site'}: ${config.site.name}`,
-          apiUrl: url,
-          consoleUrl: url + '/',
-          apiKey,
-          apiKeySource: source,
-          dataDir: config.data_dir,
-          sections: propertySections(store, (id) => cardEncoding.encoderOnline(id)),
-        })
-      },
-      stop: () => services.stop(),
-    }
+  return {
+    url, config, store, clock, lab, reconciler, drivers, encoderDrivers: encoders.drivers, cardEncoding,
+    app: api.app, log, bus, generatedApiKey, metrics,
+    banner() {
+      const labFile = join(config.data_dir, LAB_KEY_FILE)
+      const [apiKey, source] = generatedApiKey
+        ? [generatedApiKey, 'generated now, saved to ' + labFile]
+        : config.api_key
+          ? [config.api_key, 'from LOCKSTEP_API_KEY']
+          : config.lab && existsSync(labFile)
+            ? [readFileSync(labFile, 'utf8').trim(), 'from ' + labFile]
+            : [null, 'a key created with `lockstep keys create`']
+      return renderBanner({
+        title: `lockstep ${VERSION} — ${config.lab ? 'lab' : 'site'}: ${config.site.name}`,
+        apiUrl: url,
+        consoleUrl: url + '/',
+        apiKey,
+        apiKeySource: source,
+        dataDir: config.data_dir,
+        sections: propertySections(store, (id) => cardEncoding.encoderOnline(id)),
+      })
+    },
+    stop: () => services.stop(),
   }
 }
 
