@@ -1,5 +1,5 @@
 // The HTTP API: fastify with Seam's envelopes, both SDK request styles, auth, and one error handler.
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
@@ -47,8 +47,9 @@ export interface ApiDeps {
   encoderOnline?: (acsEncoderId: string) => boolean
   /** Site policies (config `site`): shared emails, reservation_key required for guest cards. */
   site?: SitePolicy
-  /** Further route groups (lab, spaces, …), registered after the core routes with the same auth and envelope. */
-  plugins?: ((app: FastifyInstance) => void)[]
+  /** Further route groups (encoding, lab, console, metrics…) as fastify plugins, registered after the core
+   *  groups; each is encapsulated and inherits the root's auth, envelope, error handler and metrics hook. */
+  plugins?: RouteGroup[]
   /** Paths that answer without an API key (besides /health). */
   openPaths?: (path: string) => boolean
   health?: () => Record<string, unknown>
@@ -57,6 +58,9 @@ export interface ApiDeps {
   /** Shown in /openapi.json. */
   version?: string
 }
+
+/** A route group: a fastify plugin, optionally under a path prefix. */
+export type RouteGroup = FastifyPluginAsync | { plugin: FastifyPluginAsync; prefix?: string }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
@@ -106,16 +110,21 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   deps.metrics?.instrument(app)
   documentRoute(app, { path: '/health', method: 'GET', summary: 'Liveness (always ok: true) and degraded parts', auth: false })
   app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
-  accessCodeRoutes(app, deps.store)
-  deviceRoutes(app, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))
-  eventRoutes(app, deps.store)
-  spaceRoutes(app, deps.store, deps.spaceInUse ?? ((id) => deps.store.accessGrants.spaceInUse(id)))
-  acsRoutes(app, deps.store, deps.encoderOnline)
+  // Each route group is a plugin: routes, schemas and any hook it adds stay inside its own context.
+  const group = (routes: (app: FastifyInstance) => void): FastifyPluginAsync => async (g) => routes(g)
+  app.register(group((g) => accessCodeRoutes(g, deps.store)))
+  app.register(group((g) => deviceRoutes(g, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))))
+  app.register(group((g) => eventRoutes(g, deps.store)))
+  app.register(group((g) => spaceRoutes(g, deps.store, deps.spaceInUse ?? ((id) => deps.store.accessGrants.spaceInUse(id)))))
+  app.register(group((g) => acsRoutes(g, deps.store, deps.encoderOnline)))
   const site = deps.site ?? { allow_shared_emails: false, reservation_key_required_for_guest_cards: false }
-  userIdentityRoutes(app, deps.store, site)
-  accessGrantRoutes(app, deps.store, site)
-  customerRoutes(app, deps.store, site)
-  for (const plugin of deps.plugins ?? []) plugin(app)
+  app.register(group((g) => userIdentityRoutes(g, deps.store, site)))
+  app.register(group((g) => accessGrantRoutes(g, deps.store, site)))
+  app.register(group((g) => customerRoutes(g, deps.store, site)))
+  for (const g of deps.plugins ?? []) {
+    if (typeof g === 'function') app.register(g)
+    else app.register(g.plugin, g.prefix ? { prefix: g.prefix } : {})
+  }
   openApiRoute(app, deps.version ?? '0.0.0')
   return app
 }

@@ -2,7 +2,7 @@ import { createConnection } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import mqtt from 'mqtt'
 import { mqttPortFromEnv, startBroker } from '../../../src/mqtt/broker.js'
-import { startZigbeeLab } from '../../../simulators/zigbee2mqtt-lock/index.js'
+import { startZigbeeLab } from '../../../src/lab/zigbee-lab.js'
 import { eventually } from '../../helpers/eventually.js'
 
 describe('embedded broker', () => {

@@ -4,7 +4,7 @@ import { Zigbee2MqttDriver } from '../../../adapters/zigbee2mqtt/index.js'
 import { OffsetClock } from '../../../src/kernel/clock.js'
 import { startBroker, type RunningBroker } from '../../../src/mqtt/broker.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../../src/ports/errors.js'
-import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../simulators/zigbee2mqtt-lock/index.js'
+import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../src/lab/zigbee-lab.js'
 import { EventLog } from '../../helpers/event-log.js'
 
 const LOCKS: ZigbeeLabLock[] = [

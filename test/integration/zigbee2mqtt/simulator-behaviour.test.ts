@@ -2,7 +2,7 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBroker, type RunningBroker } from '../../../src/mqtt/broker.js'
-import { startZigbeeLab, type ZigbeeLab } from '../../../simulators/zigbee2mqtt-lock/index.js'
+import { startZigbeeLab, type ZigbeeLab } from '../../../src/lab/zigbee-lab.js'
 import { eventually } from '../../helpers/eventually.js'
 
 let broker: RunningBroker

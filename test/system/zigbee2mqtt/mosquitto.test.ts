@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Zigbee2MqttDriver } from '../../../adapters/zigbee2mqtt/index.js'
 import { TransientDeviceError } from '../../../src/ports/errors.js'
-import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../simulators/zigbee2mqtt-lock/index.js'
+import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../src/lab/zigbee-lab.js'
 import { EventLog } from '../../helpers/event-log.js'
 import { eventually } from '../../helpers/eventually.js'
 import { Mosquitto, findMosquitto, freePort } from '../../../testkit/mosquitto.js'
