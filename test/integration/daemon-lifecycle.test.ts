@@ -71,7 +71,7 @@ test('a start that fails half-way (the HTTP port is taken) stops what had starte
   const before = resources()
   const tracked = timers()
   restore = tracked.restore
-  await expect(startTestDaemon({ mode: 'lab', patch: (c) => ({ ...withoutNuki(c), http: { ...c.http, port } }) })).rejects.toThrow(/EADDRINUSE/)
+  await expect(startTestDaemon({ mode: 'lab', patch: (c) => ({ ...withoutNuki(c), http: { ...c.http, port } }) })).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is already in use/)
   // The store, broker, simulators, drivers and timers that had started are gone again.
   await eventually(() => {
     const after = resources()
