@@ -6,7 +6,7 @@ import type { Daemon } from './daemon.js'
 import { DB_FILE } from './files.js'
 import { cryptoRandom } from './kernel/ids.js'
 import { systemClock } from './kernel/clock.js'
-import type { Store } from './store/store.js'
+import type { KeysApp } from './app/keys.js'
 import { registerLabVerbs, registerVerbs } from './cli/verbs.js'
 import { backup } from './cli/backup.js'
 import { dataDir, explain } from './cli/client.js'
@@ -52,17 +52,21 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   }
 }
 
-async function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): Promise<T> {
-  let store: Store
+/** Runs a `keys` verb on the data dir's store (the daemon may be running: SQLite WAL allows it). */
+async function withKeys<T>(opts: { config?: string }, fn: (keys: KeysApp) => T): Promise<T> {
+  let store: import('./store/store.js').Store
+  let keys: KeysApp
   try {
     const config = loadConfig({ mode: 'serve', path: opts.config })
     const { Store } = await import('./store/store.js')
+    const { KeysApp } = await import('./app/keys.js')
     store = Store.open(join(config.data_dir, DB_FILE), systemClock, cryptoRandom)
+    keys = new KeysApp(store)
   } catch (err) {
     fail(err)
   }
   try {
-    return fn(store)
+    return fn(keys)
   } finally {
     store.close()
   }
@@ -93,23 +97,22 @@ program.command('backup').description('online backup of the store (safe while th
 
 const keys = program.command('keys').description('manage API keys in the data dir')
 keys.command('create').option('-n, --name <name>', 'a label for the key', 'cli').option('-c, --config <path>')
-  .action((o) => withStore(o, (store) => {
-    const key = store.apiKeys.generate()
-    const info = store.tx(() => store.apiKeys.add(key, o.name))
+  .action((o) => withKeys(o, (keys) => {
+    const { key, info } = keys.create(o.name)
     process.stdout.write(`${key}\n`)
     process.stderr.write(`created key ${info.api_key_id} (${o.name}); it is shown only now\n`)
   }))
 keys.command('list').option('-c, --config <path>').option('--json', 'machine-readable output')
-  .action((o) => withStore(o, (store) => {
-    const rows = store.apiKeys.list()
+  .action((o) => withKeys(o, (keys) => {
+    const rows = keys.list()
     if (o.json) return void process.stdout.write(JSON.stringify(rows) + '\n')
     for (const r of rows) {
       process.stdout.write(`${r.api_key_id}  ${r.hint.padEnd(14)}  ${r.name.padEnd(24)}  ${new Date(r.created_at).toISOString()}  ${r.revoked_at ? 'revoked' : 'active'}\n`)
     }
   }))
 keys.command('revoke').argument('<api_key_id>').option('-c, --config <path>')
-  .action((id, o) => withStore(o, (store) => {
-    if (!store.tx(() => store.apiKeys.revoke(id))) {
+  .action((id, o) => withKeys(o, (keys) => {
+    if (!keys.revoke(id)) {
       process.stderr.write(`lockstep: no active key ${id}\n`)
       process.exitCode = 1
     }

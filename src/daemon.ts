@@ -1,16 +1,17 @@
 // Composition root: config → store → drivers → reconciler → API (design.md).
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { OffsetClock, systemClock, type Clock } from './kernel/clock.js'
 import { VERSION } from './package-root.js'
-import type { Config, LockConfig } from './config.js'
+import type { Config } from './config.js'
 import { cryptoRandom, type Random } from './kernel/ids.js'
 import { createLogger, type Logger } from './log.js'
 import { buildApi } from './api/server.js'
-import type { LockCommands } from './api/commands.js'
+import { createUseCases, type UseCases } from './app/index.js'
+import { bootstrapApiKey } from './app/keys.js'
+import { healthReport } from './app/health.js'
 import type { LockDriver } from './ports/lock-driver.js'
-import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
 import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import { Store } from './store/store.js'
@@ -59,6 +60,8 @@ export interface Daemon {
   /** ENCODE_CREDENTIAL / SCAN_CREDENTIAL attempts. */
   cardEncoding: CardEncoding
   app: FastifyInstance
+  /** The use cases every front door calls. */
+  useCases: UseCases
   log: Logger
   /** The key generated at this start, if one was (shown once). */
   generatedApiKey: string | null
@@ -73,7 +76,6 @@ export interface Daemon {
 
 export { VERSION }
 
-const ATTEMPT_TIMEOUT_MS = 30_000
 const DRIVER_START_WAIT_MS = 10_000
 const DRIVER_RETRY_MS = 5_000
 const DRIVER_RETRY_MAX_MS = 5 * 60_000
@@ -90,7 +92,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const store = Store.open(join(config.data_dir, DB_FILE), clock, random)
   // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
   const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
-  store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
+  const drivers = new Map<string, LockDriver>()
+  const useCases = createUseCases(store, { site: config.site, log, driverOf: (kind) => drivers.get(kind) })
+  useCases.acs.syncConfigured(config)
   const mqtt = await startBrokerForSite(config, log)
   let reconciler: Reconciler | undefined
   // The lab's simulators are loaded only in lab mode: a site's daemon does not carry them.
@@ -102,7 +106,6 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
         },
       })
     : null
-  const drivers = new Map<string, LockDriver>()
   const siteDrivers = async (): Promise<LockDriver[]> => {
     // In the lab, simulated radios stand in for the box's Bluetooth adapter.
     const nuki = lab ? null : await nukiDriver(config, clock, log)
@@ -111,41 +114,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   for (const d of opts.lockDrivers ?? (await siteDrivers())) drivers.set(d.kind, d)
 
   const generatedApiKey = bootstrapApiKey(store, config, print)
-  registerConfiguredLocks(store, config)
+  useCases.devices.registerConfiguredLocks(config)
   const encoderDrivers = startEncoderDrivers(config, store, siteKeys, lab)
-
-  const commands: LockCommands = {
-    lockAction(deviceId, action) {
-      const device = store.devices.get(deviceId)
-      const attempt = store.tx(() => store.actionAttempts.create(action === 'lock' ? 'LOCK_DOOR' : 'UNLOCK_DOOR', deviceId))
-      const id = attempt.action_attempt_id
-      const driver = drivers.get(device.driver)
-      const finish = (outcome: Parameters<typeof store.actionAttempts.finish>[1]) =>
-        store.tx(() => {
-          if (!store.actionAttempts.finish(id, outcome)) return
-          store.events.append({
-            event_type: `action_attempt.${action}_door.${'result' in outcome ? 'succeeded' : 'failed'}`,
-            device_id: deviceId,
-            action_attempt_id: id,
-            action_type: attempt.action_type,
-            status: 'result' in outcome ? 'success' : 'error',
-          })
-        })
-      if (!driver) {
-        finish({ error: { type: 'device_not_supported', message: `No ${device.driver} driver is running for this device` } })
-      } else {
-        const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ATTEMPT_TIMEOUT_MS).unref())
-        Promise.race([driver.lockAction(device.nativeId, action), timeout]).then(
-          () => finish({ result: { was_confirmed_by_device: true } }),
-          (err: Error) => {
-            log.warn({ device_id: deviceId, action, err: err.message }, 'lock action failed')
-            finish({ error: { type: err.message === 'timed out' ? 'action_attempt_expired' : 'failed_to_' + action, message: err.message } })
-          },
-        )
-      }
-      return store.actionAttempts.get(id)
-    },
-  }
 
   const metrics = new Metrics(store)
   reconciler = new Reconciler({
@@ -163,25 +133,25 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     log: (msg, detail) => log.warn({ ...detail }, msg),
   })
   // An API change pokes its device's worker after the transaction commits.
-  store.work.subscribe((deviceId) => reconciler.poke(deviceId))
+  store.dirtyDevices.subscribe((deviceId) => reconciler.poke(deviceId))
 
   const cardEncoding = new CardEncoding({
     store, keys: siteKeys, drivers: encoderDrivers, log, metrics,
     ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
   })
   const app = buildApi({
-    store, log, commands, metrics, version: VERSION, site: config.site,
+    useCases, log, metrics, version: VERSION,
     encoderOnline: (id) => cardEncoding.encoderOnline(id),
     plugins: [
       (a: FastifyInstance) => encodingRoutes(a, cardEncoding),
-      ...(lab ? [(a: FastifyInstance) => labRoutes(a, store, lab!.control)] : []),
+      ...(lab ? [(a: FastifyInstance) => labRoutes(a, useCases, lab!.control)] : []),
       consoleRoutes,
-      (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
+      (a) => metricsRoute(a, metrics, (key) => useCases.keys.verify(key)),
     ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
     health: () => healthReport(store, config),
   })
-  const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
+  const expiry = setInterval(() => useCases.lockActions.expire(ATTEMPT_EXPIRY_MS), 5_000)
   expiry.unref()
 
   // One broken or slow radio must not take the site down: the API comes up regardless, and a driver
@@ -190,7 +160,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   let stopped = false
   const retries = new Set<NodeJS.Timeout>()
   const startDriver = (driver: LockDriver, attempt: number): Promise<boolean> =>
-    driver.start((event) => onDeviceEvent(config, store, reconciler!, driver.kind, event, log)).then(
+    driver.start((event) => useCases.devices.onDeviceEvent(config, reconciler!, driver.kind, event, log)).then(
       () => {
         if (attempt > 1) log.info({ driver: driver.kind, attempt }, 'lock driver started')
         return true
@@ -248,7 +218,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   })]
 
   return {
-    url, config, store, clock, lab, reconciler, drivers, encoderDrivers, cardEncoding, app, log, generatedApiKey, metrics, bannerSections,
+    url, config, store, clock, lab, reconciler, drivers, encoderDrivers, cardEncoding, app, useCases, log, generatedApiKey, metrics, bannerSections,
     banner() {
       const labFile = join(config.data_dir, LAB_KEY_FILE)
       const [apiKey, source] = generatedApiKey
@@ -281,6 +251,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       for (const d of drivers.values()) await d.stop().catch((err) => log.warn({ err }, 'driver stop failed'))
       await lab?.stop().catch((err) => log.warn({ err }, 'lab stop failed'))
       await mqtt.broker?.close().catch((err) => log.warn({ err }, 'broker close failed'))
+      useCases.close()
       store.close()
     },
   }
@@ -310,115 +281,4 @@ function startEncoderDrivers(config: Config, store: Store, keys: SiteKeys, lab: 
     }
   }
   return out
-}
-
-/** A driver's report: the registry (discovery, battery) is the daemon's; everything else goes to the reconciler. */
-function onDeviceEvent(config: Config, store: Store, reconciler: Reconciler, driver: string, event: DeviceEvent, log: Logger): void {
-  try {
-    if (event.type === 'discovered') {
-      // Config speaks for the site: its name and the manufacturer app's name rules win over what the radio says.
-      const declared = config.locks.find((l) => l.driver === driver && l.native_id === event.device.nativeId)
-      const lock: DiscoveredLock = declared
-        ? { ...event.device, displayName: declared.name, constraints: { ...event.device.constraints, name: nameRules(declared) } }
-        : event.device
-      const { device, created } = store.tx(() => {
-        const result = store.devices.upsert(lock)
-        store.devices.setOnline(result.device.deviceId, lock.online)
-        return result
-      })
-      if (created) log.info({ device_id: device.deviceId, name: device.displayName, driver }, 'new lock discovered')
-      reconciler.onDeviceEvent(device.deviceId, { type: event.device.online ? 'online' : 'offline', nativeId: event.device.nativeId })
-      return
-    }
-    const device = store.devices.findByNative(driver, event.nativeId)
-    if (!device) return log.debug({ driver, native_id: event.nativeId, type: event.type }, 'event for an unknown device ignored')
-    if (event.type === 'battery') return void store.tx(() => store.devices.setBattery(device.deviceId, event.level))
-    // The registry follows availability at once; the reconciler only hears about transitions it saw.
-    if (event.type === 'online' || event.type === 'offline') store.tx(() => store.devices.setOnline(device.deviceId, event.type === 'online'))
-    reconciler.onDeviceEvent(device.deviceId, event)
-  } catch (err) {
-    log.error({ err, driver, type: event.type }, 'device event failed')
-  }
-}
-
-/**
- * The bootstrap key: LOCKSTEP_API_KEY if given; else, on a store with no key, a generated one that is
- * printed once (and, in lab mode, written to <data dir>/lab-api-key so the CLI and tests can find it).
- */
-function bootstrapApiKey(store: Store, config: Config, print: (line: string) => void): string | null {
-  if (config.api_key) {
-    store.tx(() => store.apiKeys.add(config.api_key!, 'bootstrap (LOCKSTEP_API_KEY)'))
-    return null
-  }
-  const labFile = join(config.data_dir, LAB_KEY_FILE)
-  if (config.lab && existsSync(labFile)) {
-    const key = readFileSync(labFile, 'utf8').trim()
-    if (store.apiKeys.verify(key)) return null
-  }
-  if (store.apiKeys.count() > 0) return null
-  const key = store.apiKeys.generate()
-  store.tx(() => store.apiKeys.add(key, config.lab ? 'lab' : 'bootstrap'))
-  if (config.lab) {
-    writeFileSync(labFile, key + '\n', { mode: 0o600 })
-    chmodSync(labFile, 0o600)
-  }
-  print(`API key (shown once; store it now): ${key}`)
-  return key
-}
-
-/** /health: always ok:true (liveness); `status` says whether some part is degraded, and which. */
-function healthReport(store: Store, config: Config): Record<string, unknown> {
-  const degraded: string[] = []
-  let storeOk = true
-  let devices: { online: boolean }[] = []
-  let queue = 0
-  try {
-    devices = store.devices.list()
-    queue = (store.db.prepare('SELECT count(*) AS n FROM work_items').get() as { n: number }).n
-  } catch {
-    storeOk = false
-    degraded.push('store unreadable')
-  }
-  const offline = devices.filter((d) => !d.online).length
-  if (offline > 0) degraded.push(`${offline} of ${devices.length} devices offline`)
-  return {
-    status: degraded.length ? 'degraded' : 'ok',
-    degraded,
-    mode: config.lab ? 'lab' : 'site',
-    version: VERSION,
-    store: storeOk ? 'ok' : 'error',
-    devices: { total: devices.length, online: devices.length - offline, offline },
-    work_queue_depth: queue,
-  }
-}
-
-function nameRules(lock: LockConfig) {
-  return { maxLength: lock.name_rules.max_length, charset: lock.name_rules.charset, unique: lock.name_rules.unique }
-}
-
-/** Locks named in config are known before any driver reports them, so their ids are stable from the first start. */
-function registerConfiguredLocks(store: Store, config: Config): void {
-  store.tx(() => {
-    for (const lock of config.locks) {
-      const discovered: DiscoveredLock = {
-        nativeId: lock.native_id,
-        driver: lock.driver,
-        displayName: lock.name,
-        manufacturer: lock.manufacturer,
-        model: lock.model,
-        deviceType: lock.device_type,
-        online: false,
-        constraints: {
-          minLength: lock.code_length[0],
-          maxLength: lock.code_length[1],
-          alphabet: lock.alphabet,
-          noLeadingZero: lock.no_leading_zero,
-          firstSlot: 1,
-          slotCount: lock.slots,
-          name: nameRules(lock),
-        },
-      }
-      store.devices.upsert(discovered)
-    }
-  })
 }

@@ -3,9 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
-import type { Store } from '../store/store.js'
+import type { UseCases } from '../app/index.js'
 import { authHook } from './auth.js'
-import type { LockCommands } from './commands.js'
 import { envelope, errorHandler } from './errors.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
 import { deviceRoutes } from './routes/devices.js'
@@ -14,19 +13,15 @@ import { spaceRoutes } from './routes/spaces.js'
 import { acsRoutes } from './routes/acs.js'
 import { accessGrantRoutes } from './routes/access-grants.js'
 import { customerRoutes } from './routes/customers.js'
-import { userIdentityRoutes, type SitePolicy } from './routes/user-identities.js'
+import { userIdentityRoutes } from './routes/user-identities.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
 
 export interface ApiDeps {
-  store: Store
+  /** What every route calls (src/app). */
+  useCases: UseCases
   log: Logger
-  commands: LockCommands
-  /** Whether live grants target a space (then it cannot be deleted). */
-  spaceInUse?: (spaceId: string) => boolean
   encoderOnline?: (acsEncoderId: string) => boolean
-  /** Site policies (config `site`): shared emails, reservation_key required for guest cards. */
-  site?: SitePolicy
   /** Further route groups (lab, spaces, …), registered after the core routes with the same auth and envelope. */
   plugins?: ((app: FastifyInstance) => void)[]
   /** Paths that answer without an API key (besides /health). */
@@ -69,7 +64,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.header('seam-request-id', request.id)
   })
   const open = deps.openPaths ?? (() => false)
-  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  app.addHook('onRequest', authHook(deps.useCases.keys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
   app.setErrorHandler(errorHandler(deps.log))
   app.setNotFoundHandler((request, reply) => {
     const err = new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, 404)
@@ -79,15 +74,15 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   deps.metrics?.instrument(app)
   documentRoute(app, { path: '/health', method: 'GET', summary: 'Liveness (always ok: true) and degraded parts', auth: false })
   app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
-  accessCodeRoutes(app, deps.store)
-  deviceRoutes(app, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))
-  eventRoutes(app, deps.store)
-  spaceRoutes(app, deps.store, deps.spaceInUse ?? ((id) => deps.store.accessGrants.spaceInUse(id)))
-  acsRoutes(app, deps.store, deps.encoderOnline)
-  const site = deps.site ?? { allow_shared_emails: false, reservation_key_required_for_guest_cards: false }
-  userIdentityRoutes(app, deps.store, site)
-  accessGrantRoutes(app, deps.store, site)
-  customerRoutes(app, deps.store, site)
+  const uc = deps.useCases
+  accessCodeRoutes(app, uc)
+  deviceRoutes(app, uc)
+  eventRoutes(app, uc)
+  spaceRoutes(app, uc)
+  acsRoutes(app, uc, deps.encoderOnline)
+  userIdentityRoutes(app, uc)
+  accessGrantRoutes(app, uc)
+  customerRoutes(app, uc)
   for (const plugin of deps.plugins ?? []) plugin(app)
   openApiRoute(app, deps.version ?? '0.0.0')
   return app

@@ -8,7 +8,7 @@ import type { Device } from '../domain/device.js'
 import { json, type StoreContext } from './context.js'
 import type { Devices } from './devices.js'
 import type { EventLog } from './events.js'
-import type { WorkItems } from './work-items.js'
+import type { DirtyDevices } from './dirty-devices.js'
 
 interface Row {
   seq: number
@@ -97,7 +97,7 @@ export class AccessCodes {
     private readonly ctx: StoreContext,
     private readonly devices: Devices,
     private readonly events: EventLog,
-    private readonly work: WorkItems,
+    private readonly dirtyDevices: DirtyDevices,
   ) {}
 
   find(accessCodeId: string, opts: { includeDeleted?: boolean } = {}): AccessCode | undefined {
@@ -156,7 +156,7 @@ export class AccessCodes {
         input.allowExternalModification ? 1 : 0, input.isOneTimeUse ? 1 : 0, input.commonCodeKey, now, now,
       )
     this.codeEvent('access_code.created', device, accessCodeId)
-    this.work.markDirty(device.deviceId, 'access_code.created')
+    this.dirtyDevices.markDirty(device.deviceId, 'access_code.created')
     return this.get(accessCodeId, true)
   }
 
@@ -219,7 +219,7 @@ export class AccessCodes {
         })
       }
     }
-    if (onLock || flagsChanged) this.work.markDirty(device.deviceId, 'access_code.changed')
+    if (onLock || flagsChanged) this.dirtyDevices.markDirty(device.deviceId, 'access_code.changed')
     return this.get(accessCodeId, true)
   }
 
@@ -237,7 +237,7 @@ export class AccessCodes {
       .prepare("UPDATE access_codes SET deleted_at = ?, status = 'removing', updated_at = ? WHERE access_code_id = ?")
       .run(now, now, accessCodeId)
     this.codeEvent(managed ? 'access_code.deleted' : 'access_code.unmanaged.removed', device, accessCodeId, managed ? { code: c.code } : {})
-    this.work.markDirty(device.deviceId, managed ? 'access_code.deleted' : 'access_code.unmanaged.removed')
+    this.dirtyDevices.markDirty(device.deviceId, managed ? 'access_code.deleted' : 'access_code.unmanaged.removed')
   }
 
   convertToManaged(accessCodeId: string, allowExternalModification: boolean): AccessCode {
@@ -253,7 +253,7 @@ export class AccessCodes {
       )
       .run(allowExternalModification ? 1 : 0, now, accessCodeId)
     this.codeEvent('access_code.unmanaged.converted_to_managed', device, accessCodeId)
-    this.work.markDirty(device.deviceId, 'access_code.unmanaged.converted_to_managed')
+    this.dirtyDevices.markDirty(device.deviceId, 'access_code.unmanaged.converted_to_managed')
     return this.get(accessCodeId, true)
   }
 

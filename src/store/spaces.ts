@@ -40,8 +40,11 @@ export class Spaces {
   private doorsChanged: DoorsChanged[] = []
   constructor(private readonly ctx: StoreContext) {}
 
-  onDoorsChanged(fn: DoorsChanged): void {
+  onDoorsChanged(fn: DoorsChanged): () => void {
     this.doorsChanged.push(fn)
+    return () => {
+      this.doorsChanged = this.doorsChanged.filter((f) => f !== fn)
+    }
   }
 
   private fromRow(r: Row): Space {

@@ -42,7 +42,7 @@ test('a transaction marks its device once however many codes it creates; each tr
   const create = (code: string) =>
     store.accessCodes.create({ deviceId, name: `G${code}`, code, startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null })
   const woken: string[] = []
-  store.work.subscribe((id) => woken.push(id))
+  store.dirtyDevices.subscribe((id) => woken.push(id))
   const before = (await repo.desiredFor(deviceId)).revision
   store.tx(() => ['1111', '2222', '3333'].forEach(create))
   const after = (await repo.desiredFor(deviceId)).revision

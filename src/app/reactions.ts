@@ -1,0 +1,41 @@
+// What follows from a change, by name, wired in one place (registerReactions). Each reaction runs in the
+// transaction of the change that triggers it, or right after its commit (said per reaction).
+import type { Store } from '../store/store.js'
+
+/**
+ * A code method is issued once all its codes are on their locks. Heard after the commit of the reconciler's
+ * `access_code.set_on_device`, in a transaction of its own.
+ */
+export function issueCodeMethodsWhenCodeSet(store: Store): () => void {
+  return store.events.subscribe((e) => {
+    if (e.event_type === 'access_code.set_on_device' && typeof e.access_code_id === 'string') {
+      const id = e.access_code_id
+      store.tx(() => store.accessGrants.codeSet(id))
+    }
+  })
+}
+
+/**
+ * A space's doors changed (same transaction): grants on it follow, and push_data drafts waiting on its key
+ * become grants.
+ */
+export function followSpaceDoors(store: Store): () => void {
+  return store.spaces.onDoorsChanged((spaceId) => {
+    store.accessGrants.reprovisionSpace(spaceId)
+    const key = store.spaces.find(spaceId)?.spaceKey
+    if (key) store.customers.activateDrafts(key)
+  })
+}
+
+const wired = new WeakSet<Store>()
+
+/** Registers every reaction once per store; returns what removes them. */
+export function registerReactions(store: Store): () => void {
+  if (wired.has(store)) return () => undefined
+  wired.add(store)
+  const off = [issueCodeMethodsWhenCodeSet(store), followSpaceDoors(store)]
+  return () => {
+    for (const f of off) f()
+    wired.delete(store)
+  }
+}
