@@ -23,11 +23,11 @@ import { Metrics, metricsRoute } from './metrics.js'
 import { renderBanner, type BannerSectionSource } from './banner.js'
 import { CONSOLE_PATHS, consoleRoutes } from './console/serve.js'
 import { loadOrCreateSiteKeys } from './store/card-key-files.js'
-import { encoderKeyring } from './domain/card-issue.js'
+import { encoderKeyring } from './domain/card-image-plan.js'
 import type { SiteKeys } from './protocols/lockstep-card/keys.js'
 import type { EncoderDriver } from './ports/encoder-driver.js'
 import { Pn532EncoderDriver } from '../adapters/pn532-serial/driver.js'
-import { CardEncoding } from './encoding/card-encoding.js'
+import { CardEncoderAttempts } from './app/card-encoder-attempts.js'
 import { encodingRoutes } from './api/routes/encoding.js'
 import type { Duplex } from 'node:stream'
 
@@ -58,7 +58,7 @@ export interface Daemon {
   /** Card encoder drivers by acs_encoder_id. */
   encoderDrivers: Map<string, EncoderDriver>
   /** ENCODE_CREDENTIAL / SCAN_CREDENTIAL attempts. */
-  cardEncoding: CardEncoding
+  cardEncoding: CardEncoderAttempts
   app: FastifyInstance
   /** The use cases every front door calls. */
   useCases: UseCases
@@ -100,7 +100,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // The lab's simulators are loaded only in lab mode: a site's daemon does not carry them.
   const lab: LabProperty | null = config.lab
     ? await (await import('./lab/property.js')).startLabProperty({
-        config, store, clock, brokerUrl: mqtt.url, siteKeys, cardSiteId: store.cards.siteId, random,
+        config, store, clock, brokerUrl: mqtt.url, siteKeys, cardSiteId: store.cardCredentials.siteId, random,
         onClockAdvanced: () => {
           for (const d of store.devices.list()) reconciler?.poke(d.deviceId)
         },
@@ -135,7 +135,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   // An API change pokes its device's worker after the transaction commits.
   store.dirtyDevices.subscribe((deviceId) => reconciler.poke(deviceId))
 
-  const cardEncoding = new CardEncoding({
+  const cardEncoding = new CardEncoderAttempts({
     store, keys: siteKeys, drivers: encoderDrivers, log, metrics,
     ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
   })

@@ -6,7 +6,7 @@ import { AccessGrants } from './access-grants.js'
 import { Acs } from './acs.js'
 import { ActionAttempts } from './action-attempts.js'
 import { ApiKeys } from './api-keys.js'
-import { CardIssuance } from './card-issuance.js'
+import { CardCredentials } from './card-credentials.js'
 import { loadOrCreateMeta, type StoreContext } from './context.js'
 import { Customers } from './customers.js'
 import { openDb, type Db } from './db.js'
@@ -32,8 +32,8 @@ export class Store {
   readonly userIdentities: UserIdentities
   readonly accessGrants: AccessGrants
   readonly customers: Customers
-  /** Offline card issuance: site card id, stamp allocator, credential numbers, issued cards. */
-  readonly cards: CardIssuance
+  /** Offline cards: site card id, stamp allocator, credential numbers, issued cards. */
+  readonly cardCredentials: CardCredentials
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
@@ -52,7 +52,7 @@ export class Store {
     this.userIdentities = new UserIdentities(this.ctx)
     this.accessGrants = new AccessGrants(this.ctx, this.accessCodes, this.userIdentities, this.events)
     this.customers = new Customers(this.ctx, this.spaces, this.acs, this.userIdentities, this.accessGrants, this.events)
-    this.cards = new CardIssuance(this.ctx)
+    this.cardCredentials = new CardCredentials(this.ctx)
     // Reactions (a code set issues its method, a space's doors re-provision its grants) are the app's: src/app/reactions.ts.
   }
 

@@ -3,11 +3,11 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { invalidInput } from '../../domain/errors.js'
-import type { CardEncoding } from '../../encoding/card-encoding.js'
+import type { CardEncoderAttempts } from '../../app/card-encoder-attempts.js'
 import { addRoute } from '../route.js'
 import { uuid } from '../schemas.js'
 
-export function encodingRoutes(app: FastifyInstance, encoding: CardEncoding): void {
+export function encodingRoutes(app: FastifyInstance, encoding: CardEncoderAttempts): void {
   addRoute(app, {
     path: '/access_methods/encode', verbs: [], params: z.object({ access_method_id: uuid, acs_encoder_id: uuid }),
     handler: (p) => ({ action_attempt: encoding.encode(p.acs_encoder_id, { accessMethodId: p.access_method_id }) }),

@@ -1,8 +1,8 @@
-// CardEncoding's attempt lifecycle with fake encoder drivers: every attempt ends within its bound, errors
+// CardEncoderAttempts's attempt lifecycle with fake encoder drivers: every attempt ends within its bound, errors
 // keep Seam's types, one card operation per encoder at a time.
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/kernel/clock.js'
-import { CardEncoding } from '../../../src/encoding/card-encoding.js'
+import { CardEncoderAttempts } from '../../../src/app/card-encoder-attempts.js'
 import { seededRandom } from '../../../src/kernel/ids.js'
 import { createLogger } from '../../../src/log.js'
 import type { CardHandle, CardImage, EncoderDriver } from '../../../src/ports/encoder-driver.js'
@@ -49,7 +49,7 @@ function rig(driver: FakeEncoder, attemptTimeoutMs = 5000) {
   store.tx(() => store.acs.sync([], [{ name: 'Desk' }], 'cards'))
   const id = store.acs.encoderIdFor('Desk')
   const keys = { kMac: Buffer.alloc(32, 1), kA: Buffer.alloc(32, 2), kB: Buffer.alloc(32, 3) }
-  const enc = new CardEncoding({ store, keys, drivers: new Map([[id, driver]]), log: createLogger('silent'), attemptTimeoutMs, cardWaitMs: 100 })
+  const enc = new CardEncoderAttempts({ store, keys, drivers: new Map([[id, driver]]), log: createLogger('silent'), attemptTimeoutMs, cardWaitMs: 100 })
   const done = async (attemptId: string) => {
     await eventually(() => expect(store.actionAttempts.get(attemptId).status).not.toBe('pending'), 5000)
     return store.actionAttempts.get(attemptId)
@@ -57,7 +57,7 @@ function rig(driver: FakeEncoder, attemptTimeoutMs = 5000) {
   return { store, id, enc, done }
 }
 
-describe('CardEncoding attempts', () => {
+describe('CardEncoderAttempts', () => {
   it('a hung driver call ends as action_attempt_expired within the bound', async () => {
     const d = new FakeEncoder()
     d.readHangs = true
