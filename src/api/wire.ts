@@ -82,3 +82,19 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     pending_mutations: c.pendingMutations,
   }
 }
+
+/**
+ * A grant's warnings in Seam's shapes: `device_does_not_support_access_codes` names one device per warning
+ * (stored ones name several, rows written before this split already name one), plus `encoding_required`
+ * while issued cards lag behind the grant (derived, level-triggered).
+ */
+export function grantWarningsWire(stored: Record<string, unknown>[], staleCardMethodIds: string[], updatedAt: number): Record<string, unknown>[] {
+  const out = stored.flatMap((w) => {
+    if (w.warning_code !== 'device_does_not_support_access_codes' || !Array.isArray(w.device_ids)) return [w]
+    return (w.device_ids as string[]).map((device_id) => ({ warning_code: w.warning_code, message: w.message, created_at: w.created_at, device_id }))
+  })
+  if (staleCardMethodIds.length) {
+    out.push({ warning_code: 'encoding_required', message: 'Issued cards carry an old time frame or door set. Re-encode them to apply the change.', access_method_ids: staleCardMethodIds, created_at: isoUtc(updatedAt) })
+  }
+  return out
+}

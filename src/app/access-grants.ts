@@ -6,10 +6,12 @@ import type { ReservationWarning } from '../domain/reservation.js'
 import type { AccessGrant, AccessMethodView, GrantFilter, MethodFilter } from '../store/access-grants.js'
 import type { Store } from '../store/store.js'
 import type { UserIdentityInput } from '../store/user-identities.js'
-import type { UserIdentitiesApp } from './user-identities.js'
+import { createGrant, deleteGrants, deleteMethods, updateGrant } from './grant-provisioning.js'
 
 export interface GrantPolicy {
   reservationKeyRequiredForGuestCards: boolean
+  /** For the inline user identity of a grant. */
+  allowSharedEmails: boolean
 }
 
 export interface CreateGrantRequest {
@@ -28,16 +30,15 @@ export interface CreateGrantRequest {
 export class AccessGrantsApp {
   constructor(
     private readonly store: Store,
-    private readonly identities: UserIdentitiesApp,
     private readonly policy: GrantPolicy,
   ) {}
 
   create(r: CreateGrantRequest): AccessGrant {
     const store = this.store
     return store.tx(() => {
-      const userIdentityId = r.userIdentity ? this.identities.findOrCreate(r.userIdentity).userIdentityId : r.userIdentityId!
+      const userIdentityId = r.userIdentity ? this.findOrCreateIdentity(r.userIdentity) : r.userIdentityId!
       const now = store.ctx.clock.now()
-      return store.accessGrants.create({
+      return createGrant(store, {
         userIdentityId,
         requested: r.requested,
         targets: r.targets,
@@ -56,12 +57,19 @@ export class AccessGrantsApp {
     return store.tx(() => {
       const current = store.accessGrants.getByIdOrKey(ref)
       if (input.startsAt === undefined && input.endsAt === undefined && input.name === undefined) throw invalidInput('nothing to update: give starts_at, ends_at or name')
-      return store.accessGrants.update(current.accessGrantId, input)
+      return updateGrant(store, current.accessGrantId, input)
     })
   }
 
+  /** The identity with this key, else a new one. */
+  private findOrCreateIdentity(input: UserIdentityInput): string {
+    const identities = this.store.userIdentities
+    const known = input.userIdentityKey ? identities.findByKey(input.userIdentityKey) : undefined
+    return (known ?? identities.create(input, { allowSharedEmails: this.policy.allowSharedEmails })).userIdentityId
+  }
+
   delete(accessGrantId: string): ReservationWarning[] {
-    return this.store.tx(() => this.store.accessGrants.delete([accessGrantId]))
+    return this.store.tx(() => deleteGrants(this.store, [accessGrantId]))
   }
 
   /** Deletes one method, or every method of a grant or of a reservation. */
@@ -71,7 +79,7 @@ export class AccessGrantsApp {
       const ids = ref.accessMethodId
         ? [ref.accessMethodId]
         : grants.methodIdsOf(ref.accessGrantId ? { accessGrantId: ref.accessGrantId } : { reservationKey: ref.reservationKey! })
-      return grants.deleteMethods(ids)
+      return deleteMethods(this.store, ids)
     })
   }
 
@@ -94,9 +102,9 @@ export class AccessGrantsApp {
     return this.store.accessGrants.resolve(g)
   }
 
-  /** Stored warnings plus the derived `encoding_required`. */
-  warningsOf(g: AccessGrant, methods?: AccessMethodView[]): Record<string, unknown>[] {
-    return this.store.accessGrants.warningsOf(g, methods)
+  /** Issued cards of the grant whose encoded window or doors lag behind it (they need re-encoding). */
+  staleCardMethodIds(g: AccessGrant, methods?: AccessMethodView[]): string[] {
+    return this.store.accessGrants.staleCardMethodIds(g, methods)
   }
 
   getMethod(accessMethodId: string): AccessMethodView {

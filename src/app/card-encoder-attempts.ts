@@ -13,7 +13,7 @@ import type { MetricsSink } from '../metrics.js'
 import type { CardHandle, EncoderDriver } from '../ports/encoder-driver.js'
 import { EncoderError } from '../ports/errors.js'
 import type { ActionAttempt } from '../store/action-attempts.js'
-import type { CardEncodingJob } from '../store/access-grants.js'
+import { cardEncodingJob, markCardEncoded, type CardEncodingJob } from './card-methods.js'
 import type { IssuedCard } from '../store/card-credentials.js'
 import type { Store } from '../store/store.js'
 
@@ -70,7 +70,7 @@ export class CardEncoderAttempts {
   encode(acsEncoderId: string, target: EncodeTarget): ActionAttempt {
     this.store.acs.encoder(acsEncoderId)
     const accessMethodId = this.methodOf(target)
-    this.store.accessGrants.cardEncodingJob(accessMethodId) // 404 / 400 now, not as a failed attempt
+    cardEncodingJob(this.store, accessMethodId) // 404 / 400 now, not as a failed attempt
     return this.start('ENCODE_CREDENTIAL', acsEncoderId, (signal) => this.runEncode(acsEncoderId, accessMethodId, signal))
   }
 
@@ -169,7 +169,7 @@ export class CardEncoderAttempts {
     const uid = Buffer.from(handle.uid, 'hex')
     const store = this.store
     // The grant as it is now (it may have changed while the attempt waited for a card).
-    const plan = store.tx(() => this.plan(store.accessGrants.cardEncodingJob(accessMethodId)))
+    const plan = store.tx(() => this.plan(cardEncodingJob(store, accessMethodId)))
     await driver.write(handle, issueCardImage(plan.facts, uid, this.opts.keys))
     // The card is on the plastic now: record it even if the attempt expired meanwhile (observed means read back).
     const card = store.tx(() => {
@@ -194,7 +194,7 @@ export class CardEncoderAttempts {
         entranceAddresses: plan.addresses,
         issuedAt: at,
       })
-      store.accessGrants.markCardEncoded(accessMethodId, { cardUid: handle.uid, credentialId: issued.acsCredentialId, window: job.window, entranceIds: job.entranceIds, at })
+      markCardEncoded(store, accessMethodId, { cardUid: handle.uid, credentialId: issued.acsCredentialId, window: job.window, entranceIds: job.entranceIds, at })
       store.events.append({
         event_type: 'acs_credential.issued',
         connected_account_id: store.acs.connectedAccountId,
@@ -328,7 +328,7 @@ export class CardEncoderAttempts {
     if (!live) {
       warnings.push({ warning_code: 'acs_credential_on_seam_not_found', warning_message: known ? 'The access grant or method of this card was deleted.' : 'lockstep has no record of this card.' })
     } else {
-      const job = store.accessGrants.cardEncodingJob(method.accessMethodId)
+      const job = cardEncodingJob(store, method.accessMethodId)
       const sameWindow = Math.floor(job.window.startsAt / 1000) === f.startsAt && (job.window.endsAt === null ? endsAtMs === null : Math.ceil(job.window.endsAt / 1000) === f.endsAt)
       const sameDoors = [...job.entranceIds].sort().join() === [...issued.acsEntranceIds].sort().join()
       if (!sameWindow || !sameDoors) {

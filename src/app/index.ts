@@ -51,7 +51,9 @@ export function createUseCases(store: Store, deps: UseCaseDeps): UseCases {
   const site = deps.site ?? { allow_shared_emails: false, reservation_key_required_for_guest_cards: false }
   const unregister = registerReactions(store)
   const userIdentities = new UserIdentitiesApp(store, { allowSharedEmails: site.allow_shared_emails })
-  const accessGrants = new AccessGrantsApp(store, userIdentities, { reservationKeyRequiredForGuestCards: site.reservation_key_required_for_guest_cards })
+  const accessGrants = new AccessGrantsApp(store, {
+    reservationKeyRequiredForGuestCards: site.reservation_key_required_for_guest_cards, allowSharedEmails: site.allow_shared_emails,
+  })
   return {
     workspaceId: store.workspaceId,
     now: () => store.ctx.clock.now(),

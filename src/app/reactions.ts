@@ -1,6 +1,8 @@
 // What follows from a change, by name, wired in one place (registerReactions). Each reaction runs in the
 // transaction of the change that triggers it, or right after its commit (said per reaction).
 import type { Store } from '../store/store.js'
+import { issueCodeMethods, reprovisionSpace } from './grant-provisioning.js'
+import { activateDrafts } from './push-data.js'
 
 /**
  * A code method is issued once all its codes are on their locks. Heard after the commit of the reconciler's
@@ -10,7 +12,7 @@ export function issueCodeMethodsWhenCodeSet(store: Store): () => void {
   return store.events.subscribe((e) => {
     if (e.event_type === 'access_code.set_on_device' && typeof e.access_code_id === 'string') {
       const id = e.access_code_id
-      store.tx(() => store.accessGrants.codeSet(id))
+      store.tx(() => issueCodeMethods(store, id))
     }
   })
 }
@@ -21,9 +23,9 @@ export function issueCodeMethodsWhenCodeSet(store: Store): () => void {
  */
 export function followSpaceDoors(store: Store): () => void {
   return store.spaces.onDoorsChanged((spaceId) => {
-    store.accessGrants.reprovisionSpace(spaceId)
+    reprovisionSpace(store, spaceId)
     const key = store.spaces.find(spaceId)?.spaceKey
-    if (key) store.customers.activateDrafts(key)
+    if (key) activateDrafts(store, key)
   })
 }
 

@@ -2,6 +2,7 @@
 import type { ReservationWarning } from '../domain/reservation.js'
 import type { Store } from '../store/store.js'
 import type { UserIdentity, UserIdentityInput } from '../store/user-identities.js'
+import { deleteGrants } from './grant-provisioning.js'
 
 export interface IdentityPolicy {
   allowSharedEmails: boolean
@@ -12,12 +13,6 @@ export class UserIdentitiesApp {
 
   create(input: UserIdentityInput): UserIdentity {
     return this.store.tx(() => this.store.userIdentities.create(input, this.policy))
-  }
-
-  /** Inside the caller's transaction: the identity with this key, or a new one (grant creation with an inline identity). */
-  findOrCreate(input: UserIdentityInput): UserIdentity {
-    const known = input.userIdentityKey ? this.store.userIdentities.findByKey(input.userIdentityKey) : undefined
-    return known ?? this.store.userIdentities.create(input, this.policy)
   }
 
   update(userIdentityId: string, input: UserIdentityInput): UserIdentity {
@@ -33,7 +28,7 @@ export class UserIdentitiesApp {
     return store.tx(() => {
       if (!store.userIdentities.find(userIdentityId)) return []
       const grants = store.accessGrants.all({ includeDrafts: true }).filter((g) => g.userIdentityId === userIdentityId).map((g) => g.accessGrantId)
-      const w = grants.length ? store.accessGrants.delete(grants) : []
+      const w = grants.length ? deleteGrants(store, grants) : []
       store.userIdentities.remove(userIdentityId)
       return w
     })

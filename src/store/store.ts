@@ -50,7 +50,7 @@ export class Store {
     this.spaces = new Spaces(this.ctx)
     this.acs = new Acs(this.ctx)
     this.userIdentities = new UserIdentities(this.ctx)
-    this.accessGrants = new AccessGrants(this.ctx, this.accessCodes, this.userIdentities, this.events)
+    this.accessGrants = new AccessGrants(this.ctx, this.accessCodes)
     this.customers = new Customers(this.ctx, this.spaces, this.acs, this.userIdentities, this.accessGrants, this.events)
     this.cardCredentials = new CardCredentials(this.ctx)
     // Reactions (a code set issues its method, a space's doors re-provision its grants) are the app's: src/app/reactions.ts.
@@ -83,6 +83,11 @@ export class Store {
       this.events.flush(committed)
       this.dirtyDevices.flush(committed)
     }
+  }
+
+  /** Inside tx: runs fn in a savepoint, so a throw undoes fn's writes alone and the transaction goes on. */
+  savepoint<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import type { UseCases } from '../../app/index.js'
 import type { AccessGrant, AccessMethodView } from '../../store/access-grants.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
+import { grantWarningsWire } from '../wire.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
 import { contactFields } from './user-identities.js'
 
@@ -77,7 +78,7 @@ export function accessGrantWire(g: AccessGrant, uc: UseCases): Record<string, un
     })),
     created_at: isoUtc(g.createdAt),
     errors: g.errors,
-    warnings: uc.accessGrants.warningsOf(g, methods),
+    warnings: grantWarningsWire(g.warnings, uc.accessGrants.staleCardMethodIds(g, methods), g.updatedAt),
     pending_mutations: [],
     display_status: status(g.startsAt, g.endsAt, now),
     ...(g.accessGrantKey !== null ? { access_grant_key: g.accessGrantKey } : {}),
