@@ -3,6 +3,7 @@ import { isoUtc } from '../kernel/clock.js'
 import { codeType, type AccessCode } from '../domain/access-code.js'
 import { supportedCodeLengths, type Device } from '../domain/device.js'
 import type { CodeConstraints } from '../ports/lock-driver.js'
+import type { ActionAttempt } from '../store/action-attempts.js'
 
 const iso = (ms: number | null): string | null => (ms === null ? null : isoUtc(ms))
 
@@ -97,4 +98,9 @@ export function grantWarningsWire(stored: Record<string, unknown>[], staleCardMe
     out.push({ warning_code: 'encoding_required', message: 'Issued cards carry an old time frame or door set. Re-encode them to apply the change.', access_method_ids: staleCardMethodIds, created_at: isoUtc(updatedAt) })
   }
   return out
+}
+
+/** An action attempt as the SDK polls it. */
+export function actionAttemptWire(a: ActionAttempt): Record<string, unknown> {
+  return { action_attempt_id: a.actionAttemptId, action_type: a.actionType, status: a.status, result: a.result, error: a.error }
 }

@@ -95,7 +95,7 @@ export class CardEncoderAttempts {
   private start(actionType: 'ENCODE_CREDENTIAL' | 'SCAN_CREDENTIAL', acsEncoderId: string, work: (signal: AbortSignal) => Promise<Record<string, unknown>>): ActionAttempt {
     const store = this.store
     const attempt = store.tx(() => store.actionAttempts.create(actionType, null))
-    const id = attempt.action_attempt_id
+    const id = attempt.actionAttemptId
     const ctl = new AbortController()
     this.running.add(ctl)
     const timer = setTimeout(() => ctl.abort(new EncoderError('uncategorized_error', 'timed out')), this.attemptTimeoutMs)

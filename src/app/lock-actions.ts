@@ -21,7 +21,7 @@ export class LockActionsApp {
     const store = this.store
     const device = store.devices.get(deviceId)
     const attempt = store.tx(() => store.actionAttempts.create(action === 'lock' ? 'LOCK_DOOR' : 'UNLOCK_DOOR', deviceId))
-    const id = attempt.action_attempt_id
+    const id = attempt.actionAttemptId
     const driver = this.driverOf(device.driver)
     const finish = (outcome: Parameters<typeof store.actionAttempts.finish>[1]) =>
       store.tx(() => {
@@ -30,7 +30,7 @@ export class LockActionsApp {
           event_type: `action_attempt.${action}_door.${'result' in outcome ? 'succeeded' : 'failed'}`,
           device_id: deviceId,
           action_attempt_id: id,
-          action_type: attempt.action_type,
+          action_type: attempt.actionType,
           status: 'result' in outcome ? 'success' : 'error',
         })
       })

@@ -6,7 +6,7 @@ import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
-import { deviceWire } from '../wire.js'
+import { actionAttemptWire, deviceWire } from '../wire.js'
 
 const listParams = z.object({
   device_ids: idList.optional(),
@@ -60,7 +60,7 @@ export function deviceRoutes(app: FastifyInstance, uc: UseCases): void {
       path: `/locks/${action}_door`,
       verbs: ['POST'],
       params: actionParams,
-      handler: (p) => ({ action_attempt: uc.lockActions.lockAction(p.device_id, action) }),
+      handler: (p) => ({ action_attempt: actionAttemptWire(uc.lockActions.lockAction(p.device_id, action)) }),
     })
   }
 }

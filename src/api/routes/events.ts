@@ -6,6 +6,7 @@ import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
+import { actionAttemptWire } from '../wire.js'
 
 const listParams = z.object({
   since: timestamp.optional(),
@@ -85,6 +86,6 @@ export function eventRoutes(app: FastifyInstance, uc: UseCases): void {
     path: '/action_attempts/get',
     verbs: ['GET'],
     params: z.object({ action_attempt_id: uuid }),
-    handler: (p) => ({ action_attempt: uc.events.actionAttempt(p.action_attempt_id) }),
+    handler: (p) => ({ action_attempt: actionAttemptWire(uc.events.actionAttempt(p.action_attempt_id)) }),
   })
 }

@@ -64,7 +64,7 @@ describe('CardEncoderAttempts', () => {
     const { id, enc, done } = rig(d, 200)
     const a = enc.scan(id)
     expect(a.status).toBe('pending')
-    expect((await done(a.action_attempt_id)).error).toEqual({ type: 'action_attempt_expired', message: expect.any(String) })
+    expect((await done(a.actionAttemptId)).error).toEqual({ type: 'action_attempt_expired', message: expect.any(String) })
   })
 
   it('an encoder that will not open → encoder_not_online; scan errors stay within SCAN_CREDENTIAL types', async () => {
@@ -72,18 +72,18 @@ describe('CardEncoderAttempts', () => {
     d.online = false
     d.startFails = true
     const { id, enc, done } = rig(d)
-    expect((await done(enc.scan(id).action_attempt_id)).error?.type).toBe('encoder_not_online')
+    expect((await done(enc.scan(id).actionAttemptId)).error?.type).toBe('encoder_not_online')
     d.startFails = false
     d.readError = new EncoderError('encoding_interrupted', 'card left')
-    expect((await done(enc.scan(id).action_attempt_id)).error?.type).toBe('no_credential_on_encoder')
+    expect((await done(enc.scan(id).actionAttemptId)).error?.type).toBe('no_credential_on_encoder')
     d.readError = new EncoderError('encoder_communication_timeout', 'no answer')
-    expect((await done(enc.scan(id).action_attempt_id)).error?.type).toBe('encoder_communication_timeout')
+    expect((await done(enc.scan(id).actionAttemptId)).error?.type).toBe('encoder_communication_timeout')
   })
 
   it('attempts on one encoder run one at a time; a blank card scans as blank', async () => {
     const d = new FakeEncoder()
     const { id, enc, done } = rig(d)
-    const ids = [enc.scan(id), enc.scan(id), enc.scan(id)].map((a) => a.action_attempt_id)
+    const ids = [enc.scan(id), enc.scan(id), enc.scan(id)].map((a) => a.actionAttemptId)
     for (const x of ids) expect((await done(x)).result).toMatchObject({ acs_credential_on_encoder: null, lockstep_card_metadata: { card_status: 'blank' } })
     expect(d.maxActive).toBe(1)
   })
