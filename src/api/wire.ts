@@ -4,6 +4,7 @@ import { codeType, type AccessCode } from '../domain/access-code.js'
 import { supportedCodeLengths, type Device } from '../domain/device.js'
 import type { CodeConstraints } from '../ports/lock-driver.js'
 import type { ActionAttempt } from '../store/action-attempts.js'
+import type { AutomationRun } from '../store/customers.js'
 
 const iso = (ms: number | null): string | null => (ms === null ? null : isoUtc(ms))
 
@@ -103,4 +104,9 @@ export function grantWarningsWire(stored: Record<string, unknown>[], staleCardMe
 /** An action attempt as the SDK polls it. */
 export function actionAttemptWire(a: ActionAttempt): Record<string, unknown> {
   return { action_attempt_id: a.actionAttemptId, action_type: a.actionType, status: a.status, result: a.result, error: a.error }
+}
+
+/** One logged push_data / delete_data / draft activation (lockstep's /customers/automation_runs/list). */
+export function automationRunWire(r: AutomationRun): Record<string, unknown> {
+  return { seq: r.seq, automation_run_id: r.automationRunId, kind: r.kind, customer_key: r.customerKey, summary: r.summary, results: r.results, created_at: isoUtc(r.createdAt) }
 }

@@ -1,6 +1,5 @@
 // What customers/push_data works on: the snapshot of the site its planner reads, and the automation-run log.
 // Applying a push is src/app/push-data.ts.
-import { isoUtc } from '../kernel/clock.js'
 import type { DeleteItemResult, GrantCollection, GrantSnapshot, PushItemResult, PushSnapshot } from '../domain/push-data.js'
 import type { AccessGrants } from './access-grants.js'
 import type { Acs } from './acs.js'
@@ -13,12 +12,12 @@ export type RunKind = 'push_data' | 'delete_data' | 'draft_activation'
 
 export interface AutomationRun {
   seq: number
-  automation_run_id: string
+  automationRunId: string
   kind: RunKind
-  customer_key: string | null
+  customerKey: string | null
   summary: Record<string, number>
   results: (PushItemResult | DeleteItemResult)[]
-  created_at: string
+  createdAt: number
 }
 
 export interface RunOutcome<R> {
@@ -97,7 +96,7 @@ export class Customers {
     }[]
     return rows
       .filter((r) => (!f.kind || r.kind === f.kind) && (!f.customerKey || r.customer_key === f.customerKey))
-      .map((r) => ({ seq: r.seq, automation_run_id: r.automation_run_id, kind: r.kind, customer_key: r.customer_key, summary: json.parse(r.summary), results: json.parse(r.results), created_at: isoUtc(r.created_at) }))
+      .map((r) => ({ seq: r.seq, automationRunId: r.automation_run_id, kind: r.kind, customerKey: r.customer_key, summary: json.parse(r.summary), results: json.parse(r.results), createdAt: r.created_at }))
   }
 
   /** Logs a run (automation_runs) and appends it as one `lockstep.automation_run.completed` event. */

@@ -9,6 +9,7 @@ import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { pageParams } from '../schemas.js'
+import { automationRunWire } from '../wire.js'
 
 export function customerRoutes(app: FastifyInstance, uc: UseCases): void {
   addRoute(app, {
@@ -30,7 +31,7 @@ export function customerRoutes(app: FastifyInstance, uc: UseCases): void {
     params: z.object({ kind: z.enum(['push_data', 'delete_data', 'draft_activation']).optional(), customer_key: z.string().min(1).optional(), ...pageParams }),
     handler: (p) => {
       const { page, pagination } = paginate(uc.pushData.runs({ kind: p.kind, customerKey: p.customer_key }), p, 100)
-      return { automation_runs: page, pagination }
+      return { automation_runs: page.map(automationRunWire), pagination }
     },
   })
 }
