@@ -1,8 +1,10 @@
 // Access codes: create (one or several sharing one PIN), update, delete, convert; reads for the API.
 import { DomainError, invalidInput, notFound } from '../domain/errors.js'
-import { generateCode, type AccessCode } from '../domain/access-code.js'
+import {
+  assertNotDuplicate, codeAppearance, generateCode, validateCode, validateWindow, type AccessCode, type AccessCodeStatus,
+} from '../domain/access-code.js'
 import type { Device } from '../domain/device.js'
-import type { CodeFilter, CreateCodeInput, UpdateCodeInput } from '../store/access-codes.js'
+import type { CodeFilter, CodePeer, CreateCodeInput, UpdateCodeInput } from '../store/access-codes.js'
 import type { Store } from '../store/store.js'
 
 export type NewCode = Omit<CreateCodeInput, 'deviceId'>
@@ -19,7 +21,7 @@ export class AccessCodesApp {
   constructor(private readonly store: Store) {}
 
   create(input: CreateCodeInput): AccessCode {
-    return this.store.tx(() => this.store.accessCodes.create(input))
+    return this.store.tx(() => createCode(this.store, input))
   }
 
   /** One code on every device: the requested one, else one every device accepts and none already holds. */
@@ -55,7 +57,7 @@ export class AccessCodesApp {
             [...code].every((ch) => d.constraints.alphabet.includes(ch)) && !store.accessCodes.onDevice(deviceId).some((c) => c.code === code)
           if (!fits) code = null
         }
-        return store.accessCodes.create({
+        return createCode(store, {
           deviceId, name: input.name, code, startsAt: input.startsAt, endsAt: input.endsAt,
           allowExternalModification: input.allowExternalModification, isOneTimeUse: input.isOneTimeUse,
           commonCodeKey: commonKey, preferredCodeLength: input.preferredCodeLength,
@@ -72,15 +74,15 @@ export class AccessCodesApp {
       const current = this.store.accessCodes.get(accessCodeId, true)
       if (current.deviceId !== deviceId) throw invalidInput('an access code cannot move to another device; create a new one', 'device_id')
     }
-    return this.store.tx(() => this.store.accessCodes.update(accessCodeId, input))
+    return this.store.tx(() => updateCode(this.store, accessCodeId, input))
   }
 
   delete(accessCodeId: string, managed: boolean): void {
-    this.store.tx(() => this.store.accessCodes.delete(accessCodeId, managed))
+    this.store.tx(() => deleteCode(this.store, accessCodeId, managed))
   }
 
   convertToManaged(accessCodeId: string, allowExternalModification: boolean): void {
-    this.store.tx(() => this.store.accessCodes.convertToManaged(accessCodeId, allowExternalModification))
+    this.store.tx(() => convertToManaged(this.store, accessCodeId, allowExternalModification))
   }
 
   /** A fresh code that fits the device and that no code on it holds (nothing is stored). */
@@ -112,4 +114,124 @@ export class AccessCodesApp {
   deviceOf(c: AccessCode): Device {
     return this.store.devices.get(c.deviceId)
   }
+}
+
+// ------------------------------------------------------------------ one change, inside the caller's transaction
+// Each writes the row, its events and marks the lock dirty (the reconciler delivers it) in that transaction.
+
+/** A managed code: the domain checks the window, the code (or makes one) and the name the lock shows. */
+export function createCode(store: Store, input: CreateCodeInput): AccessCode {
+  const device = store.devices.get(input.deviceId)
+  const now = store.ctx.clock.now()
+  const window = { startsAt: input.startsAt, endsAt: input.endsAt }
+  validateWindow(window, now)
+  // Only what the code and name choices need: a push of thousands of codes creates them one by one.
+  const others = store.accessCodes.peers(device.deviceId)
+  const code = chooseCode(store, device, input.code, input.preferredCodeLength, others)
+  const accessCodeId = store.accessCodes.insertManaged({
+    ...input, code, appearanceName: codeAppearance(input.name, device.constraints, shownNames(others)), status: initialStatus(window, now),
+  })
+  store.accessCodes.codeEvent('access_code.created', device, accessCodeId)
+  store.dirtyDevices.markDirty(device.deviceId, 'access_code.created')
+  return store.accessCodes.get(accessCodeId, true)
+}
+
+export function updateCode(store: Store, accessCodeId: string, input: UpdateCodeInput): AccessCode {
+  const codes = store.accessCodes
+  const current = codes.get(accessCodeId, true)
+  const device = store.devices.get(current.deviceId)
+  const now = store.ctx.clock.now()
+  const next = { ...current }
+  if (input.name !== undefined && input.name !== current.name) {
+    next.name = input.name
+    const others = codes.onDevice(device.deviceId).filter((c) => c.accessCodeId !== accessCodeId)
+    next.appearanceName = codeAppearance(input.name, device.constraints, shownNames(others))
+  }
+  if (input.startsAt !== undefined) next.startsAt = input.startsAt
+  if (input.endsAt !== undefined) next.endsAt = input.endsAt
+  if (input.type === 'ongoing') (next.startsAt = null), (next.endsAt = null)
+  if (input.type === 'time_bound' && next.startsAt === null) throw invalidInput('a time_bound code needs starts_at and ends_at', 'starts_at')
+  if (input.allowExternalModification !== undefined) next.isExternalModificationAllowed = input.allowExternalModification
+  if (input.isOneTimeUse !== undefined) next.isOneTimeUse = input.isOneTimeUse
+  const windowChanged = next.startsAt !== current.startsAt || next.endsAt !== current.endsAt
+  if (windowChanged) validateWindow(next, now)
+  if (input.code !== undefined || input.preferredCodeLength != null) {
+    const others = codes.onDevice(device.deviceId).filter((c) => c.accessCodeId !== accessCodeId)
+    const wanted = input.code === undefined ? null : input.code
+    if (wanted !== current.code || wanted === null) next.code = chooseCode(store, device, wanted, input.preferredCodeLength ?? null, others)
+  }
+  const changes: [string, unknown, unknown][] = []
+  if (next.name !== current.name) changes.push(['name', current.name, next.name])
+  if (next.code !== current.code) changes.push(['code', current.code, next.code])
+  if (windowChanged) changes.push(['time_frame', [current.startsAt, current.endsAt], [next.startsAt, next.endsAt]])
+  const flagsChanged =
+    next.isExternalModificationAllowed !== current.isExternalModificationAllowed || next.isOneTimeUse !== current.isOneTimeUse
+  if (changes.length === 0 && !flagsChanged) return current // a retried PUT changes nothing
+
+  // Anything the lock holds must be written again; the reconciler decides when.
+  const onLock = changes.some(([f]) => f !== 'time_frame') || windowChanged
+  const status: AccessCodeStatus = onLock ? initialStatus(next, now) : current.status
+  codes.writeChange(accessCodeId, next, status, onLock)
+  codes.codeEvent('access_code.changed', device, accessCodeId)
+  for (const [field, from, to] of changes) {
+    if (field === 'name') {
+      codes.codeEvent('access_code.name_changed', device, accessCodeId, { from: { name: from }, to: { name: to }, description: 'The name of the access code changed' })
+    }
+    if (field === 'code') {
+      codes.codeEvent('access_code.code_changed', device, accessCodeId, { from: { code: from }, to: { code: to }, description: 'The code of the access code changed' })
+    }
+    if (field === 'time_frame') {
+      codes.codeEvent('access_code.time_frame_changed', device, accessCodeId, {
+        from: { starts_at: iso(current.startsAt), ends_at: iso(current.endsAt) },
+        to: { starts_at: iso(next.startsAt), ends_at: iso(next.endsAt) },
+        description: 'The time frame of the access code changed',
+      })
+    }
+  }
+  if (onLock || flagsChanged) store.dirtyDevices.markDirty(device.deviceId, 'access_code.changed')
+  return codes.get(accessCodeId, true)
+}
+
+/**
+ * Deletes a managed or unmanaged code: it disappears from lists at once and stays `removing` until the
+ * reconciler has cleared it from the lock. Deleting an already deleted code is not an error (retries).
+ */
+export function deleteCode(store: Store, accessCodeId: string, managed: boolean): void {
+  const c = store.accessCodes.find(accessCodeId, { includeDeleted: true })
+  if (!c || c.isManaged !== managed) throw notFound('access_code', accessCodeId)
+  if (c.deletedAt !== null) return
+  const device = store.devices.get(c.deviceId)
+  store.accessCodes.markRemoving(accessCodeId)
+  store.accessCodes.codeEvent(managed ? 'access_code.deleted' : 'access_code.unmanaged.removed', device, accessCodeId, managed ? { code: c.code } : {})
+  store.dirtyDevices.markDirty(device.deviceId, managed ? 'access_code.deleted' : 'access_code.unmanaged.removed')
+}
+
+export function convertToManaged(store: Store, accessCodeId: string, allowExternalModification: boolean): AccessCode {
+  const c = store.accessCodes.find(accessCodeId)
+  if (!c) throw notFound('access_code', accessCodeId)
+  if (c.isManaged) return c // already converted: a retried PATCH is fine
+  const device = store.devices.get(c.deviceId)
+  store.accessCodes.markManaged(accessCodeId, allowExternalModification)
+  store.accessCodes.codeEvent('access_code.unmanaged.converted_to_managed', device, accessCodeId)
+  store.dirtyDevices.markDirty(device.deviceId, 'access_code.unmanaged.converted_to_managed')
+  return store.accessCodes.get(accessCodeId, true)
+}
+
+function chooseCode(store: Store, device: Device, wanted: string | null, preferredLength: number | null, others: readonly CodePeer[]): string {
+  if (wanted === null) return generateCode(device.constraints, new Set(others.map((o) => o.code ?? '')), store.ctx.random, preferredLength ?? undefined)
+  validateCode(wanted, device.constraints)
+  assertNotDuplicate(wanted, others)
+  return wanted
+}
+
+function shownNames(codes: readonly CodePeer[]): string[] {
+  return codes.flatMap((c) => (c.appearanceName === null ? [] : [c.appearanceName]))
+}
+
+function initialStatus(w: { startsAt: number | null }, now: number): AccessCodeStatus {
+  return w.startsAt !== null && w.startsAt > now ? 'unset' : 'setting'
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
 }

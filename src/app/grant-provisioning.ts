@@ -19,6 +19,7 @@ import {
   cardState, windowOf, type AccessGrant, type AccessMethod, type DraftFields, type GrantSource,
 } from '../store/access-grants.js'
 import type { Store } from '../store/store.js'
+import { createCode, deleteCode, updateCode } from './access-codes.js'
 
 export interface CreateGrantInput {
   userIdentityId: string
@@ -141,11 +142,11 @@ function addCodes(store: Store, g: AccessGrant, accessMethodId: string, deviceId
     const base = { deviceId, name, startsAt: window.startsAt, endsAt: window.endsAt, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null }
     let code: AccessCode
     try {
-      code = store.accessCodes.create({ ...base, code: shared })
+      code = createCode(store, { ...base, code: shared })
     } catch (e) {
       const codeRefused = e instanceof DomainError && (e.type === 'duplicate_access_code' || (e.type === 'invalid_input' && e.validationErrors !== undefined && 'code' in e.validationErrors))
       if (shared === null || !codeRefused) throw e
-      code = store.accessCodes.create({ ...base, code: null })
+      code = createCode(store, { ...base, code: null })
       if (requested !== null) {
         warnings.push({ warning_code: 'requested_code_unavailable', message: `The requested code could not be set on this lock (${(e as DomainError).message}); another code was chosen.`, created_at: isoUtc(now), device_id: deviceId, original_code: requested, new_code: code.code })
       }
@@ -185,7 +186,7 @@ export function updateGrant(store: Store, id: string, input: { startsAt?: number
   grants.setWindowAndName(id, after, name)
   if (plan.changed) {
     for (const u of plan.accessCodeUpdates) {
-      store.accessCodes.update(u.accessCodeId, u.endsAt === null ? { startsAt: null, endsAt: null } : { startsAt: u.startsAt, endsAt: u.endsAt })
+      updateCode(store, u.accessCodeId, u.endsAt === null ? { startsAt: null, endsAt: null } : { startsAt: u.startsAt, endsAt: u.endsAt })
     }
     const updated = grants.get(id)
     for (const m of cards) if (plan.cardsToReencode.includes(m.accessMethodId)) methodEvent(store, 'access_method.card_encoding_required', m.accessMethodId, updated)
@@ -254,7 +255,7 @@ export function deleteMethods(store: Store, ids: string[]): ReservationWarning[]
 }
 
 function removeMethod(store: Store, m: AccessMethod, g: AccessGrant): void {
-  for (const c of store.accessGrants.linkedCodes(m.accessMethodId)) store.accessCodes.delete(c.accessCodeId, true)
+  for (const c of store.accessGrants.linkedCodes(m.accessMethodId)) deleteCode(store, c.accessCodeId, true)
   store.accessGrants.tombstoneMethod(m.accessMethodId)
   methodEvent(store, 'access_method.deleted', m.accessMethodId, g)
 }
@@ -323,7 +324,7 @@ export function reprovision(store: Store, grants: AccessGrant[], context: Record
       return { accessGrantId: r.accessGrantId, status: r.status, error: r.error }
     }
     for (const codeId of r.accessCodesToDelete) {
-      store.accessCodes.delete(codeId, true)
+      deleteCode(store, codeId, true)
       repo.unlinkCode(codeId)
     }
     const extra: Record<string, unknown>[] = []

@@ -43,7 +43,7 @@ export class Store {
     this.events = new EventLog(this.ctx)
     this.dirtyDevices = new DirtyDevices(this.ctx)
     this.devices = new Devices(this.ctx, this.events)
-    this.accessCodes = new AccessCodes(this.ctx, this.devices, this.events, this.dirtyDevices)
+    this.accessCodes = new AccessCodes(this.ctx, this.devices, this.events)
     this.actionAttempts = new ActionAttempts(this.ctx)
     this.apiKeys = new ApiKeys(this.ctx)
     this.idempotency = new Idempotency(this.ctx)

@@ -6,19 +6,20 @@ import { seededRandom } from '../../src/kernel/ids.js'
 import { Store } from '../../src/store/store.js'
 import { SqliteReconcileRepo } from '../../src/store/reconcile-repo.js'
 import { defaultConstraints } from '../helpers/fake-lock-driver.js'
+import { createCode, deleteCode } from '../../src/app/access-codes.js'
 
 function setup() {
   const store = Store.open(':memory:', new ManualClock(), seededRandom('repo'))
   const repo = new SqliteReconcileRepo(store)
   const { device } = store.tx(() => store.devices.upsert({ nativeId: 'n', driver: 'fake', displayName: 'D', manufacturer: 'A', model: 'M', deviceType: 'yale_lock', constraints: defaultConstraints(4), online: true }))
-  const code = store.tx(() => store.accessCodes.create({ deviceId: device.deviceId, name: 'G', code: '4826', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null }))
+  const code = store.tx(() => createCode(store, { deviceId: device.deviceId, name: 'G', code: '4826', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null }))
   return { store, repo, deviceId: device.deviceId, codeId: code.accessCodeId }
 }
 
 test('a late `set` verdict for a code deleted mid-pass keeps it removing and owned', async () => {
   const { store, repo, deviceId, codeId } = setup()
   await repo.assignSlots(deviceId, [{ accessCodeId: codeId, slot: 1 }], 0)
-  store.tx(() => store.accessCodes.delete(codeId, true)) // the API delete lands while the pass is writing
+  store.tx(() => deleteCode(store, codeId, true)) // the API delete lands while the pass is writing
   await repo.applyVerdicts(deviceId, { verdicts: [{ accessCodeId: codeId, kind: 'set', slot: 1, confirmedCode: '4826', errors: [], warnings: [] }], unmanaged: [] }, 0)
   const desired = await repo.desiredFor(deviceId)
   expect(desired.codes).toEqual([expect.objectContaining({ accessCodeId: codeId, removing: true, slot: 1, confirmedCode: '4826' })])
@@ -30,7 +31,7 @@ test('a late `set` verdict for a code deleted mid-pass keeps it removing and own
 test('work is cleared only at the revision the pass saw', async () => {
   const { store, repo, deviceId } = setup()
   const { revision } = await repo.desiredFor(deviceId)
-  store.tx(() => store.accessCodes.create({ deviceId, name: 'H', code: '5937', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null }))
+  store.tx(() => createCode(store, { deviceId, name: 'H', code: '5937', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null }))
   await repo.markClean(deviceId, revision)
   expect(await repo.dirtyDevices()).toEqual([deviceId])
   await repo.markClean(deviceId, (await repo.desiredFor(deviceId)).revision)
@@ -40,7 +41,7 @@ test('work is cleared only at the revision the pass saw', async () => {
 test('a transaction marks its device once however many codes it creates; each transaction marks again', async () => {
   const { store, repo, deviceId } = setup()
   const create = (code: string) =>
-    store.accessCodes.create({ deviceId, name: `G${code}`, code, startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null })
+    createCode(store, { deviceId, name: `G${code}`, code, startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null })
   const woken: string[] = []
   store.dirtyDevices.subscribe((id) => woken.push(id))
   const before = (await repo.desiredFor(deviceId)).revision
