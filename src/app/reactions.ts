@@ -1,5 +1,5 @@
-// What follows from a change, by name, wired in one place (registerReactions). Each reaction runs in the
-// transaction of the change that triggers it, or right after its commit (said per reaction).
+// What follows from a change, by name. A reaction to the app's own change is called by that use case in its
+// transaction; one to a change made elsewhere (the reconciler's) is registered here, in registerReactions.
 import type { Store } from '../store/store.js'
 import { issueCodeMethods, reprovisionSpace } from './grant-provisioning.js'
 import { activateDrafts } from './push-data.js'
@@ -18,15 +18,13 @@ export function issueCodeMethodsWhenCodeSet(store: Store): () => void {
 }
 
 /**
- * A space's doors changed (same transaction): grants on it follow, and push_data drafts waiting on its key
- * become grants.
+ * A space's doors changed: grants on it follow, and push_data drafts waiting on its key become grants. Called
+ * by the use cases that change doors (spaces.ts), inside their transaction.
  */
-export function followSpaceDoors(store: Store): () => void {
-  return store.spaces.onDoorsChanged((spaceId) => {
-    reprovisionSpace(store, spaceId)
-    const key = store.spaces.find(spaceId)?.spaceKey
-    if (key) activateDrafts(store, key)
-  })
+export function followSpaceDoors(store: Store, spaceId: string): void {
+  reprovisionSpace(store, spaceId)
+  const key = store.spaces.find(spaceId)?.spaceKey
+  if (key) activateDrafts(store, key)
 }
 
 const wired = new WeakSet<Store>()
@@ -35,7 +33,7 @@ const wired = new WeakSet<Store>()
 export function registerReactions(store: Store): () => void {
   if (wired.has(store)) return () => undefined
   wired.add(store)
-  const off = [issueCodeMethodsWhenCodeSet(store), followSpaceDoors(store)]
+  const off = [issueCodeMethodsWhenCodeSet(store)]
   return () => {
     for (const f of off) f()
     wired.delete(store)
