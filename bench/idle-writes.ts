@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { loadConfig, type Config } from '../src/config.js'
 import { startDaemon } from '../src/daemon.js'
 import { createLogger } from '../src/log.js'
+import { createCode } from '../src/app/access-codes.js'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -50,7 +51,7 @@ try {
   store.tx(() => {
     for (let i = 0; i < CODES; i++) {
       const device = devices[i % devices.length]!
-      store.accessCodes.create({
+      createCode(store, {
         deviceId: device.deviceId, name: `Guest ${i}`, code: String(100_000 + i), startsAt: null, endsAt: null,
         allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
       })

@@ -8,6 +8,7 @@ import { DB_FILE } from './files.js'
 import { cryptoRandom } from './kernel/ids.js'
 import { systemClock } from './kernel/clock.js'
 import type { Store } from './store/store.js'
+import type { KeysApp } from './app/keys.js'
 import { registerLabVerbs, registerVerbs } from './cli/verbs.js'
 import { backup } from './cli/backup.js'
 import { EXIT, explain } from './cli/client.js'
@@ -54,9 +55,10 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   }
 }
 
-/** Opens the store of the chosen data dir (said on stderr); never creates one: a new store is the daemon's to make. */
-async function withStore<T>(opts: { config?: string; dataDir?: string }, fn: (store: Store, dir: string) => T): Promise<T | undefined> {
+/** Runs a `keys` verb on the chosen data dir's store (said on stderr); never creates one: a new store is the daemon's to make. */
+async function withKeys<T>(opts: { config?: string; dataDir?: string }, fn: (keys: KeysApp, dir: string) => T): Promise<T | undefined> {
   let store: Store
+  let keys: KeysApp
   let dir: string
   try {
     const choice = chooseDataDir(opts)
@@ -69,12 +71,14 @@ async function withStore<T>(opts: { config?: string; dataDir?: string }, fn: (st
       return undefined
     }
     const { Store } = await import('./store/store.js')
+    const { KeysApp } = await import('./app/keys.js')
     store = Store.open(file, systemClock, cryptoRandom)
+    keys = new KeysApp(store)
   } catch (err) {
     fail(err)
   }
   try {
-    return fn(store, dir)
+    return fn(keys, dir)
   } finally {
     store.close()
   }
@@ -108,15 +112,14 @@ program.command('backup').description('online backup of the store (safe while th
 const keys = program.command('keys').description('manage API keys in the data dir (which one: see README; said on stderr)')
 const dirOption = (c: Command) => c.option('-c, --config <path>', "use this config's data_dir").option('--data-dir <dir>', 'data dir (LOCKSTEP_DATA_DIR)')
 dirOption(keys.command('create')).option('-n, --name <name>', 'a label for the key', 'cli')
-  .action((o) => withStore(o, (store) => {
-    const key = store.apiKeys.generate()
-    const info = store.tx(() => store.apiKeys.add(key, o.name))
+  .action((o) => withKeys(o, (keys) => {
+    const { key, info } = keys.create(o.name)
     process.stdout.write(`${key}\n`)
     process.stderr.write(`created key ${info.api_key_id} (${o.name}); it is shown only now\n`)
   }))
 dirOption(keys.command('list')).option('--json', 'machine-readable output')
-  .action((o) => withStore(o, (store, dir) => {
-    const rows = store.apiKeys.list()
+  .action((o) => withKeys(o, (keys, dir) => {
+    const rows = keys.list()
     if (o.json) return void process.stdout.write(JSON.stringify(rows) + '\n')
     if (rows.length === 0) return void process.stdout.write(`no API keys in ${dir} (lockstep keys create makes one)\n`)
     for (const r of rows) {
@@ -124,8 +127,8 @@ dirOption(keys.command('list')).option('--json', 'machine-readable output')
     }
   }))
 dirOption(keys.command('revoke')).argument('<api_key_id>')
-  .action((id, o) => withStore(o, (store) => {
-    const r = store.tx(() => store.apiKeys.revoke(id))
+  .action((id, o) => withKeys(o, (keys) => {
+    const r = keys.revoke(id)
     if ('revoked' in r) process.stdout.write(`revoked ${r.revoked.api_key_id} (${r.revoked.name}, ${r.revoked.hint}); refused from the next request on\n`)
     else if ('alreadyRevoked' in r) process.stdout.write(`${id} (${r.alreadyRevoked.name}) was already revoked at ${new Date(r.alreadyRevoked.revoked_at!).toISOString()}\n`)
     else {

@@ -1,18 +1,19 @@
 // Composition root (docs/design-rules.md): config → store → broker → lab → drivers → reconciler → encoders → API,
 // each a service started in that order by one Lifecycle, which stops them in reverse. The parts talk
 // through one typed bus (src/bus.ts); every service removes its listeners when it stops.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { OffsetClock, systemClock, type Clock } from './kernel/clock.js'
 import { VERSION } from './package-root.js'
-import type { Config, LockConfig } from './config.js'
+import type { Config } from './config.js'
 import { cryptoRandom, type Random } from './kernel/ids.js'
 import { createLogger, type Logger } from './log.js'
 import { explainListenError } from './api/server.js'
-import type { LockCommands } from './api/commands.js'
+import { createUseCases, type UseCases } from './app/index.js'
+import { bootstrapApiKey } from './app/keys.js'
+import { healthReport } from './app/health.js'
 import type { LockDriver } from './ports/lock-driver.js'
-import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
 import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import type { Store } from './store/store.js'
@@ -26,7 +27,7 @@ import { propertySections, renderBanner } from './banner.js'
 import { CONSOLE_PATHS, consoleRoutes } from './console/serve.js'
 import { loadOrCreateSiteKeys } from './store/card-key-files.js'
 import type { EncoderDriver } from './ports/encoder-driver.js'
-import type { CardEncoding } from './encoding/card-encoding.js'
+import type { CardEncoderAttempts } from './app/card-encoder-attempts.js'
 import { createDaemonBus, type DaemonBus } from './bus.js'
 import { every, Lifecycle } from './kernel/service.js'
 import { StoreService } from './services/store.js'
@@ -61,8 +62,10 @@ export interface Daemon {
   /** Card encoder drivers by acs_encoder_id. */
   encoderDrivers: Map<string, EncoderDriver>
   /** ENCODE_CREDENTIAL / SCAN_CREDENTIAL attempts. */
-  cardEncoding: CardEncoding
+  cardEncoding: CardEncoderAttempts
   app: FastifyInstance
+  /** The use cases every front door calls. */
+  useCases: UseCases
   log: Logger
   /** What the parts tell each other; empty of listeners once stopped. */
   bus: DaemonBus
@@ -104,15 +107,17 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const { store } = await services.start(new StoreService({ dataDir: config.data_dir, clock, random, bus }))
   // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
   const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
-  store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
-  registerConfiguredLocks(store, config)
+  const useCases = createUseCases(store, { site: config.site, log, driverOf: (kind) => drivers.get(kind) })
+  await services.start({ name: 'use cases', start() {}, stop: () => useCases.close() })
+  useCases.acs.syncConfigured(config)
+  useCases.devices.registerConfiguredLocks(config)
   const mqtt = await services.start(new SiteBroker(config, log)).catch((err: unknown) => {
     throw explainListenError(err, 'embedded MQTT broker', config.mqtt.host, config.mqtt.port, 'LOCKSTEP_MQTT_PORT')
   })
   // The lab's simulators are loaded only in lab mode: a site's daemon does not carry them.
   const lab: LabProperty | null = config.lab
     ? await services.start(new (await import('./lab/property.js')).LabProperty({
-        config, store, clock, brokerUrl: mqtt.url, bus, siteKeys, cardSiteId: store.cards.siteId, random,
+        config, store, clock, brokerUrl: mqtt.url, bus, siteKeys, cardSiteId: store.cardCredentials.siteId, random,
       }))
     : null
   const metrics = new Metrics(store)
@@ -126,7 +131,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   }
   const lockDrivers = new LockDrivers({
     drivers: opts.lockDrivers ?? (await driverList()),
-    onEvent: (kind, event) => onDeviceEvent(config, store, reconciler, kind, event, log),
+    onEvent: (kind, event) => useCases.devices.onDeviceEvent(config, reconciler, kind, event, log),
     log,
     ...(opts.driverRetryMs !== undefined ? { retryMs: opts.driverRetryMs } : {}),
   })
@@ -156,50 +161,17 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
   }))
   const { cardEncoding } = encoders
-  await services.start(every('attempt expiry', 5_000, () => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS))))
-
-  const commands: LockCommands = {
-    lockAction(deviceId, action) {
-      const device = store.devices.get(deviceId)
-      const attempt = store.tx(() => store.actionAttempts.create(action === 'lock' ? 'LOCK_DOOR' : 'UNLOCK_DOOR', deviceId))
-      const id = attempt.action_attempt_id
-      const driver = drivers.get(device.driver)
-      const finish = (outcome: Parameters<typeof store.actionAttempts.finish>[1]) =>
-        store.tx(() => {
-          if (!store.actionAttempts.finish(id, outcome)) return
-          store.events.append({
-            event_type: `action_attempt.${action}_door.${'result' in outcome ? 'succeeded' : 'failed'}`,
-            device_id: deviceId,
-            action_attempt_id: id,
-            action_type: attempt.action_type,
-            status: 'result' in outcome ? 'success' : 'error',
-          })
-        })
-      if (!driver) {
-        finish({ error: { type: 'device_not_supported', message: `No ${device.driver} driver is running for this device` } })
-      } else {
-        const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ATTEMPT_TIMEOUT_MS).unref())
-        Promise.race([driver.lockAction(device.nativeId, action), timeout]).then(
-          () => finish({ result: { was_confirmed_by_device: true } }),
-          (err: Error) => {
-            log.warn({ device_id: deviceId, action, err: err.message }, 'lock action failed')
-            finish({ error: { type: err.message === 'timed out' ? 'action_attempt_expired' : 'failed_to_' + action, message: err.message } })
-          },
-        )
-      }
-      return store.actionAttempts.get(id)
-    },
-  }
+  await services.start(every('attempt expiry', 5_000, () => useCases.lockActions.expire(ATTEMPT_EXPIRY_MS)))
 
   const api = await services.start(new ApiService(config.http, {
-    store, log, commands, metrics, version: VERSION, site: config.site,
+    useCases, log, metrics, version: VERSION,
     encoderOnline: (id) => cardEncoding.encoderOnline(id),
     plugins: [
       async (a) => encodingRoutes(a, cardEncoding),
       // The lab's routes exist only in lab mode.
-      ...(lab ? [lab.routes] : []),
+      ...(lab ? [lab.routesFor(useCases)] : []),
       async (a) => consoleRoutes(a),
-      async (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
+      async (a) => metricsRoute(a, metrics, (key) => useCases.keys.verify(key)),
     ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
     health: () => healthReport(store, config),
@@ -211,7 +183,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
 
   return {
     url, config, store, clock, lab, reconciler, drivers, encoderDrivers: encoders.drivers, cardEncoding,
-    app: api.app, log, bus, generatedApiKey, metrics,
+    app: api.app, useCases, log, bus, generatedApiKey, metrics,
     banner() {
       const labFile = join(config.data_dir, LAB_KEY_FILE)
       const [apiKey, source] = generatedApiKey
@@ -233,115 +205,4 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     },
     stop: () => services.stop(),
   }
-}
-
-/** A driver's report: the registry (discovery, battery) is the daemon's; everything else goes to the reconciler. */
-function onDeviceEvent(config: Config, store: Store, reconciler: Reconciler, driver: string, event: DeviceEvent, log: Logger): void {
-  try {
-    if (event.type === 'discovered') {
-      // Config speaks for the site: its name and the manufacturer app's name rules win over what the radio says.
-      const declared = config.locks.find((l) => l.driver === driver && l.native_id === event.device.nativeId)
-      const lock: DiscoveredLock = declared
-        ? { ...event.device, displayName: declared.name, constraints: { ...event.device.constraints, name: nameRules(declared) } }
-        : event.device
-      const { device, created } = store.tx(() => {
-        const result = store.devices.upsert(lock)
-        store.devices.setOnline(result.device.deviceId, lock.online)
-        return result
-      })
-      if (created) log.info({ device_id: device.deviceId, name: device.displayName, driver }, 'new lock discovered')
-      reconciler.onDeviceEvent(device.deviceId, { type: event.device.online ? 'online' : 'offline', nativeId: event.device.nativeId })
-      return
-    }
-    const device = store.devices.findByNative(driver, event.nativeId)
-    if (!device) return log.debug({ driver, native_id: event.nativeId, type: event.type }, 'event for an unknown device ignored')
-    if (event.type === 'battery') return void store.tx(() => store.devices.setBattery(device.deviceId, event.level))
-    // The registry follows availability at once; the reconciler only hears about transitions it saw.
-    if (event.type === 'online' || event.type === 'offline') store.tx(() => store.devices.setOnline(device.deviceId, event.type === 'online'))
-    reconciler.onDeviceEvent(device.deviceId, event)
-  } catch (err) {
-    log.error({ err, driver, type: event.type }, 'device event failed')
-  }
-}
-
-/**
- * The bootstrap key: LOCKSTEP_API_KEY if given; else, on a store with no key, a generated one that is
- * printed once (and, in lab mode, written to <data dir>/lab-api-key so the CLI and tests can find it).
- */
-function bootstrapApiKey(store: Store, config: Config, print: (line: string) => void): string | null {
-  if (config.api_key) {
-    store.tx(() => store.apiKeys.add(config.api_key!, 'bootstrap (LOCKSTEP_API_KEY)'))
-    return null
-  }
-  const labFile = join(config.data_dir, LAB_KEY_FILE)
-  if (config.lab && existsSync(labFile)) {
-    const key = readFileSync(labFile, 'utf8').trim()
-    if (store.apiKeys.verify(key)) return null
-  }
-  if (store.apiKeys.count() > 0) return null
-  const key = store.apiKeys.generate()
-  store.tx(() => store.apiKeys.add(key, config.lab ? 'lab' : 'bootstrap'))
-  if (config.lab) {
-    writeFileSync(labFile, key + '\n', { mode: 0o600 })
-    chmodSync(labFile, 0o600)
-  }
-  print(`API key (shown once; store it now): ${key}`)
-  return key
-}
-
-/** /health: always ok:true (liveness); `status` says whether some part is degraded, and which. */
-function healthReport(store: Store, config: Config): Record<string, unknown> {
-  const degraded: string[] = []
-  let storeOk = true
-  let devices: { online: boolean }[] = []
-  let queue = 0
-  try {
-    devices = store.devices.list()
-    queue = (store.db.prepare('SELECT count(*) AS n FROM work_items').get() as { n: number }).n
-  } catch {
-    storeOk = false
-    degraded.push('store unreadable')
-  }
-  const offline = devices.filter((d) => !d.online).length
-  if (offline > 0) degraded.push(`${offline} of ${devices.length} devices offline`)
-  return {
-    status: degraded.length ? 'degraded' : 'ok',
-    degraded,
-    mode: config.lab ? 'lab' : 'site',
-    version: VERSION,
-    store: storeOk ? 'ok' : 'error',
-    devices: { total: devices.length, online: devices.length - offline, offline },
-    work_queue_depth: queue,
-  }
-}
-
-function nameRules(lock: LockConfig) {
-  return { maxLength: lock.name_rules.max_length, charset: lock.name_rules.charset, unique: lock.name_rules.unique }
-}
-
-/** Locks named in config are known before any driver reports them, so their ids are stable from the first start. */
-function registerConfiguredLocks(store: Store, config: Config): void {
-  store.tx(() => {
-    for (const lock of config.locks) {
-      const discovered: DiscoveredLock = {
-        nativeId: lock.native_id,
-        driver: lock.driver,
-        displayName: lock.name,
-        manufacturer: lock.manufacturer,
-        model: lock.model,
-        deviceType: lock.device_type,
-        online: false,
-        constraints: {
-          minLength: lock.code_length[0],
-          maxLength: lock.code_length[1],
-          alphabet: lock.alphabet,
-          noLeadingZero: lock.no_leading_zero,
-          firstSlot: 1,
-          slotCount: lock.slots,
-          name: nameRules(lock),
-        },
-      }
-      store.devices.upsert(discovered)
-    }
-  })
 }

@@ -3,9 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
-import type { Store } from '../store/store.js'
+import type { UseCases } from '../app/index.js'
 import { authHook } from './auth.js'
-import type { LockCommands } from './commands.js'
 import { envelope, errorHandler } from './errors.js'
 import { refuseControlCharacters } from './params.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
@@ -15,7 +14,7 @@ import { spaceRoutes } from './routes/spaces.js'
 import { acsRoutes } from './routes/acs.js'
 import { accessGrantRoutes } from './routes/access-grants.js'
 import { customerRoutes } from './routes/customers.js'
-import { userIdentityRoutes, type SitePolicy } from './routes/user-identities.js'
+import { userIdentityRoutes } from './routes/user-identities.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
 import { ConfigError } from '../config.js'
@@ -39,14 +38,10 @@ export async function listenApi(app: FastifyInstance, host: string, port: number
 }
 
 export interface ApiDeps {
-  store: Store
+  /** What every route calls (src/app). */
+  useCases: UseCases
   log: Logger
-  commands: LockCommands
-  /** Whether live grants target a space (then it cannot be deleted). */
-  spaceInUse?: (spaceId: string) => boolean
   encoderOnline?: (acsEncoderId: string) => boolean
-  /** Site policies (config `site`): shared emails, reservation_key required for guest cards. */
-  site?: SitePolicy
   /** Further route groups (encoding, lab, console, metrics…) as fastify plugins, registered after the core
    *  groups; each is encapsulated and inherits the root's auth, envelope, error handler and metrics hook. */
   plugins?: RouteGroup[]
@@ -95,7 +90,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.header('seam-request-id', request.id)
   })
   const open = deps.openPaths ?? (() => false)
-  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  app.addHook('onRequest', authHook(deps.useCases.keys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
   // Names with control or bidi-override characters are refused whichever route they come to.
   app.addHook('preHandler', async (request) => {
     refuseControlCharacters(request.body)
@@ -112,15 +107,15 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
   // Each route group is a plugin: routes, schemas and any hook it adds stay inside its own context.
   const group = (routes: (app: FastifyInstance) => void): FastifyPluginAsync => async (g) => routes(g)
-  app.register(group((g) => accessCodeRoutes(g, deps.store)))
-  app.register(group((g) => deviceRoutes(g, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))))
-  app.register(group((g) => eventRoutes(g, deps.store)))
-  app.register(group((g) => spaceRoutes(g, deps.store, deps.spaceInUse ?? ((id) => deps.store.accessGrants.spaceInUse(id)))))
-  app.register(group((g) => acsRoutes(g, deps.store, deps.encoderOnline)))
-  const site = deps.site ?? { allow_shared_emails: false, reservation_key_required_for_guest_cards: false }
-  app.register(group((g) => userIdentityRoutes(g, deps.store, site)))
-  app.register(group((g) => accessGrantRoutes(g, deps.store, site)))
-  app.register(group((g) => customerRoutes(g, deps.store, site)))
+  const uc = deps.useCases
+  app.register(group((g) => accessCodeRoutes(g, uc)))
+  app.register(group((g) => deviceRoutes(g, uc)))
+  app.register(group((g) => eventRoutes(g, uc)))
+  app.register(group((g) => spaceRoutes(g, uc)))
+  app.register(group((g) => acsRoutes(g, uc, deps.encoderOnline)))
+  app.register(group((g) => userIdentityRoutes(g, uc)))
+  app.register(group((g) => accessGrantRoutes(g, uc)))
+  app.register(group((g) => customerRoutes(g, uc)))
   for (const g of deps.plugins ?? []) {
     if (typeof g === 'function') app.register(g)
     else app.register(g.plugin, g.prefix ? { prefix: g.prefix } : {})

@@ -14,6 +14,7 @@ import type { Random } from '../kernel/ids.js'
 import type { Service } from '../kernel/service.js'
 import type { DaemonBus } from '../bus.js'
 import { labRoutes } from '../api/routes/lab.js'
+import type { UseCases } from '../app/index.js'
 import { startSimulatedNukiLab, type NukiLab } from './nuki-lab.js'
 import { startZigbeeLab, zigbeeLabLocks, type ZigbeeLab } from './zigbee-lab.js'
 
@@ -43,8 +44,8 @@ export class LabProperty implements Service {
 
   constructor(private readonly deps: LabDeps) {}
 
-  /** The lab's routes (/lab/*): one route group, which the API (started after the lab) registers only in lab mode. */
-  readonly routes = async (app: FastifyInstance): Promise<void> => labRoutes(app, this.deps.store, this.control)
+  /** The lab's routes (/lab/*): one route group over the use cases, which the API (started after the lab) registers only in lab mode. */
+  readonly routesFor = (useCases: UseCases) => async (app: FastifyInstance): Promise<void> => labRoutes(app, useCases, this.control)
 
   async start(): Promise<void> {
     try {

@@ -1,9 +1,9 @@
 // Card encoders as a service: one PN532 driver per configured encoder and the encode/scan attempts
-// (CardEncoding) that use them.
+// (CardEncoderAttempts) that use them.
 import type { Duplex } from 'node:stream'
 import type { Config } from '../config.js'
-import { encoderKeyring } from '../domain/card-issue.js'
-import { CardEncoding } from '../encoding/card-encoding.js'
+import { encoderKeyring } from '../domain/card-image-plan.js'
+import { CardEncoderAttempts } from '../app/card-encoder-attempts.js'
 import type { Service } from '../kernel/service.js'
 import type { CardLab } from '../lab/card-lab.js'
 import type { Logger } from '../log.js'
@@ -28,11 +28,11 @@ export class Encoders implements Service {
   readonly name = 'card encoders'
   /** By acs_encoder_id. */
   readonly drivers: Map<string, EncoderDriver>
-  readonly cardEncoding: CardEncoding
+  readonly cardEncoding: CardEncoderAttempts
 
   constructor(private readonly deps: EncodersDeps) {
     this.drivers = encoderDrivers(deps.config, deps.store, deps.keys, deps.cardLab)
-    this.cardEncoding = new CardEncoding({
+    this.cardEncoding = new CardEncoderAttempts({
       store: deps.store, keys: deps.keys, drivers: this.drivers, log: deps.log, metrics: deps.metrics,
       ...(deps.cardWaitMs !== undefined ? { cardWaitMs: deps.cardWaitMs } : {}),
     })

@@ -25,7 +25,7 @@ export class StoreService implements Service {
     const { bus } = this.deps
     this.unsubscribe.push(
       store.events.subscribe((event) => bus.emit('event.committed', event)),
-      store.work.subscribe((deviceId) => bus.emit('device.dirty', deviceId)),
+      store.dirtyDevices.subscribe((deviceId) => bus.emit('device.dirty', deviceId)),
     )
   }
 

@@ -78,7 +78,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       removing: c.deletedAt !== null,
       confirmedCode: c.confirmedCode,
     }))
-    return { revision: s.work.revision(deviceId), codes }
+    return { revision: s.dirtyDevices.revision(deviceId), codes }
   }
 
   /**
@@ -226,7 +226,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
   }
 
   async dirtyDevices(): Promise<string[]> {
-    return this.store.work.dirty().map((w) => w.deviceId)
+    return this.store.dirtyDevices.dirty().map((w) => w.deviceId)
   }
 
   /**
@@ -238,7 +238,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     const db = this.db
     db.pragma('synchronous = NORMAL')
     try {
-      this.store.tx(() => this.store.work.markClean(deviceId, revision))
+      this.store.tx(() => this.store.dirtyDevices.markClean(deviceId, revision))
     } finally {
       db.pragma('synchronous = FULL')
     }

@@ -8,6 +8,7 @@ import { SqliteReconcileRepo } from '../../../src/store/reconcile-repo.js'
 import { Store } from '../../../src/store/store.js'
 import { defaultConstraints } from '../../helpers/fake-lock-driver.js'
 import { MemoryRepo } from '../../helpers/memory-repo.js'
+import { createCode, deleteCode, updateCode } from '../../../src/app/access-codes.js'
 
 export interface CodeFields {
   code: string
@@ -94,17 +95,17 @@ export const sqliteHarness: HarnessFactory = (clock) => {
     },
     putCode(deviceId, f) {
       return store.tx(() =>
-        store.accessCodes.create({
+        createCode(store, {
           deviceId, name: f.name ?? 'code', code: f.code, startsAt: f.startsAt ?? null, endsAt: f.endsAt ?? null,
           allowExternalModification: f.allowExternalModification ?? false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
         }),
       ).accessCodeId
     },
     updateCode(id, f) {
-      store.tx(() => store.accessCodes.update(id, { ...f }))
+      store.tx(() => updateCode(store, id, { ...f }))
     },
     deleteCode(id) {
-      store.tx(() => store.accessCodes.delete(id, true))
+      store.tx(() => deleteCode(store, id, true))
     },
     code(id) {
       const c = store.accessCodes.find(id, { includeDeleted: true })
@@ -112,7 +113,7 @@ export const sqliteHarness: HarnessFactory = (clock) => {
       return { status: c.status, slot: c.slot, code: c.code, errors: c.errors.flatMap((e) => (e.error_code ? [e.error_code] : [])), warnings: c.warnings.flatMap((w) => (w.warning_code ? [w.warning_code] : [])) }
     },
     eventTypes: (id) => reconcilerEvents(store.events.list(id === undefined ? {} : { accessCodeIds: [id] }).map((e) => String(e.body.event_type))),
-    isDirty: (deviceId) => store.work.dirty().some((w) => w.deviceId === deviceId),
+    isDirty: (deviceId) => store.dirtyDevices.dirty().some((w) => w.deviceId === deviceId),
     deviceErrors: (deviceId) => store.devices.get(deviceId).errors.flatMap((e) => (RECONCILER_ERRORS.has(String(e.error_code)) ? [String(e.error_code)] : [])),
     unmanaged: (deviceId) => store.accessCodes.onDevice(deviceId).filter((c) => !c.isManaged).map((c) => ({ slot: c.slot, code: c.code })),
   }
