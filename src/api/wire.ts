@@ -3,8 +3,8 @@ import { isoUtc } from '../kernel/clock.js'
 import { codeType, type AccessCode } from '../domain/access-code.js'
 import { supportedCodeLengths, type Device } from '../domain/device.js'
 import type { CodeConstraints } from '../ports/lock-driver.js'
-import type { ActionAttempt } from '../store/action-attempts.js'
-import type { AutomationRun } from '../store/customers.js'
+import type { ActionAttempt } from '../app/records.js'
+import type { AutomationRun } from '../app/records.js'
 
 const iso = (ms: number | null): string | null => (ms === null ? null : isoUtc(ms))
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { isoUtc } from '../../kernel/clock.js'
-import type { Space } from '../../store/spaces.js'
+import type { Space } from '../../app/records.js'
 import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
