@@ -9,10 +9,11 @@
 import { isoUtc } from '../kernel/clock.js'
 import type { AccessCode } from '../domain/access-code.js'
 import {
-  planAccessMethods, planGrantCreation, planGrantTimeFrameUpdate, planReprovision,
+  planAccessMethods, planGrantCreation, planGrantTimeFrameUpdate,
   type AccessMethodPlan, type EntranceInfo, type GrantTargets, type PlannedAccessMethod, type RequestedAccessMethod,
   type ResolvedTargets, type TargetLookup,
 } from '../domain/access-grant.js'
+import { planReprovision } from '../domain/grant-reprovision.js'
 import { DomainError, conflict, notFound } from '../domain/errors.js'
 import { releaseReservationGrants, type ReservationMember, type ReservationWarning, type TimeWindow } from '../domain/reservation.js'
 import {
