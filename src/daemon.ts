@@ -29,6 +29,9 @@ import { Pn532EncoderDriver } from '../adapters/pn532-serial/driver.js'
 import { CardEncoding } from './encoding/card-encoding.js'
 import { encodingRoutes } from './api/routes/encoding.js'
 import type { Duplex } from 'node:stream'
+import { deliverySettings, WebhookDelivery } from './events/webhooks.js'
+import { WebhookUseCases } from './app/webhooks.js'
+import { webhookRoutes } from './api/routes/webhooks.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -169,6 +172,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     store, keys: siteKeys, drivers: encoderDrivers, log, metrics,
     ...(opts.encoderCardWaitMs !== undefined ? { cardWaitMs: opts.encoderCardWaitMs } : {}),
   })
+  // Webhooks: signature timestamps follow real time (opts.clock), not the lab clock moved forward.
+  const webhookDelivery = new WebhookDelivery({ store, clock, stampClock: opts.clock ?? systemClock, random, observer: metrics, userAgent: `lockstep/${VERSION}`, log: (msg, detail) => log.warn(detail, msg), ...deliverySettings(config) })
+  metrics.watchOutbox(() => webhookDelivery.health())
   const app = buildApi({
     store, log, commands, metrics, version: VERSION, site: config.site,
     encoderOnline: (id) => cardEncoding.encoderOnline(id),
@@ -177,9 +183,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       ...(lab ? [(a: FastifyInstance) => labRoutes(a, store, lab!.control)] : []),
       consoleRoutes,
       (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
+      (a) => webhookRoutes(a, new WebhookUseCases(store, webhookDelivery, deliverySettings(config).policy!)),
     ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
-    health: () => healthReport(store, config),
+    health: () => healthReport(store, config, webhookDelivery),
   })
   const expiry = setInterval(() => store.tx(() => store.actionAttempts.expire(ATTEMPT_EXPIRY_MS)), 5_000)
   expiry.unref()
@@ -217,6 +224,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
     }),
   )
   await reconciler.start()
+  webhookDelivery.start()
   // Lab encoders sit on in-process links: wake them now. A site's serial encoders open lazily on first use.
   if (lab?.cardLab) {
     for (const [id, d] of encoderDrivers) await d.start().catch((err) => log.warn({ acs_encoder_id: id, err: (err as Error).message }, 'card encoder did not start'))
@@ -276,6 +284,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       clearInterval(resync)
       await app.close()
       await reconciler.stop()
+      await webhookDelivery.stop()
       await cardEncoding.stop().catch((err) => log.warn({ err }, 'card encoding stop failed'))
       for (const d of encoderDrivers.values()) await d.stop().catch((err) => log.warn({ err }, 'encoder stop failed'))
       for (const d of drivers.values()) await d.stop().catch((err) => log.warn({ err }, 'driver stop failed'))
@@ -367,7 +376,7 @@ function bootstrapApiKey(store: Store, config: Config, print: (line: string) => 
 }
 
 /** /health: always ok:true (liveness); `status` says whether some part is degraded, and which. */
-function healthReport(store: Store, config: Config): Record<string, unknown> {
+function healthReport(store: Store, config: Config, webhooks: WebhookDelivery): Record<string, unknown> {
   const degraded: string[] = []
   let storeOk = true
   let devices: { online: boolean }[] = []
@@ -381,6 +390,7 @@ function healthReport(store: Store, config: Config): Record<string, unknown> {
   }
   const offline = devices.filter((d) => !d.online).length
   if (offline > 0) degraded.push(`${offline} of ${devices.length} devices offline`)
+  if (storeOk) degraded.push(...webhooks.degraded())
   return {
     status: degraded.length ? 'degraded' : 'ok',
     degraded,
