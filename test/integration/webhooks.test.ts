@@ -1,0 +1,196 @@
+// Webhook delivery with a daemon and real loopback endpoints: a dead endpoint does not slow a healthy one;
+// the horizon (on fake time) gives up and marks the endpoint failing with the reason; attempts are listed
+// and an event can be re-sent; an idle site with webhooks writes nothing.
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { WebhookUseCases } from '../../src/app/webhooks.js'
+import { WebhookDelivery } from '../../src/events/webhooks.js'
+import { ManualClock } from '../../src/kernel/clock.js'
+import { seededRandom } from '../../src/kernel/ids.js'
+import { Outbox } from '../../src/store/outbox.js'
+import { Store } from '../../src/store/store.js'
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { eventually } from '../helpers/eventually.js'
+import { FakeTimers } from '../helpers/fake-timers.js'
+import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js'
+
+let t: TestDaemon
+const closers: (() => Promise<void>)[] = []
+
+async function api(path: string, body: Record<string, unknown>): Promise<any> {
+  const res = await fetch(t.url + path, { method: 'POST', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const json = await res.json()
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`)
+  return json
+}
+
+function appendEvents(n: number, type = 'lockstep.test_event'): string[] {
+  const store = t.daemon.store
+  return store.tx(() => Array.from({ length: n }, (_, i) => store.events.append({ event_type: type, n: i }).event_id as string))
+}
+
+/** A port that accepts connections and never answers. */
+async function hangingEndpoint(): Promise<{ url: string; requests: () => number }> {
+  let requests = 0
+  const server: Server = createServer(() => void requests++)
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  closers.push(() => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hang`, requests: () => requests }
+}
+
+/** A loopback port nothing listens on (connection refused). */
+async function deadUrl(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((ok) => server.close(() => ok()))
+  return `http://127.0.0.1:${port}/dead`
+}
+
+beforeAll(async () => {
+  t = await startTestDaemon({
+    mode: 'serve',
+    patch: (c) => ({ ...c, webhooks: { ...c.webhooks, allow_loopback: true, timeout_seconds: 60, first_retry_seconds: 0.05 } }),
+  })
+})
+afterAll(async () => {
+  await t?.stop()
+  for (const close of closers) await close()
+})
+
+describe('isolation', () => {
+  test('a hanging and a refusing endpoint do not slow a healthy one', async () => {
+    const healthy = await startReceiver()
+    closers.push(() => healthy.close())
+    const hanging = await hangingEndpoint()
+    const hooks = [
+      (await api('/webhooks/create', { url: hanging.url, event_types: ['lockstep.*'] })).webhook,
+      (await api('/webhooks/create', { url: await deadUrl(), event_types: ['lockstep.*'] })).webhook,
+      (await api('/webhooks/create', { url: healthy.url, event_types: ['lockstep.*'] })).webhook,
+    ]
+    const ids = appendEvents(300)
+    await eventually(() => expect(hanging.requests()).toBe(1))
+    const t0 = performance.now()
+    await eventually(() => expect(healthy.received.map((r) => JSON.parse(r.body).event_id)).toEqual(ids))
+    // All 300 in order while the hanging endpoint still holds its first request (its deadline is 60 s).
+    expect(performance.now() - t0).toBeLessThan(10_000)
+    expect(hanging.requests()).toBe(1)
+    for (const w of hooks) await api('/webhooks/delete', { webhook_id: w.webhook_id })
+  })
+})
+
+describe('attempts and re-send', () => {
+  test('a 500 is retried; attempts are listed newest first; an event is re-sent with the same id', async () => {
+    const receiver = await startReceiver((n) => ({ status: n === 0 ? 500 : 200 }))
+    closers.push(() => receiver.close())
+    const { webhook } = await api('/webhooks/create', { url: receiver.url, event_types: ['lockstep.test_event'] })
+    const [eventId] = appendEvents(1)
+    await eventually(() => expect(receiver.received.map((r) => r.status)).toEqual([500, 200]))
+    await eventually(async () => {
+      const { webhook_attempts: attempts } = await api('/lockstep/webhooks/attempts/list', { webhook_id: webhook.webhook_id })
+      expect(attempts.map((a: any) => [a.attempt, a.outcome, a.status_code])).toEqual([[2, 'delivered', 200], [1, 'failed', 500]])
+      expect(attempts[1].error).toContain('HTTP 500')
+      expect(attempts[1].next_attempt_at).not.toBeNull()
+    })
+    const { webhook_attempt: again } = await api('/lockstep/webhooks/resend', { webhook_id: webhook.webhook_id, event_id: eventId })
+    expect(again).toMatchObject({ event_id: eventId, outcome: 'delivered', status_code: 200, attempt: 3 })
+    expect(receiver.received.map((r) => r.headers['svix-id'])).toEqual([eventId, eventId, eventId])
+    const page = await api('/lockstep/webhooks/attempts/list', { webhook_id: webhook.webhook_id, limit: 2 })
+    expect(page.webhook_attempts).toHaveLength(2)
+    const rest = await api('/lockstep/webhooks/attempts/list', { webhook_id: webhook.webhook_id, limit: 2, page_cursor: page.pagination.next_page_cursor })
+    expect(rest.webhook_attempts.map((a: any) => a.attempt)).toEqual([1])
+    await api('/webhooks/delete', { webhook_id: webhook.webhook_id })
+  })
+})
+
+describe('quiet when idle', () => {
+  test('webhooks configured, everything delivered: no disk writes while nothing happens', async () => {
+    const receiver = await startReceiver()
+    closers.push(() => receiver.close())
+    const { webhook } = await api('/webhooks/create', { url: receiver.url, event_types: ['lockstep.*'] })
+    const { webhook: other } = await api('/webhooks/create', { url: receiver.url + '/other', event_types: ['access_code.created'] })
+    appendEvents(20)
+    const outbox = new Outbox(t.daemon.store.ctx)
+    await eventually(() => expect(outbox.attempts(webhook.webhook_id, { limit: 100 })).toHaveLength(20))
+    // Both cursors written: the one that wanted the events and the one that passed them over.
+    for (const w of [webhook, other]) await eventually(() => expect(outbox.cursor(`webhook:${w.webhook_id}`)!.lastSeq).toBe(outbox.headSeq()))
+    const db = t.daemon.store.db
+    const changes = () => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n
+    const files = () => ['lockstep.db', 'lockstep.db-wal'].map((f) => {
+      const s = statSync(join(t.dataDir, f), { throwIfNoEntry: false })
+      return s ? `${f}:${s.size}:${s.mtimeMs}` : `${f}:absent`
+    })
+    const before = { changes: changes(), files: files() }
+    // Idle: only reads (health, metrics, lists) for a while.
+    const until = performance.now() + 1500
+    while (performance.now() < until) {
+      await fetch(`${t.url}/health`)
+      await fetch(`${t.url}/metrics`)
+      await api('/webhooks/list', {})
+    }
+    expect(changes()).toBe(before.changes)
+    expect(files()).toEqual(before.files)
+  })
+})
+
+describe('giving up (fake time)', () => {
+  let dir: string
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lockstep-webhook-horizon-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  test('a dead endpoint is retried from seconds to hours, given up after 3 days, marked failing with why; update resumes', async () => {
+    const clock = new ManualClock()
+    const timers = new FakeTimers(clock)
+    const store = Store.open(join(dir, 'lockstep.db'), clock, seededRandom('horizon'))
+    const policy = { allowHosts: [], allowLoopback: true }
+    const delivery = new WebhookDelivery({ store, clock, random: seededRandom('jitter'), timers, policy, timeoutMs: 5_000 })
+    delivery.start()
+    const app = new WebhookUseCases(store, delivery, policy)
+    const webhook = app.create({ url: await deadUrl() })
+    const first = store.tx(() => store.events.append({ event_type: 'device.connected' }))
+    const later = store.tx(() => store.events.append({ event_type: 'device.disconnected' }))
+    const attempts = () => app.attempts({ webhook_id: webhook.webhookId, limit: 1000 }).reverse()
+
+    for (let i = 1; app.get(webhook.webhookId).failingSince === null; i++) {
+      await eventually(() => expect(attempts()).toHaveLength(i))
+      expect(i).toBeLessThan(100)
+      const next = timers.nextAt()
+      if (next !== null && app.get(webhook.webhookId).failingSince === null) timers.advance(next - clock.now())
+    }
+    const rows = attempts()
+    expect(rows.every((a) => a.eventId === first.event_id)).toBe(true)
+    expect(rows.slice(0, -1).every((a) => a.outcome === 'failed' && a.error === 'connection refused')).toBe(true)
+    expect(rows.at(-1)!.outcome).toBe('gave_up')
+    // Two failures in a row are retried within a minute; the gaps grow to hours; the last try is within 3 days.
+    const t0 = rows[0]!.attemptedAt
+    expect(rows[2]!.attemptedAt - t0).toBeLessThan(60_000)
+    const gaps = rows.slice(1).map((a, i) => a.attemptedAt - rows[i]!.attemptedAt)
+    expect(gaps[0]).toBeGreaterThanOrEqual(2_000)
+    expect(Math.max(...gaps)).toBeGreaterThan(3_600_000)
+    expect(rows.at(-1)!.attemptedAt - t0).toBeLessThanOrEqual(3 * 86_400_000)
+    expect(rows.at(-1)!.attemptedAt - t0).toBeGreaterThan(2.5 * 86_400_000)
+
+    const failing = app.get(webhook.webhookId)
+    expect(failing.failingReason).toMatch(new RegExp(`gave up on event ${first.event_id} .* after ${rows.length} attempts .*connection refused`))
+    expect(delivery.degraded().join('\n')).toContain('failing: gave up')
+    // Paused: the next event is not tried, however long we wait.
+    expect(timers.nextAt()).toBeNull()
+    timers.advance(86_400_000)
+    expect(attempts()).toHaveLength(rows.length)
+
+    // The endpoint is back (a new URL): an update clears failing and delivery resumes after the given-up event.
+    const receiver = await startReceiver()
+    closers.push(() => receiver.close())
+    app.update({ webhook_id: webhook.webhookId, url: receiver.url })
+    await eventually(() => expect(receiver.received.map((r) => JSON.parse(r.body).event_id)).toEqual([later.event_id]))
+    expect(app.get(webhook.webhookId).failingSince).toBeNull()
+    await delivery.stop()
+    store.close()
+  })
+})
