@@ -50,9 +50,10 @@ export function httpPoster(url: string, policy: UrlPolicyConfig, timeoutMs: numb
       else cb(null, allowed[0]!.address, allowed[0]!.family)
     })
   }
+  // The URL and the policy are fixed for this poster: check the literal once (names are checked per lookup).
+  const refused = refusedUrl(url, policy)
   return {
     post(body, headers) {
-      const refused = refusedUrl(url, policy)
       if (refused) return Promise.resolve({ ok: false, statusCode: null, error: `URL refused: ${refused}` })
       return new Promise<PostResult>((resolve) => {
         let settled = false

@@ -75,6 +75,7 @@ export class WebhookDelivery {
   private readonly dirty = new Set<DeliveryWorker>()
   private pendingAttempts: AttemptRow[] = []
   private flushTimer: unknown = null
+  private mustSync = false
   private lastPrune = 0
   private unsubscribe: (() => void) | null = null
   private readonly timers: Timers
@@ -90,7 +91,7 @@ export class WebhookDelivery {
     this.timeoutMs = opts.timeoutMs ?? 10_000
     this.retentionMs = opts.retentionMs ?? 30 * 86_400_000
     this.behindMs = opts.behindMs ?? 300_000
-    this.flushMs = opts.flushMs ?? 50
+    this.flushMs = opts.flushMs ?? 200
     this.host = {
       clock: opts.clock,
       stampClock: opts.stampClock ?? opts.clock,
@@ -198,13 +199,20 @@ export class WebhookDelivery {
       this.flushTimer = null
     }
     if (this.dirty.size === 0 && this.pendingAttempts.length === 0) return
+    const mustSync = this.mustSync
+    this.mustSync = false
     // A webhook deleted meanwhile leaves nothing behind.
     const cursors = [...this.dirty].filter((w) => this.workers.get(w.webhookId) === w).map((w) => [consumerOf(w.webhookId), { ...w.cursor }] as const)
     const attempts = this.pendingAttempts.filter((a) => this.workers.has(a.webhookId))
     this.dirty.clear()
     this.pendingAttempts = []
     const now = this.opts.clock.now()
+    // Progress alone is written without waiting for the disk (WAL, synchronous=NORMAL): a power cut may lose
+    // it, which only means those events are sent again. A failure's retry state waits for the disk.
+    const db = this.opts.store.db
+    const relaxed = !mustSync && db.pragma('synchronous', { simple: true }) === 2
     try {
+      if (relaxed) db.pragma('synchronous = NORMAL')
       this.opts.store.tx(() => {
         for (const [consumer, c] of cursors) this.outbox.saveCursor(consumer, c)
         this.outbox.recordAttempts(attempts)
@@ -216,6 +224,8 @@ export class WebhookDelivery {
     } catch (err) {
       // Unwritten progress only means those events are sent again after a restart.
       this.opts.log?.('webhook delivery state not written', { err: (err as Error).message })
+    } finally {
+      if (relaxed) db.pragma('synchronous = FULL')
     }
   }
 
@@ -258,6 +268,7 @@ export class WebhookDelivery {
     this.dirty.add(worker)
     this.pendingAttempts.push(attempt)
     this.opts.observer?.delivery(worker.webhookId, attempt.outcome)
+    this.mustSync = true
     if (gaveUp) {
       const since = this.opts.clock.now()
       worker.webhook = { ...worker.webhook, failingSince: since, failingReason: gaveUp }
