@@ -1,7 +1,7 @@
 // Use cases for webhooks (Seam's /webhooks/* and lockstep's attempts and re-send): each owns its
 // transaction, then tells the delivery engine what changed.
 import { DomainError, invalidInput, notFound } from '../domain/errors.js'
-import { EVENT_TYPE_PATTERN } from '../events/event-types.js'
+import { EVENT_TYPE_PATTERN, wants } from '../events/event-types.js'
 import { newSecret } from '../events/signature.js'
 import { refusedUrl, type UrlPolicyConfig } from '../events/url-policy.js'
 import type { WebhookDelivery } from '../events/webhooks.js'
@@ -70,11 +70,14 @@ export class WebhookUseCases {
     return this.outbox.attempts(p.webhook_id, { ...(p.event_id ? { eventId: p.event_id } : {}), limit: p.limit, ...(p.beforeSeq !== undefined ? { beforeSeq: p.beforeSeq } : {}) })
   }
 
-  /** Sends one event to one webhook again now, whatever its types and wherever its cursor. */
+  /** Sends one event to one webhook again now, wherever its cursor: an event of a type the webhook receives. */
   async resend(p: { webhook_id: string; event_id: string }): Promise<AttemptRow> {
-    this.get(p.webhook_id)
+    const webhook = this.get(p.webhook_id)
     const event = this.outbox.event(p.event_id)
     if (!event) throw notFound('event', p.event_id)
+    if (!wants(webhook.eventTypes, event.eventType)) {
+      throw new DomainError('event_type_not_subscribed', `This webhook does not receive ${event.eventType} events (its event_types: ${webhook.eventTypes.join(', ')})`, 400)
+    }
     return this.delivery.resend(p.webhook_id, event)
   }
 

@@ -148,9 +148,10 @@ export class DeliveryWorker {
     const { clock, stampClock, random, retry } = this.host
     const startedAt = clock.now()
     const t0 = performance.now()
-    const result = await this.poster.post(head.body, signedHeaders(this.webhook.secret, head.eventId, stampClock.now(), head.body))
-    // Stopping closes the connection under the request: that failure is ours, not the endpoint's.
-    if (this.stopped) return
+    const poster = this.poster
+    const result = await poster.post(head.body, signedHeaders(this.webhook.secret, head.eventId, stampClock.now(), head.body))
+    // Stopping or a new URL closes the connection under the request: that failure is ours, not the endpoint's.
+    if (this.stopped || poster !== this.poster) return
     // The cursor may have moved meanwhile (the webhook was reconfigured): this result is stale.
     if (this.cursor.lastSeq >= head.seq) return
     const attempt = this.cursor.headAttempts + 1

@@ -133,6 +133,8 @@ export class WebhookDelivery {
       worker.poster = this.posterFor(row.url)
     }
     worker.webhook = row
+    // A changed webhook starts afresh: retry count and horizon restart with its (possibly different) next event.
+    worker.cursor = { ...worker.cursor, headAttempts: 0, headFirstFailedAt: null }
     worker.interrupt()
   }
 

@@ -54,7 +54,7 @@ async function deadUrl(): Promise<string> {
 beforeAll(async () => {
   t = await startTestDaemon({
     mode: 'serve',
-    patch: (c) => ({ ...c, webhooks: { ...c.webhooks, allow_loopback: true, timeout_seconds: 60, first_retry_seconds: 0.05 } }),
+    patch: (c) => ({ ...c, webhooks: { ...c.webhooks, allow_loopback: true, timeout_seconds: 60, first_retry_seconds: 0.05 }, outbox: { ...c.outbox, behind_seconds: 1 } }),
   })
 })
 afterAll(async () => {
@@ -79,7 +79,21 @@ describe('isolation', () => {
     // All 300 in order while the hanging endpoint still holds its first request (its deadline is 60 s).
     expect(performance.now() - t0).toBeLessThan(10_000)
     expect(hanging.requests()).toBe(1)
+    // Health and metrics say which endpoint is behind (outbox.behind_seconds is 1 here) and which is fine.
+    await eventually(async () => {
+      const health = await (await fetch(`${t.url}/health`)).json()
+      expect(health.status).toBe('degraded')
+      expect(health.degraded.join('\n')).toContain(`webhook ${hooks[0].webhook_id} (${hanging.url}) is`)
+      expect(health.degraded.join('\n')).not.toContain(hooks[2].webhook_id)
+    }, 5_000)
+    const metrics = await (await fetch(`${t.url}/metrics`)).text()
+    expect(metrics).toContain(`lockstep_webhook_deliveries_total{webhook_id="${hooks[2].webhook_id}",outcome="delivered"} 300`)
+    expect(metrics).toMatch(new RegExp(`lockstep_webhook_deliveries_total\\{webhook_id="${hooks[1].webhook_id}",outcome="failed"\\} [1-9]`))
+    expect(metrics).toContain(`lockstep_outbox_depth{webhook_id="${hooks[0].webhook_id}"} 300`)
+    expect(metrics).toContain(`lockstep_outbox_depth{webhook_id="${hooks[2].webhook_id}"} 0`)
+    expect(metrics).toMatch(new RegExp(`lockstep_outbox_oldest_undelivered_seconds\\{webhook_id="${hooks[0].webhook_id}"\\} [1-9]`))
     for (const w of hooks) await api('/webhooks/delete', { webhook_id: w.webhook_id })
+    expect((await (await fetch(`${t.url}/health`)).json()).status).toBe('ok')
   })
 })
 
@@ -103,7 +117,16 @@ describe('attempts and re-send', () => {
     expect(page.webhook_attempts).toHaveLength(2)
     const rest = await api('/lockstep/webhooks/attempts/list', { webhook_id: webhook.webhook_id, limit: 2, page_cursor: page.pagination.next_page_cursor })
     expect(rest.webhook_attempts.map((a: any) => a.attempt)).toEqual([1])
-    await api('/webhooks/delete', { webhook_id: webhook.webhook_id })
+    // A lockstep-only event is never sent to a webhook that did not name it, not even by a re-send.
+    const { webhook: seamOnly } = await api('/webhooks/create', { url: receiver.url, event_types: ['*'] })
+    const refused = await fetch(t.url + '/lockstep/webhooks/resend', {
+      method: 'POST', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ webhook_id: seamOnly.webhook_id, event_id: eventId }),
+    })
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).error.type).toBe('event_type_not_subscribed')
+    expect(receiver.received).toHaveLength(3)
+    for (const w of [webhook, seamOnly]) await api('/webhooks/delete', { webhook_id: w.webhook_id })
   })
 })
 
