@@ -81,7 +81,7 @@ describe('isolation', () => {
     expect(hanging.requests()).toBe(1)
     // Health and metrics say which endpoint is behind (outbox.behind_seconds is 1 here) and which is fine.
     await eventually(async () => {
-      const health = await (await fetch(`${t.url}/health`)).json()
+      const health = (await (await fetch(`${t.url}/health`)).json()) as any
       expect(health.status).toBe('degraded')
       expect(health.degraded.join('\n')).toContain(`webhook ${hooks[0].webhook_id} (${hanging.url}) is`)
       expect(health.degraded.join('\n')).not.toContain(hooks[2].webhook_id)
@@ -93,7 +93,7 @@ describe('isolation', () => {
     expect(metrics).toContain(`lockstep_outbox_depth{webhook_id="${hooks[2].webhook_id}"} 0`)
     expect(metrics).toMatch(new RegExp(`lockstep_outbox_oldest_undelivered_seconds\\{webhook_id="${hooks[0].webhook_id}"\\} [1-9]`))
     for (const w of hooks) await api('/webhooks/delete', { webhook_id: w.webhook_id })
-    expect((await (await fetch(`${t.url}/health`)).json()).status).toBe('ok')
+    expect(((await (await fetch(`${t.url}/health`)).json()) as any).status).toBe('ok')
   })
 })
 
@@ -124,7 +124,7 @@ describe('attempts and re-send', () => {
       body: JSON.stringify({ webhook_id: seamOnly.webhook_id, event_id: eventId }),
     })
     expect(refused.status).toBe(400)
-    expect((await refused.json()).error.type).toBe('event_type_not_subscribed')
+    expect(((await refused.json()) as any).error.type).toBe('event_type_not_subscribed')
     expect(receiver.received).toHaveLength(3)
     for (const w of [webhook, seamOnly]) await api('/webhooks/delete', { webhook_id: w.webhook_id })
   })
