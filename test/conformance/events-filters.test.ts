@@ -36,7 +36,7 @@ beforeAll(async () => {
 })
 afterAll(async () => t?.stop())
 
-const codesIn = (events: { access_code_id?: string }[]) => new Set(events.map((e) => e.access_code_id).filter(Boolean))
+const codesIn = (events: object[]) => new Set(events.map((e) => (e as { access_code_id?: string }).access_code_id).filter(Boolean))
 
 test('space_id and space_ids: the events of the space\'s locks', async () => {
   const events = await seam.events.list({ since, space_id: spaceA })
