@@ -321,5 +321,7 @@ export const migrations: string[] = [
   );
   CREATE INDEX webhook_attempts_webhook ON webhook_attempts(webhook_id, seq);
   CREATE INDEX webhook_attempts_time ON webhook_attempts(attempted_at);
+  -- The last battery status announced (device.battery_status_changed), kept for its hysteresis.
+  ALTER TABLE devices ADD COLUMN battery_status TEXT;
   `,
 ]
