@@ -29,6 +29,8 @@ export interface WorkerHost {
   progressed(worker: DeliveryWorker, attempt: AttemptRow | null, event: OutboxEvent): void
   /** A failure: written at once (the retry state must survive a crash). */
   failed(worker: DeliveryWorker, attempt: AttemptRow, gaveUp: string | null): void
+  /** Something unexpected (a store read failed): logged; the worker tries again after a pause. */
+  trouble(worker: DeliveryWorker, err: Error): void
 }
 
 const BATCH = 200
@@ -88,16 +90,23 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      if (this.webhook.failingSince !== null) {
-        await this.park()
-        continue
+      try {
+        if (this.webhook.failingSince !== null) {
+          await this.park()
+          continue
+        }
+        const head = this.nextWanted()
+        if (!head) {
+          await this.park()
+          continue
+        }
+        await this.deliver(head)
+      } catch (err) {
+        // A store that cannot be read (disk trouble) must not end the loop or the process: look again later.
+        this.host.trouble(this, err as Error)
+        this.batch = []
+        await this.sleep(this.host.retry.firstMs)
       }
-      const head = this.nextWanted()
-      if (!head) {
-        await this.park()
-        continue
-      }
-      await this.deliver(head)
     }
   }
 

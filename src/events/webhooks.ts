@@ -101,6 +101,7 @@ export class WebhookDelivery {
       readAfter: (seq, limit) => this.outbox.after(seq, limit),
       progressed: (w, attempt, event) => this.progressed(w, attempt, event),
       failed: (w, attempt, gaveUp) => this.failed(w, attempt, gaveUp),
+      trouble: (w, err) => this.opts.log?.('webhook delivery worker failed; retrying', { webhook_id: w.webhookId, err: err.message }),
     }
   }
 
@@ -142,6 +143,7 @@ export class WebhookDelivery {
   async resend(webhookId: string, event: OutboxEvent): Promise<AttemptRow> {
     const webhook = this.webhooks.find(webhookId)
     if (!webhook) throw new Error(`no webhook ${webhookId}`)
+    this.flush() // so the attempt number below counts every earlier attempt
     const poster = this.posterFor(webhook.url)
     const startedAt = this.opts.clock.now()
     const t0 = performance.now()
