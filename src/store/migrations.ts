@@ -305,9 +305,10 @@ export const migrations: string[] = [
     head_first_failed_at INTEGER,
     updated_at INTEGER NOT NULL
   );
+  -- attempt_id is a random UUID, unique by construction: no index (an index on random keys costs every insert).
   CREATE TABLE webhook_attempts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    attempt_id TEXT NOT NULL UNIQUE,
+    attempt_id TEXT NOT NULL,
     webhook_id TEXT NOT NULL,
     event_id TEXT NOT NULL,
     event_type TEXT NOT NULL,
