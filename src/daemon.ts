@@ -29,7 +29,7 @@ import { Pn532EncoderDriver } from '../adapters/pn532-serial/driver.js'
 import { CardEncoding } from './encoding/card-encoding.js'
 import { encodingRoutes } from './api/routes/encoding.js'
 import type { Duplex } from 'node:stream'
-import { deliverySettings, WebhookDelivery } from './events/webhooks.js'
+import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.js'
 import { WebhookUseCases } from './app/webhooks.js'
 import { webhookRoutes } from './api/routes/webhooks.js'
 
@@ -183,7 +183,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
       ...(lab ? [(a: FastifyInstance) => labRoutes(a, store, lab!.control)] : []),
       consoleRoutes,
       (a) => metricsRoute(a, metrics, (key) => store.apiKeys.verify(key)),
-      (a) => webhookRoutes(a, new WebhookUseCases(store, webhookDelivery, deliverySettings(config).policy!)),
+      (a) => webhookRoutes(a, new WebhookUseCases(store, webhookDelivery, urlPolicy(config))),
     ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
     health: () => healthReport(store, config, webhookDelivery),
@@ -390,7 +390,11 @@ function healthReport(store: Store, config: Config, webhooks: WebhookDelivery): 
   }
   const offline = devices.filter((d) => !d.online).length
   if (offline > 0) degraded.push(`${offline} of ${devices.length} devices offline`)
-  if (storeOk) degraded.push(...webhooks.degraded())
+  try {
+    degraded.push(...webhooks.degraded())
+  } catch {
+    degraded.push('webhook delivery state unreadable')
+  }
   return {
     status: degraded.length ? 'degraded' : 'ok',
     degraded,
