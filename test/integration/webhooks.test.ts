@@ -216,4 +216,32 @@ describe('giving up (fake time)', () => {
     await delivery.stop()
     store.close()
   })
+
+  test('attempt rows older than the retention are pruned with the next delivery', async () => {
+    const clock = new ManualClock()
+    const timers = new FakeTimers(clock)
+    const store = Store.open(join(dir, 'retention.db'), clock, seededRandom('retention'))
+    const policy = { allowHosts: [], allowLoopback: true }
+    const delivery = new WebhookDelivery({ store, clock, random: seededRandom('r'), timers, policy, retentionMs: 30 * 86_400_000 })
+    delivery.start()
+    const receiver = await startReceiver()
+    closers.push(() => receiver.close())
+    const app = new WebhookUseCases(store, delivery, policy)
+    const webhook = app.create({ url: receiver.url })
+    const count = () => app.attempts({ webhook_id: webhook.webhookId, limit: 1000 }).length
+    const deliver = async (n: number) => {
+      store.tx(() => store.events.append({ event_type: 'device.connected' }))
+      await eventually(() => expect(receiver.received).toHaveLength(n))
+      timers.advance(1_000) // the batch of progress is written
+      expect(count()).toBeGreaterThan(0)
+    }
+    await deliver(1)
+    await deliver(2)
+    expect(count()).toBe(2)
+    timers.advance(31 * 86_400_000)
+    await deliver(3)
+    expect(app.attempts({ webhook_id: webhook.webhookId, limit: 1000 }).map((a) => a.attemptedAt)).toEqual([clock.now() - 1_000])
+    await delivery.stop()
+    store.close()
+  })
 })
