@@ -116,8 +116,8 @@ export class WebhookDelivery {
     this.unsubscribe?.()
     this.unsubscribe = null
     await Promise.all([...this.workers.values()].map((w) => w.stop()))
+    this.flush() // before forgetting the workers: flush writes only the cursors of live ones
     this.workers.clear()
-    this.flush()
   }
 
   /** A webhook was created, updated (url, types, failing cleared) or deleted: follow the store. */

@@ -217,6 +217,28 @@ describe('giving up (fake time)', () => {
     store.close()
   })
 
+  test('a graceful stop writes what was delivered: a restart sends nothing twice', async () => {
+    const clock = new ManualClock()
+    const timers = new FakeTimers(clock) // never advanced: only stop() writes the progress
+    const store = Store.open(join(dir, 'graceful.db'), clock, seededRandom('graceful'))
+    const policy = { allowHosts: [], allowLoopback: true }
+    const receiver = await startReceiver()
+    closers.push(() => receiver.close())
+    let delivery = new WebhookDelivery({ store, clock, random: seededRandom('g1'), timers, policy })
+    delivery.start()
+    new WebhookUseCases(store, delivery, policy).create({ url: receiver.url })
+    store.tx(() => { for (let i = 0; i < 5; i++) store.events.append({ event_type: 'device.connected' }) })
+    await eventually(() => expect(receiver.received).toHaveLength(5))
+    await delivery.stop()
+    delivery = new WebhookDelivery({ store, clock, random: seededRandom('g2'), timers, policy })
+    delivery.start()
+    const last = store.tx(() => store.events.append({ event_type: 'device.disconnected' }))
+    await eventually(() => expect(receiver.received.at(-1)?.headers['svix-id']).toBe(last.event_id))
+    expect(receiver.received).toHaveLength(6)
+    await delivery.stop()
+    store.close()
+  })
+
   test('attempt rows older than the retention are pruned with the next delivery', async () => {
     const clock = new ManualClock()
     const timers = new FakeTimers(clock)
