@@ -31,15 +31,17 @@ function describe(err: NodeJS.ErrnoException, timeoutMs: number): string {
   }
 }
 
-/** A poster for one endpoint URL; requests go one at a time over one kept-alive connection. */
-export function httpPoster(url: string, policy: UrlPolicyConfig, timeoutMs: number, userAgent: string): Poster {
+type Resolver = (hostname: string, options: Record<string, unknown>, cb: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void
+
+/** A poster for one endpoint URL; requests go one at a time over one kept-alive connection. `resolve`: DNS (tests replace it). */
+export function httpPoster(url: string, policy: UrlPolicyConfig, timeoutMs: number, userAgent: string, resolve: Resolver = dnsLookup as Resolver): Poster {
   const u = new URL(url)
   const client = u.protocol === 'https:' ? https : http
   const agent = new client.Agent({ keepAlive: true, maxSockets: 1 })
   const host = u.hostname.replace(/^\[|\]$/g, '')
   // Names are checked once resolved, so DNS cannot point a webhook at a refused address later.
   const lookup = (hostname: string, options: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return cb(err, [])
       const allowed = addresses.filter((a) => refusedAddress(host, a.address, policy) === null)
       if (allowed.length === 0) {
@@ -55,13 +57,13 @@ export function httpPoster(url: string, policy: UrlPolicyConfig, timeoutMs: numb
   return {
     post(body, headers) {
       if (refused) return Promise.resolve({ ok: false, statusCode: null, error: `URL refused: ${refused}` })
-      return new Promise<PostResult>((resolve) => {
+      return new Promise<PostResult>((settle) => {
         let settled = false
         const done = (r: PostResult) => {
           if (settled) return
           settled = true
           clearTimeout(deadline)
-          resolve(r)
+          settle(r)
         }
         const req = client.request(u, {
           method: 'POST',

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { WebhookUseCases } from '../../src/app/webhooks.js'
+import { httpPoster } from '../../src/events/transport.js'
 import { WebhookDelivery } from '../../src/events/webhooks.js'
 import { ManualClock } from '../../src/kernel/clock.js'
 import { seededRandom } from '../../src/kernel/ids.js'
@@ -94,6 +95,30 @@ describe('isolation', () => {
     expect(metrics).toMatch(new RegExp(`lockstep_outbox_oldest_undelivered_seconds\\{webhook_id="${hooks[0].webhook_id}"\\} [1-9]`))
     for (const w of hooks) await api('/webhooks/delete', { webhook_id: w.webhook_id })
     expect(((await (await fetch(`${t.url}/health`)).json()) as any).status).toBe('ok')
+  })
+})
+
+describe('URL policy at connect time', () => {
+  test('a name is checked on the addresses it resolves to, every time it connects', async () => {
+    const receiver = await startReceiver()
+    closers.push(() => receiver.close())
+    const port = new URL(receiver.url).port
+    let answer = '127.0.0.1'
+    const resolve = (_host: string, _o: unknown, cb: (err: null, a: { address: string; family: number }[]) => void) => cb(null, [{ address: answer, family: 4 }])
+    const url = `http://hooks.example.test:${port}/hook`
+    const site = httpPoster(url, { allowHosts: [], allowLoopback: false }, 5_000, 'test', resolve)
+    const refused = await site.post('{}', {})
+    expect(refused).toMatchObject({ ok: false, statusCode: null })
+    expect(refused.error).toMatch(/hooks.example.test resolves to a refused address: 127.0.0.1 is a loopback address/)
+    const lab = httpPoster(url, { allowHosts: [], allowLoopback: true }, 5_000, 'test', resolve)
+    expect(await lab.post('{}', {})).toMatchObject({ ok: true, statusCode: 200 })
+    lab.close()
+    // The same name later pointing at the metadata service is refused, even where loopback is allowed.
+    answer = '169.254.169.254'
+    const later = httpPoster(url, { allowHosts: [], allowLoopback: true }, 5_000, 'test', resolve)
+    expect((await later.post('{}', {})).error).toMatch(/metadata/)
+    expect(receiver.received).toHaveLength(1)
+    for (const p of [site, later]) p.close()
   })
 })
 
