@@ -34,6 +34,9 @@ import { StoreService } from './services/store.js'
 import { ReconcilerService } from './services/reconciler.js'
 import { Encoders } from './services/encoders.js'
 import { ApiService } from './services/api.js'
+import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.js'
+import { WebhookUseCases } from './app/webhooks.js'
+import { webhookRoutes } from './api/routes/webhooks.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -163,6 +166,11 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const { cardEncoding } = encoders
   await services.start(every('attempt expiry', 5_000, () => useCases.lockActions.expire(ATTEMPT_EXPIRY_MS)))
 
+  // Webhooks: signature timestamps follow real time (opts.clock), not the lab clock moved forward.
+  const webhookDelivery = new WebhookDelivery({ store, clock, stampClock: opts.clock ?? systemClock, random, observer: metrics, userAgent: `lockstep/${VERSION}`, log: (msg, detail) => log.warn(detail, msg), ...deliverySettings(config) })
+  metrics.watchOutbox(() => webhookDelivery.health())
+  await services.start({ name: 'webhook delivery', start: () => webhookDelivery.start(), stop: () => webhookDelivery.stop() })
+
   const api = await services.start(new ApiService(config.http, {
     useCases, log, metrics, version: VERSION,
     encoderOnline: (id) => cardEncoding.encoderOnline(id),
@@ -172,11 +180,13 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
       ...(lab ? [lab.routesFor(useCases)] : []),
       async (a) => consoleRoutes(a),
       async (a) => metricsRoute(a, metrics, (key) => useCases.keys.verify(key)),
+      async (a) => webhookRoutes(a, new WebhookUseCases(store, webhookDelivery, urlPolicy(config))),
     ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
     health: () => healthReport(store, config, {
       trippedBreakers: () => reconciler.trippedBreakers(),
       offlineEncoders: () => cardEncoding.offlineEncoders(),
+      webhookProblems: () => webhookDelivery.degraded(),
     }),
   }))
   // Bind before a key is generated and shown: a busy port must not print a key for a daemon that never ran.
