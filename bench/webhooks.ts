@@ -21,7 +21,7 @@ import { WebhookDelivery } from '../src/events/webhooks.js'
 import { OffsetClock } from '../src/kernel/clock.js'
 import { cryptoRandom } from '../src/kernel/ids.js'
 import { Store } from '../src/store/store.js'
-import { startReceiver, type Receiver } from '../test/helpers/webhook-receiver.js'
+import { startReceiver, type Receiver } from '../testkit/webhook-receiver.js'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)

@@ -8,7 +8,7 @@ import { schemas, SeamHttpV1 } from 'seam-schemas'
 import { signedHeaders } from '../../src/events/signature.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { eventually } from '../helpers/eventually.js'
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js'
+import { startReceiver, type Receiver } from '../../testkit/webhook-receiver.js'
 
 let t: TestDaemon
 let seam: SeamHttp

@@ -8,7 +8,7 @@ import { batteryStatus, nextBatteryStatus } from '../../src/domain/battery.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { eventually } from '../helpers/eventually.js'
 import { defaultConstraints, FakeLockDriver } from '../helpers/fake-lock-driver.js'
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js'
+import { startReceiver, type Receiver } from '../../testkit/webhook-receiver.js'
 
 describe('battery status (pure)', () => {
   test('four statuses; down at once, up only past a margin', () => {

@@ -17,7 +17,7 @@ import { Store } from '../../src/store/store.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { eventually } from '../helpers/eventually.js'
 import { FakeTimers } from '../helpers/fake-timers.js'
-import { startReceiver } from '../helpers/webhook-receiver.js'
+import { startReceiver } from '../../testkit/webhook-receiver.js'
 
 let t: TestDaemon
 const closers: (() => Promise<void>)[] = []

@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { eventually } from '../helpers/eventually.js'
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js'
+import { startReceiver, type Receiver } from '../../testkit/webhook-receiver.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 let t: TestDaemon

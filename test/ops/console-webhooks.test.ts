@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { chromium, type BrowserContext } from 'playwright-core'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { eventually } from '../helpers/eventually.js'
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js'
+import { startReceiver, type Receiver } from '../../testkit/webhook-receiver.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'

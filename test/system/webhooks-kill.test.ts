@@ -9,7 +9,7 @@ import { SeamHttp } from '@seamapi/http'
 import { SeamWebhook } from '@seamapi/webhook'
 import { killHard, startChildDaemon, stopGracefully, type ChildDaemon } from '../helpers/child-daemon.js'
 import { eventually } from '../helpers/eventually.js'
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.js'
+import { startReceiver, type Receiver } from '../../testkit/webhook-receiver.js'
 
 const KEY = 'seam_test_webhook_kill_0001'
 const TOTAL = 1000
