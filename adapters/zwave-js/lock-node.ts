@@ -1,0 +1,219 @@
+// What the driver knows about one lock node: its facts and constraints, the slots as the lock last reported
+// them in this session (and whether that report is proof), its own requests in flight, and lock-mode waiters.
+import type { Clock } from '../../src/kernel/clock.js'
+import { SerialQueue } from '../../src/kernel/serial-queue.js'
+import type { DiscoveredLock } from '../../src/ports/device-events.js'
+import type { CodeConstraints, SlotReading } from '../../src/ports/lock-driver.js'
+import { TransientDeviceError } from '../../src/ports/errors.js'
+import { CC, constraintsFor, isRecord, lockedFromMode, modelFacts, slotReading, type ModelFacts, type SlotValue } from './values.js'
+
+export type SlotState = SlotValue
+
+interface Slot extends SlotValue {
+  statusProven: boolean
+  codeProven: boolean
+}
+
+type Override = { slotCount?: number; minLength?: number; maxLength?: number } | undefined
+
+export class LockNode {
+  online = true
+  locked: boolean | undefined
+  lockActionInFlight = false
+  readonly queue = new SerialQueue()
+  facts: ModelFacts = modelFacts(undefined, undefined)
+  constraints: CodeConstraints = constraintsFor({ facts: this.facts, slotCount: 0 })
+  private slotCount = 0
+  private pinLength: number | undefined
+  private override: Override
+  private displayName = ''
+  private model = ''
+  private battery: number | undefined
+  private readonly slots = new Map<number, Slot>()
+  private readonly busy = new Set<number>()
+  private readonly ownAt = new Map<number, number>()
+  private readonly waiters = new Set<{ want: boolean; done(ok: boolean): void; fail(e: Error): void }>()
+  private modeTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly nodeId: number,
+    readonly nativeId: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Takes a node dump (start_listening or `ready`). Slot values in it are zwave-js's cache: not proof. */
+  load(dump: Record<string, unknown>, values: Record<string, unknown>[], supportedUsers: number | undefined, override: Override): void {
+    const config = isRecord(dump.deviceConfig) ? dump.deviceConfig : {}
+    const manufacturerId = typeof dump.manufacturerId === 'number' ? dump.manufacturerId : undefined
+    this.facts = modelFacts(manufacturerId, typeof config.manufacturer === 'string' ? config.manufacturer : undefined)
+    this.model = (typeof config.label === 'string' && config.label) || (typeof dump.label === 'string' && dump.label) || `node ${this.nodeId}`
+    this.displayName = (typeof dump.name === 'string' && dump.name) || `${this.facts.manufacturer} ${this.model} (node ${this.nodeId})`
+    this.online = dump.status !== 3 // 3 = dead
+    this.override = override
+    const statusKeys = new Set<number>()
+    for (const v of values) {
+      if (v.commandClass === CC.userCode && (v.property === 'userCode' || v.property === 'userIdStatus') && typeof v.propertyKey === 'number') {
+        if (v.property === 'userIdStatus') statusKeys.add(v.propertyKey)
+        const change: SlotValue = v.property === 'userCode' ? { code: typeof v.value === 'string' ? v.value : undefined } : { status: typeof v.value === 'number' ? v.value : undefined }
+        this.setSlot(v.propertyKey, change, false)
+      } else if (v.commandClass === CC.doorLock && v.property === 'currentMode') {
+        this.locked = lockedFromMode(v.value)
+      } else if (v.commandClass === 128 && v.property === 'level' && typeof v.value === 'number') {
+        this.battery = v.value
+      } else if (v.commandClass === CC.configuration && v.property === this.facts.pinLengthParameter && typeof v.value === 'number') {
+        this.pinLength = v.value
+      }
+    }
+    this.slotCount = supportedUsers ?? statusKeys.size
+    this.forgetProof()
+    this.refreshConstraints()
+  }
+
+  describe(driver: string): DiscoveredLock {
+    return {
+      nativeId: this.nativeId,
+      driver,
+      displayName: this.displayName,
+      manufacturer: this.facts.manufacturer,
+      model: this.model,
+      deviceType: this.facts.deviceType,
+      constraints: this.constraints,
+      online: this.online,
+      ...(this.locked !== undefined ? { locked: this.locked } : {}),
+      ...(this.battery !== undefined ? { batteryLevel: this.battery / 100 } : {}),
+    }
+  }
+
+  pinLengthParameter(): number | undefined {
+    return this.facts.pinLengthParameter
+  }
+
+  /** The lock-wide PIN length changed (Schlage parameter 16); true when the constraints changed. */
+  setPinLength(length: number): boolean {
+    if (this.pinLength === length) return false
+    this.pinLength = length
+    this.refreshConstraints()
+    return true
+  }
+
+  /** What the lock last said about a slot, however old. */
+  reading(slot: number): SlotReading | undefined {
+    const s = this.slots.get(slot)
+    return s ? slotReading(slot, s) : undefined
+  }
+
+  /** What the lock said about a slot in this session, if it said it (a reading that can stand as observed). */
+  provenReading(slot: number): SlotReading | undefined {
+    const s = this.slots.get(slot)
+    if (!s || !s.statusProven) return undefined
+    if (!s.codeProven && s.status !== 0) return undefined
+    return slotReading(slot, s)
+  }
+
+  setSlot(slot: number, change: SlotValue, proven: boolean): void {
+    const s = this.slots.get(slot) ?? { statusProven: false, codeProven: false }
+    if ('status' in change) {
+      s.status = change.status
+      s.statusProven = proven
+    }
+    if ('code' in change) {
+      s.code = change.code
+      s.codeProven = proven
+    }
+    this.slots.set(slot, s)
+  }
+
+  /** A gap (lost session, a keypad change announced without the digits): ask the lock before trusting a slot. */
+  forgetProof(slot?: number): void {
+    for (const [n, s] of this.slots) {
+      if (slot !== undefined && n !== slot) continue
+      s.statusProven = false
+      s.codeProven = false
+    }
+  }
+
+  /** Another slot last reported holding this PIN (names a refusal). */
+  slotHolding(code: string, except: number): number | undefined {
+    for (const [n, s] of this.slots) if (n !== except && s.status !== 0 && s.code === code) return n
+    return undefined
+  }
+
+  /** A write or clear of ours: its value events and the lock's echo of it are not someone else's change. */
+  async ownRequest<T>(slot: number, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.during(slot, fn)
+    } finally {
+      this.ownAt.set(slot, this.clock.now())
+    }
+  }
+
+  /** While a request of ours on the slot is out, value events for it are its answer, not news. */
+  async during<T>(slot: number, fn: () => Promise<T>): Promise<T> {
+    this.busy.add(slot)
+    try {
+      return await fn()
+    } finally {
+      this.busy.delete(slot)
+    }
+  }
+
+  isOwnRequest(slot: number): boolean {
+    return this.busy.has(slot)
+  }
+
+  ownRequestWithin(slot: number, ms: number): boolean {
+    const at = this.ownAt.get(slot)
+    return at !== undefined && this.clock.now() - at <= ms
+  }
+
+  /** Resolves true when the lock reports `want`, false after `ms` without such a report. */
+  waitForLocked(want: boolean, ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => waiter.done(false), ms)
+      const waiter = {
+        want,
+        done: (ok: boolean) => {
+          clearTimeout(timer)
+          this.waiters.delete(waiter)
+          resolve(ok)
+        },
+        fail: (e: Error) => {
+          clearTimeout(timer)
+          this.waiters.delete(waiter)
+          reject(e)
+        },
+      }
+      this.waiters.add(waiter)
+    })
+  }
+
+  resolveWaiters(locked: boolean): void {
+    for (const w of [...this.waiters]) if (w.want === locked) w.done(true)
+  }
+
+  failWaiters(): void {
+    for (const w of [...this.waiters]) w.fail(new TransientDeviceError(`Z-Wave node ${this.nodeId} went away`))
+  }
+
+  deferMode(ms: number, fn: () => void): void {
+    this.cancelDeferredMode()
+    this.modeTimer = setTimeout(() => {
+      this.modeTimer = undefined
+      fn()
+    }, ms)
+  }
+
+  cancelDeferredMode(): void {
+    if (this.modeTimer) clearTimeout(this.modeTimer)
+    this.modeTimer = undefined
+  }
+
+  dispose(): void {
+    this.cancelDeferredMode()
+    this.failWaiters()
+  }
+
+  private refreshConstraints(): void {
+    this.constraints = constraintsFor({ facts: this.facts, slotCount: this.slotCount, pinLength: this.pinLength, override: this.override })
+  }
+}
