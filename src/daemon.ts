@@ -14,7 +14,7 @@ import type { DeviceEvent, DiscoveredLock } from './ports/device-events.js'
 import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import { Store } from './store/store.js'
-import { nukiDriver, startBrokerForSite, zigbeeDriver } from './drivers.js'
+import { nukiDriver, startBrokerForSite, zigbeeDriver, zwaveDriver } from './drivers.js'
 import type { LabProperty } from './lab/property.js'
 import { labRoutes } from './api/routes/lab.js'
 import { DB_FILE, LAB_KEY_FILE } from './files.js'
@@ -106,7 +106,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions = {}): Pro
   const siteDrivers = async (): Promise<LockDriver[]> => {
     // In the lab, simulated radios stand in for the box's Bluetooth adapter.
     const nuki = lab ? null : await nukiDriver(config, clock, log)
-    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : [])]
+    const zwave = lab ? null : await zwaveDriver(config, clock, log)
+    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : []), ...(zwave ? [zwave] : [])]
   }
   for (const d of opts.lockDrivers ?? (await siteDrivers())) drivers.set(d.kind, d)
 

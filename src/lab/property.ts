@@ -11,6 +11,7 @@ import { CardLab } from '../../simulators/card-lab.js'
 import type { SiteKeys } from '../protocols/lockstep-card/keys.js'
 import type { Random } from '../kernel/ids.js'
 import { startSimulatedNukiLab, type NukiLab } from './nuki-lab.js'
+import { startZwaveLab, type ZwaveLab } from './zwave-lab.js'
 
 export interface LabProperty {
   control: LabControl
@@ -18,6 +19,8 @@ export interface LabProperty {
   drivers: LockDriver[]
   /** The offline-card side (virtual cards, encoders on in-process serial links, card locks); null without entrances or encoders. */
   cardLab: CardLab | null
+  /** The Z-Wave stack (zwave-js + server + mock locks); null without zwave-js locks in config. */
+  zwave: ZwaveLab | null
   stop(): Promise<void>
 }
 
@@ -61,6 +64,8 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
         locks: nukiLocks.map((l) => ({ name: l.native_id, kind: 'nuki' as const, slots: l.slots, securityPin: l.security_pin ?? 1234, nukiId: l.native_id })),
       })
     : null
+
+  const zwave = await startZwaveLab(config, clock)
 
   const nukiLock = (name: string): LabLock => {
     const sim = nuki!.locks.get(name)!
@@ -129,6 +134,7 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
       if (!device) return undefined
       if (device.driver === 'zigbee2mqtt' && zigbee && zigbeeLocks.some((l) => l.native_id === device.nativeId)) return zigbeeLock(device.nativeId)
       if (device.driver === 'nuki-ble' && nuki?.locks.has(device.nativeId)) return nukiLock(device.nativeId)
+      if (device.driver === 'zwave-js' && zwave) return zwave.lock(device.nativeId)
       return undefined
     },
     advanceClock(seconds) {
@@ -140,12 +146,14 @@ export async function startLabProperty(deps: LabDeps): Promise<LabProperty> {
 
   return {
     control,
-    drivers: nuki ? [nuki.driver] : [],
+    drivers: [...(nuki ? [nuki.driver] : []), ...(zwave ? [zwave.driver] : [])],
     cardLab,
+    zwave,
     async stop() {
       cardLab?.stop()
       await zigbee?.stop()
       await nuki?.stop()
+      await zwave?.stop()
     },
   }
 }

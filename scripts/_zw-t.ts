@@ -1,0 +1,10 @@
+const t0 = Date.now()
+const m = await import('../simulators/zwave-lock/index.js')
+console.log('import', Date.now() - t0)
+const lab = await m.startZwaveLockLab({ locks: [{ name: 'Side Gate', nodeId: 5, slots: 30 }] })
+console.log('up', Date.now() - t0)
+await lab.ready
+console.log('ready', Date.now() - t0)
+const t1 = Date.now()
+await lab.stop()
+console.log('stop', Date.now() - t1)
