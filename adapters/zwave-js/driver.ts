@@ -30,8 +30,6 @@ export interface ZwaveJsDriverOptions {
   log?: (level: 'debug' | 'warn', message: string) => void
 }
 
-/** The lock's own Access Control report of a change we just made is not someone else's change. */
-const OWN_ECHO_MS = 10_000
 /** A Door Lock mode report followed closely by the Access Control notification that explains it. */
 const MODE_SETTLE_MS = 300
 
@@ -108,7 +106,7 @@ export class ZwaveJsDriver implements LockDriver {
     }
     this.checkOnline(node)
     return node.queue.run(() =>
-      node.ownRequest(slot, async () => {
+      node.during(slot, async () => {
         await this.invoke(node, CC.userCode, 'set', [slot, USER_ID_STATUS.enabled, code])
         const got = await this.getSlot(node, slot)
         if (got.state === 'occupied' && (got.code === code || got.code === null)) return got
@@ -125,7 +123,7 @@ export class ZwaveJsDriver implements LockDriver {
     this.checkSlot(node, slot)
     this.checkOnline(node)
     return node.queue.run(() =>
-      node.ownRequest(slot, async () => {
+      node.during(slot, async () => {
         // Always with the slot: clear() or clear(0) deletes every code on the lock.
         await this.invoke(node, CC.userCode, 'clear', [slot])
         const got = await this.getSlot(node, slot)
@@ -228,7 +226,7 @@ export class ZwaveJsDriver implements LockDriver {
       valueId: { commandClass: CC.userCode, endpoint: 0, property: 'supportedUsers' },
     }).then((r) => numberOr(r.value), () => undefined)
     const known = this.nodes.get(nativeId)
-    const node = known ?? new LockNode(nodeId, nativeId, this.clock)
+    const node = known ?? new LockNode(nodeId, nativeId)
     node.load(dump, values, supported, this.options.devices?.[nativeId])
     if (!known) this.nodes.set(nativeId, node)
     if (node.constraints.slotCount < 1) {
@@ -321,8 +319,9 @@ export class ZwaveJsDriver implements LockDriver {
         this.emit({ type: 'keypadUsed', nativeId: id, granted: false, ...(ac.slot !== undefined ? { slot: ac.slot } : {}) })
         return
       case 'programmed':
-        // The lock's echo of our own write or clear says nothing new.
-        if (node.isOwnRequest(ac.slot) || node.ownRequestWithin(ac.slot, OWN_ECHO_MS)) return
+        // During our own write the Get that follows answers it. Later, it may be the lock's late echo of
+        // our write or someone at the keypad: the digits are not in the notification, so one Get decides.
+        if (node.isOwnRequest(ac.slot)) return
         node.forgetProof(ac.slot)
         this.emit({ type: 'slotChanged', nativeId: id, slot: ac.slot, code: ac.deleted ? null : undefined, source: 'keypad' })
         return

@@ -1,6 +1,5 @@
 // What the driver knows about one lock node: its facts and constraints, the slots as the lock last reported
 // them in this session (and whether that report is proof), its own requests in flight, and lock-mode waiters.
-import type { Clock } from '../../src/kernel/clock.js'
 import { SerialQueue } from '../../src/kernel/serial-queue.js'
 import type { DiscoveredLock } from '../../src/ports/device-events.js'
 import type { CodeConstraints, SlotReading } from '../../src/ports/lock-driver.js'
@@ -31,14 +30,12 @@ export class LockNode {
   private battery: number | undefined
   private readonly slots = new Map<number, Slot>()
   private readonly busy = new Set<number>()
-  private readonly ownAt = new Map<number, number>()
   private readonly waiters = new Set<{ want: boolean; done(ok: boolean): void; fail(e: Error): void }>()
   private modeTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly nodeId: number,
     readonly nativeId: string,
-    private readonly clock: Clock,
   ) {}
 
   /** Takes a node dump (start_listening or `ready`). Slot values in it are zwave-js's cache: not proof. */
@@ -138,15 +135,6 @@ export class LockNode {
     return undefined
   }
 
-  /** A write or clear of ours: its value events and the lock's echo of it are not someone else's change. */
-  async ownRequest<T>(slot: number, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await this.during(slot, fn)
-    } finally {
-      this.ownAt.set(slot, this.clock.now())
-    }
-  }
-
   /** While a request of ours on the slot is out, value events for it are its answer, not news. */
   async during<T>(slot: number, fn: () => Promise<T>): Promise<T> {
     this.busy.add(slot)
@@ -159,11 +147,6 @@ export class LockNode {
 
   isOwnRequest(slot: number): boolean {
     return this.busy.has(slot)
-  }
-
-  ownRequestWithin(slot: number, ms: number): boolean {
-    const at = this.ownAt.get(slot)
-    return at !== undefined && this.clock.now() - at <= ms
   }
 
   /** Resolves true when the lock reports `want`, false after `ms` without such a report. */
