@@ -6,7 +6,10 @@ import WebSocket from 'ws'
 import { TransientDeviceError } from '../../src/ports/errors.js'
 import { isRecord } from './values.js'
 
-/** Schema 44 is what @zwave-js/server 3.10 speaks by default; the Home Assistant add-on serves the same range. */
+/**
+ * The schema lockstep is written against (@zwave-js/server 3.10 serves 0–50). An older server gets its own
+ * maximum: the commands used here (start_listening, node.get_value/set_value, endpoint.invoke_cc_api) are old.
+ */
 export const API_SCHEMA = 44
 
 export interface ConnectionOptions {
@@ -131,7 +134,7 @@ export class ServerConnection {
           return this.o.log('warn', 'zwave-js-server sent a message that is not JSON')
         }
         if (!isRecord(msg)) return
-        if (msg.type === 'version') return void this.handshake(socket).then(
+        if (msg.type === 'version') return void this.handshake(socket, typeof msg.maxSchemaVersion === 'number' ? msg.maxSchemaVersion : API_SCHEMA).then(
           () => (reachedListening = true),
           (err: Error) => {
             this.o.log('warn', `zwave-js-server handshake failed: ${err.message}`)
@@ -154,8 +157,8 @@ export class ServerConnection {
     })
   }
 
-  private async handshake(socket: WebSocket): Promise<void> {
-    await this.send(socket, 'set_api_schema', { schemaVersion: API_SCHEMA })
+  private async handshake(socket: WebSocket, serverMax: number): Promise<void> {
+    await this.send(socket, 'set_api_schema', { schemaVersion: Math.min(API_SCHEMA, serverMax) })
     const result = await this.send<Record<string, unknown>>(socket, 'start_listening', {})
     if (this.socket !== socket || this.stopped) return
     this.listening = true

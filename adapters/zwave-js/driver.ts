@@ -140,7 +140,8 @@ export class ZwaveJsDriver implements LockDriver {
     await node.queue.run(async () => {
       node.lockActionInFlight = true
       try {
-        const reported = node.waitForLocked(want, this.options.lockReportWaitMs ?? 5000)
+        // A node that dies meanwhile ends the wait; the Get below then fails the action as transient.
+        const reported = node.waitForLocked(want, this.options.lockReportWaitMs ?? 5000).catch(() => false)
         const result = await this.command<{ result?: { status?: number } }>('node.set_value', {
           nodeId: node.nodeId,
           valueId: { commandClass: CC.doorLock, endpoint: 0, property: 'targetMode' },

@@ -143,8 +143,14 @@ export async function startZwaveLockLab(options: ZwaveLockLabOptions): Promise<Z
     startServer,
     async stop() {
       await stopServer()
+      // zwave-js does not stop cleanly in the middle of an interview (its destroy() then waits on the mock
+      // controller, which waits for ACKs): let the interview finish first. It takes seconds, once.
+      await Promise.race([ready, new Promise((r) => setTimeout(r, 20_000).unref())])
       for (const lock of locks.values()) lock.dispose()
       await driver.destroy().catch(() => undefined)
+      // Then the mock controller: it settles the acknowledgements it still waits for, which would
+      // otherwise fail a second later with the driver gone (mid-interview when the lab stops early).
+      controller.destroy()
       await rm(cacheDir, { recursive: true, force: true })
     },
   }

@@ -35,7 +35,8 @@ export async function startZwaveLab(config: Config, clock: Clock, log?: (message
       locks: locks.map((l) => ({ name: l.name, nodeId: Number(l.native_id), slots: l.slots, maskCodes: !l.expose_pin })),
     }),
   )
-  stack.catch((err: Error) => log?.(`Z-Wave lab stack failed to start: ${err.message}`))
+  const warn = log ?? ((message: string) => process.stderr.write(`${message}\n`))
+  stack.catch((err: Error) => warn(`Z-Wave lab stack failed to start: ${err.message}`))
   const driver = new ZwaveJsDriver({
     url: `ws://127.0.0.1:${port}`,
     devices: zwaveDeviceOverrides(config),
