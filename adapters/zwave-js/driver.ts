@@ -20,6 +20,11 @@ export interface ZwaveJsDriverOptions {
   devices?: Record<string, { slotCount?: number; minLength?: number; maxLength?: number }>
   /** A command (a set, a get) without an answer after this long is transient. FLiRS locks wake in ~1 s. */
   commandTimeoutMs?: number
+  /**
+   * How long what a lock reported stands in for a read (default 12 h). Events keep it fresh in between; the
+   * age bound makes the reconciler's daily full read, and owned-slot checks twice a day, reach the lock.
+   */
+  reportMaxAgeMs?: number
   /** How long a lock/unlock waits for the lock to report the new mode before asking it. */
   lockReportWaitMs?: number
   /** start() waits this long for the server, then returns and keeps trying. */
@@ -92,7 +97,10 @@ export class ZwaveJsDriver implements LockDriver {
     this.checkOnline(node)
     return node.queue.run(async () => {
       const out: SlotReading[] = []
-      for (const slot of wanted) out.push(node.provenReading(slot) ?? (await node.during(slot, () => this.getSlot(node, slot))))
+      const maxAge = this.options.reportMaxAgeMs ?? 12 * 3_600_000
+      for (const slot of wanted) {
+        out.push(node.provenReading(slot, this.clock.now(), maxAge) ?? (await node.during(slot, () => this.getSlot(node, slot))))
+      }
       return out
     })
   }
@@ -168,7 +176,7 @@ export class ZwaveJsDriver implements LockDriver {
     const res = await this.invoke(node, CC.userCode, 'get', [slot])
     if (!isRecord(res)) throw new TransientDeviceError(`slot ${slot} of node ${node.nodeId} did not answer`)
     const value = { status: numberOr(res.userIdStatus), code: typeof res.userCode === 'string' ? res.userCode : '' }
-    node.setSlot(slot, value, true)
+    node.setSlot(slot, value, this.clock.now())
     return slotReading(slot, value) ?? { slot, state: 'unreadable', reason: 'the lock answered without a status' }
   }
 
@@ -276,7 +284,7 @@ export class ZwaveJsDriver implements LockDriver {
       if (slot === undefined) return
       const before = node.reading(slot)
       const change: SlotState = args.property === 'userCode' ? { code: typeof value === 'string' ? value : '' } : { status: numberOr(value) }
-      node.setSlot(slot, change, !removed)
+      node.setSlot(slot, change, removed ? null : this.clock.now())
       const after = node.reading(slot)
       if (node.isOwnRequest(slot) || after === undefined || sameReading(before, after)) return
       this.emit({

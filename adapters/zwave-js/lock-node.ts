@@ -9,8 +9,9 @@ import { CC, constraintsFor, isRecord, lockedFromMode, modelFacts, slotReading, 
 export type SlotState = SlotValue
 
 interface Slot extends SlotValue {
-  statusProven: boolean
-  codeProven: boolean
+  /** When the lock itself last reported each value in this session (clock ms); null = not since the session began. */
+  statusAt: number | null
+  codeAt: number | null
 }
 
 type Override = { slotCount?: number; minLength?: number; maxLength?: number } | undefined
@@ -52,7 +53,7 @@ export class LockNode {
       if (v.commandClass === CC.userCode && (v.property === 'userCode' || v.property === 'userIdStatus') && typeof v.propertyKey === 'number') {
         if (v.property === 'userIdStatus') statusKeys.add(v.propertyKey)
         const change: SlotValue = v.property === 'userCode' ? { code: typeof v.value === 'string' ? v.value : undefined } : { status: typeof v.value === 'number' ? v.value : undefined }
-        this.setSlot(v.propertyKey, change, false)
+        this.setSlot(v.propertyKey, change, null)
       } else if (v.commandClass === CC.doorLock && v.property === 'currentMode') {
         this.locked = lockedFromMode(v.value)
       } else if (v.commandClass === 128 && v.property === 'level' && typeof v.value === 'number') {
@@ -99,23 +100,27 @@ export class LockNode {
     return s ? slotReading(slot, s) : undefined
   }
 
-  /** What the lock said about a slot in this session, if it said it (a reading that can stand as observed). */
-  provenReading(slot: number): SlotReading | undefined {
+  /**
+   * What the lock said about a slot in this session, no longer ago than `maxAgeMs` (a reading that can stand
+   * as observed). Older than that, the caller asks the lock again: the once-a-day full read then really reads.
+   */
+  provenReading(slot: number, now: number, maxAgeMs: number): SlotReading | undefined {
     const s = this.slots.get(slot)
-    if (!s || !s.statusProven) return undefined
-    if (!s.codeProven && s.status !== 0) return undefined
+    if (!s || s.statusAt === null || now - s.statusAt > maxAgeMs) return undefined
+    if (s.status !== 0 && (s.codeAt === null || now - s.codeAt > maxAgeMs)) return undefined
     return slotReading(slot, s)
   }
 
-  setSlot(slot: number, change: SlotValue, proven: boolean): void {
-    const s = this.slots.get(slot) ?? { statusProven: false, codeProven: false }
+  /** `reportedAt`: when the lock reported it (a Get's answer, a value event); null for zwave-js's cache. */
+  setSlot(slot: number, change: SlotValue, reportedAt: number | null): void {
+    const s = this.slots.get(slot) ?? { statusAt: null, codeAt: null }
     if ('status' in change) {
       s.status = change.status
-      s.statusProven = proven
+      s.statusAt = reportedAt
     }
     if ('code' in change) {
       s.code = change.code
-      s.codeProven = proven
+      s.codeAt = reportedAt
     }
     this.slots.set(slot, s)
   }
@@ -124,8 +129,8 @@ export class LockNode {
   forgetProof(slot?: number): void {
     for (const [n, s] of this.slots) {
       if (slot !== undefined && n !== slot) continue
-      s.statusProven = false
-      s.codeProven = false
+      s.statusAt = null
+      s.codeAt = null
     }
   }
 
