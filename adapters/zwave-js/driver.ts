@@ -11,7 +11,7 @@ import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/l
 import { RejectedByDeviceError, TransientDeviceError, UnsupportedByDeviceError } from '../../src/ports/errors.js'
 import { ServerCommandError, ServerConnection } from './connection.js'
 import { LockNode, type SlotState } from './lock-node.js'
-import { CC, USER_ID_STATUS, accessControl, isRecord, lockedFromMode, slotReading } from './values.js'
+import { CC, USER_ID_STATUS, accessControl, isRecord, kwiksetAlarm, lockedFromMode, slotReading, type AccessControl } from './values.js'
 
 export interface ZwaveJsDriverOptions {
   /** zwave-js-server, e.g. ws://127.0.0.1:3000 (the Home Assistant add-on and Z-Wave JS UI serve it on 3000). */
@@ -305,6 +305,16 @@ export class ZwaveJsDriver implements LockDriver {
       node.deferMode(MODE_SETTLE_MS, () => this.noteLocked(node, locked, 'unknown'))
       return
     }
+    if (args.commandClass === CC.notification && node.facts.legacyAlarms && (args.property === 'alarmType' || args.property === 'alarmLevel')) {
+      // One V1 alarm report arrives as two value events, type first; the level closes it (even when unchanged).
+      if (args.property === 'alarmType') node.lastAlarmType = numberOr(value)
+      else if (node.lastAlarmType !== undefined && typeof value === 'number') {
+        const ac = kwiksetAlarm(node.lastAlarmType, value)
+        node.lastAlarmType = undefined
+        if (ac) this.onAccess(node, ac)
+      }
+      return
+    }
     if (args.commandClass === 128 && args.property === 'level' && typeof value === 'number') {
       this.emit({ type: 'battery', nativeId: node.nativeId, level: Math.max(0, Math.min(1, value / 100)) })
       return
@@ -316,7 +326,10 @@ export class ZwaveJsDriver implements LockDriver {
 
   private onAccessControl(node: LockNode, args: Record<string, unknown>): void {
     const ac = accessControl(numberOr(args.event) ?? -1, args.parameters)
-    if (!ac) return
+    if (ac) this.onAccess(node, ac)
+  }
+
+  private onAccess(node: LockNode, ac: AccessControl): void {
     const id = node.nativeId
     switch (ac.kind) {
       case 'operation':

@@ -20,6 +20,8 @@ export class LockNode {
   online = true
   locked: boolean | undefined
   lockActionInFlight = false
+  /** The type half of a V1 alarm report whose level has not arrived yet. */
+  lastAlarmType: number | undefined
   readonly queue = new SerialQueue()
   facts: ModelFacts = modelFacts(undefined, undefined)
   constraints: CodeConstraints = constraintsFor({ facts: this.facts, slotCount: 0 })

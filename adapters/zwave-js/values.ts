@@ -66,6 +66,17 @@ export function accessControl(event: number, parameters: unknown): AccessControl
   return undefined
 }
 
+/**
+ * Kwikset V1 alarms that zwave-js's device files leave unmapped (it maps keypad/manual/RF operations and
+ * deletions to Access Control notifications itself): 112 a code added at the keypad (level = slot), 161 tamper
+ * (too many wrong codes).
+ */
+export function kwiksetAlarm(alarmType: number, alarmLevel: number): AccessControl | undefined {
+  if (alarmType === 112 && alarmLevel > 0) return { kind: 'programmed', slot: alarmLevel, deleted: false }
+  if (alarmType === 161) return { kind: 'denied' }
+  return undefined
+}
+
 export interface ModelFacts {
   /** Seam device_type. */
   deviceType: string
@@ -76,6 +87,8 @@ export interface ModelFacts {
   masksCodes: boolean
   /** Configuration parameter holding a lock-wide PIN length, when the model has one. */
   pinLengthParameter?: number
+  /** Announces keypad events with V1 alarm type/level (Kwikset 910-series): see kwiksetAlarm. */
+  legacyAlarms?: boolean
 }
 
 /** User Code CC allows 4–10 ASCII characters; models narrow it. By Z-Wave manufacturer id. */
@@ -84,7 +97,7 @@ const BY_MANUFACTURER: Record<number, ModelFacts> = {
   0x003b: { deviceType: 'schlage_lock', manufacturer: 'Schlage', minLength: 4, maxLength: 8, masksCodes: true, pinLengthParameter: 16 },
   0x0129: { deviceType: 'yale_lock', manufacturer: 'Yale', minLength: 4, maxLength: 8, masksCodes: false },
   0x0109: { deviceType: 'yale_lock', manufacturer: 'Yale', minLength: 4, maxLength: 8, masksCodes: false },
-  0x0090: { deviceType: 'kwikset_lock', manufacturer: 'Kwikset', minLength: 4, maxLength: 8, masksCodes: false },
+  0x0090: { deviceType: 'kwikset_lock', manufacturer: 'Kwikset', minLength: 4, maxLength: 8, masksCodes: false, legacyAlarms: true },
 }
 
 export function modelFacts(manufacturerId: number | undefined, manufacturerName: string | undefined): ModelFacts {

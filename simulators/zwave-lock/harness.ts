@@ -26,6 +26,8 @@ export interface ZwaveLockSpec {
   productId?: number
   /** Answer User Code Get with asterisks, as a Schlage does. */
   maskCodes?: boolean
+  /** Announce keypad use and programming with V1 alarm type/level, as Kwikset 910-series firmware does. */
+  legacyAlarms?: boolean
 }
 
 export interface ZwaveLockLabOptions {
@@ -89,7 +91,13 @@ export async function startZwaveLockLab(options: ZwaveLockLabOptions): Promise<Z
           CommandClasses['Manufacturer Specific'],
           CommandClasses['Door Lock'],
           { ccId: CommandClasses['User Code'], version: 2, numUsers: spec.slots, supportedASCIIChars: '0123456789' },
-          { ccId: CommandClasses.Notification, version: 8, notificationTypesAndEvents: { 6: [1, 2, 3, 4, 5, 6, 0x0d, 0x0e, 0x13] } },
+          {
+            ccId: CommandClasses.Notification,
+            // Kwikset 910-series firmware has Alarm (Notification CC version 1) only.
+            version: spec.legacyAlarms ? 1 : 8,
+            supportsV1Alarm: spec.legacyAlarms === true,
+            notificationTypesAndEvents: { 6: [1, 2, 3, 4, 5, 6, 0x0d, 0x0e, 0x13] },
+          },
         ],
       },
     })
@@ -106,7 +114,7 @@ export async function startZwaveLockLab(options: ZwaveLockLabOptions): Promise<Z
     })
     if (spec.maskCodes) node.defineBehavior(maskedGetBehavior)
     controller.addNode(node)
-    locks.set(spec.name, new SimulatedZwaveLock(node, controller))
+    locks.set(spec.name, new SimulatedZwaveLock(node, controller, spec.legacyAlarms === true))
   }
 
   continueStartup()

@@ -11,6 +11,12 @@ const ACCESS_CONTROL = 6
 const EVENT = { keypadLock: 5, keypadUnlock: 6, codeDeleted: 0x0d, codeAdded: 0x0e, invalidCode: 0x13 } as const
 const key = { code: (slot: number) => `UserCode_userCode_${slot}`, status: (slot: number) => `UserCode_userIdStatus_${slot}` }
 const CURRENT_MODE = 'DoorLock_currentMode'
+/**
+ * Kwikset 910-series firmware speaks the older Alarm (V1) dialect: alarm type + level (the slot) instead of an
+ * Access Control event. Types as Kwikset documents them: 18/19 keypad lock/unlock, 33 code deleted, 112 code
+ * added, 161 tamper (wrong codes).
+ */
+const LEGACY_ALARM: Record<number, number> = { 5: 18, 6: 19, 0x0d: 33, 0x0e: 112, 0x13: 161 }
 
 /** A Schlage answers User Code Get with asterisks: occupancy shows, the digits do not. */
 export const maskedGetBehavior: MockNodeBehavior = {
@@ -39,6 +45,7 @@ export class SimulatedZwaveLock {
   constructor(
     readonly node: MockNode,
     private readonly controller: MockController,
+    private readonly legacyAlarms = false,
   ) {}
 
   get nodeId(): number {
@@ -128,6 +135,11 @@ export class SimulatedZwaveLock {
 
   private async notify(event: number, slot?: number): Promise<void> {
     if (!this.online) return // a lock out of range announces nothing that arrives
+    const alarmType = LEGACY_ALARM[event]
+    if (this.legacyAlarms && alarmType !== undefined) {
+      await this.send(new NotificationCCReport({ nodeId: this.controller.ownNodeId, alarmType, alarmLevel: slot ?? 1 }))
+      return
+    }
     await this.send(
       new NotificationCCReport({
         nodeId: this.controller.ownNodeId,

@@ -17,7 +17,13 @@ let getsSeen = 0
 const ID = '9'
 
 beforeAll(async () => {
-  stack = await startZwaveLockLab({ locks: [{ name: 'L', nodeId: 9, slots: 10 }] })
+  stack = await startZwaveLockLab({
+    locks: [
+      { name: 'L', nodeId: 9, slots: 10 },
+      // A Kwikset 910 (its zwave-js device file maps its V1 alarms to Access Control notifications).
+      { name: 'K', nodeId: 10, slots: 30, manufacturerId: 0x0090, productType: 0x0003, productId: 0x0238, legacyAlarms: true },
+    ],
+  })
   lock = stack.locks.get('L')!
   lock.node.defineBehavior({
     handleCC(_c, _s, cc) {
@@ -27,7 +33,7 @@ beforeAll(async () => {
   })
   driver = new ZwaveJsDriver({ url: stack.url, reconnectMs: 100, maxReconnectMs: 400 })
   await driver.start((e) => events.push(e))
-  await eventually(() => expect(events.some((e) => e.type === 'discovered')).toBe(true), 30_000, 50)
+  await eventually(() => expect(events.filter((e) => e.type === 'discovered').length).toBe(2), 30_000, 50)
 }, 60_000)
 
 afterAll(async () => {
@@ -35,7 +41,8 @@ afterAll(async () => {
   await stack?.stop()
 }, 30_000)
 
-const of = <T extends DeviceEvent['type']>(type: T) => events.filter((e): e is Extract<DeviceEvent, { type: T }> => e.type === type)
+const of = <T extends DeviceEvent['type']>(type: T, nativeId = ID) =>
+  events.filter((e): e is Extract<DeviceEvent, { type: T }> => e.type === type && ('nativeId' in e ? e.nativeId : e.device.nativeId) === nativeId)
 
 describe('ZwaveJsDriver', () => {
   test('the first read asks the lock; the same read again comes from what the lock reported', async () => {
@@ -107,4 +114,23 @@ describe('ZwaveJsDriver', () => {
     await eventually(() => expect(of('online')).toEqual([{ type: 'online', nativeId: ID }]), 10_000)
     expect(await driver.writeSlot(ID, 5, '24681357', 'x')).toEqual({ slot: 5, state: 'occupied', code: '24681357' })
   }, 30_000)
+
+  test('a Kwikset 910 speaking V1 alarms: keypad unlock still arrives with its slot', async () => {
+    const kwikset = stack.locks.get('K')!
+    expect(of('discovered', '10')[0]!.device).toMatchObject({ manufacturer: 'Kwikset', deviceType: 'kwikset_lock' })
+    await driver.writeSlot('10', 3, '2468', 'K')
+    expect(kwikset.code(3)).toBe('2468')
+    await kwikset.enterCode('2468')
+    await eventually(() => expect(of('lockStateChanged', '10')).toContainEqual({ type: 'lockStateChanged', nativeId: '10', locked: false, method: 'keycode', slot: 3 }))
+    expect(of('keypadUsed', '10')).toContainEqual({ type: 'keypadUsed', nativeId: '10', granted: true, slot: 3 })
+    // What zwave-js leaves as bare V1 values: a code added at the keypad (112), wrong codes (161 tamper).
+    await kwikset.programCode(6, '1357')
+    await eventually(() => expect(of('slotChanged', '10')).toContainEqual({ type: 'slotChanged', nativeId: '10', slot: 6, code: undefined, source: 'keypad' }))
+    await kwikset.enterCode('9999')
+    await eventually(() => expect(of('keypadUsed', '10')).toContainEqual({ type: 'keypadUsed', nativeId: '10', granted: false }))
+    // And a deletion at the keypad (33), which zwave-js maps to Access Control itself.
+    await kwikset.programCode(6, null)
+    await eventually(() => expect(of('slotChanged', '10')).toContainEqual({ type: 'slotChanged', nativeId: '10', slot: 6, code: null, source: 'keypad' }))
+    expect(of('keypadUsed', '10').filter((e) => e.granted)).toHaveLength(1)
+  })
 })

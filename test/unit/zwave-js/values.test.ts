@@ -1,7 +1,7 @@
 // The pure half of the Z-Wave adapter: what a slot's two values mean, which Access Control events are
 // operations, refusals or programming, and whose code rules win.
 import { describe, expect, test } from 'vitest'
-import { accessControl, constraintsFor, lockedFromMode, modelFacts, slotReading } from '../../../adapters/zwave-js/values.js'
+import { accessControl, constraintsFor, kwiksetAlarm, lockedFromMode, modelFacts, slotReading } from '../../../adapters/zwave-js/values.js'
 
 describe('slotReading', () => {
   test('never reported is unknown, not empty', () => {
@@ -45,6 +45,15 @@ describe('accessControl (notification type 6)', () => {
   test('jams, door sensors and the rest are not the port’s business', () => {
     expect(accessControl(0x0b, undefined)).toBeUndefined()
     expect(accessControl(0x16, undefined)).toBeUndefined()
+  })
+})
+
+describe('kwiksetAlarm (V1 alarms zwave-js leaves unmapped)', () => {
+  test('112 is a code added in the slot named by the level; 161 is a refusal; the rest are zwave-js’s', () => {
+    expect(kwiksetAlarm(112, 6)).toEqual({ kind: 'programmed', slot: 6, deleted: false })
+    expect(kwiksetAlarm(112, 0)).toBeUndefined() // the master code
+    expect(kwiksetAlarm(161, 2)).toEqual({ kind: 'denied' })
+    expect(kwiksetAlarm(19, 3)).toBeUndefined()
   })
 })
 
