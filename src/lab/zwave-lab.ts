@@ -13,7 +13,6 @@ import { DomainError } from '../domain/errors.js'
 import type { Clock } from '../kernel/clock.js'
 import type { LockDriver } from '../ports/lock-driver.js'
 import type { LabLock } from './control.js'
-import { zwaveDeviceOverrides } from '../drivers.js'
 
 export interface ZwaveLab {
   /** Not started: the daemon calls driver.start(sink) with its other drivers. */
@@ -39,7 +38,7 @@ export async function startZwaveLab(config: Config, clock: Clock, log?: (message
   stack.catch((err: Error) => warn(`Z-Wave lab stack failed to start: ${err.message}`))
   const driver = new ZwaveJsDriver({
     url: `ws://127.0.0.1:${port}`,
-    devices: zwaveDeviceOverrides(config),
+    devices: Object.fromEntries(locks.map((l) => [l.native_id, { slotCount: l.slots, minLength: l.code_length[0], maxLength: l.code_length[1] }])),
     clock,
     // The server comes up while the daemon is already serving: do not wait for it, look again often.
     connectTimeoutMs: 0,
