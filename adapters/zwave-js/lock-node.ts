@@ -110,7 +110,9 @@ export class LockNode {
     const s = this.slots.get(slot)
     if (!s || s.statusAt === null || now - s.statusAt > maxAgeMs) return undefined
     if (s.status !== 0 && (s.codeAt === null || now - s.codeAt > maxAgeMs)) return undefined
-    return slotReading(slot, s)
+    const reading = slotReading(slot, s)
+    // "Not available" is the lock's trouble of the moment, not an answer to keep: the next pass asks again.
+    return reading?.state === 'unreadable' ? undefined : reading
   }
 
   /** `reportedAt`: when the lock reported it (a Get's answer, a value event); null for zwave-js's cache. */

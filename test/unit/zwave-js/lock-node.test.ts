@@ -45,6 +45,8 @@ describe('LockNode', () => {
     expect(node.provenReading(4, 20, HOUR)).toEqual({ slot: 4, state: 'occupied', code: null })
     node.setSlot(6, { status: 0 }, 30)
     expect(node.provenReading(6, 30, HOUR)).toEqual({ slot: 6, state: 'empty' })
+    node.setSlot(7, { status: 0xfe, code: '' }, 40)
+    expect(node.provenReading(7, 40, HOUR)).toBeUndefined()
   })
 
   test('a dead node in the dump is offline; a slot holding a PIN names a duplicate', () => {
