@@ -2,7 +2,8 @@
 // Door Lock (98); a lock's native id is its node id. Writes go through the User Code CC API with one slot
 // each (never clear() without a slot: that wipes the lock) and are read back from the lock with a Get.
 // Reads come from what the lock itself reported while lockstep was listening; a slot it has not reported
-// since the session began (or that a keypad notification names) is asked for with a Get. Nothing polls:
+// since the session began, or not for reportMaxAgeMs, or that a keypad notification names, is asked for with
+// a Get. Nothing polls:
 // events drive it, and a lost session is a gap the reconciler fills by reading what it needs.
 import { systemClock, type Clock } from '../../src/kernel/clock.js'
 import { SerialQueue } from '../../src/kernel/serial-queue.js'
