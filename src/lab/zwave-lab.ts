@@ -62,7 +62,12 @@ export async function startZwaveLab(config: Config, clock: Clock, log?: (message
           if (!r.accepted) throw new DomainError('lock_refused_code', `The lock refused the change: ${r.reason ?? 'refused'}`, 400)
         },
         slots: async () => (await sim(nativeId)).slots(),
-        setOnline: async (online) => (await sim(nativeId)).setOnline(online),
+        setOnline: async (online) => {
+          await (await sim(nativeId)).setOnline(online)
+          // zwave-js notices a lock gone only when it next sends to it. On a site that is Home Assistant's poll or
+          // lockstep's next write; the lab pings at once so the lock shows offline as the Zigbee lab's do.
+          if (!online) void (await stack).driver.controller.nodes.get(Number(nativeId))?.ping().catch(() => false)
+        },
       }
     },
     async stop() {

@@ -115,7 +115,7 @@ describe('Side Gate (Schlage BE469) through zwave-js-server', () => {
 
   test('out of range → device.disconnected, codes wait; back in range → converges', async () => {
     await lab('devices/set_online', { device_id: deviceId, online: false })
-    // Nothing is sent to an idle lock: the first write finds it gone (ZW0204), zwave-js marks it dead.
+    // zwave-js learns it from the next frame that goes unanswered (the lab's ping, or this code's write: ZW0204).
     const code = await seam.accessCodes.create({ device_id: deviceId, code: '715926', name: 'While away' })
     await eventually(async () => expect((await eventsOf('device.disconnected')).length).toBeGreaterThan(0), 30_000, 100)
     await eventually(async () => expect((await seam.devices.get({ device_id: deviceId })).properties.online).toBe(false), 10_000, 50)
