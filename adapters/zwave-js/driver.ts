@@ -17,6 +17,8 @@ import { CC, USER_ID_STATUS, accessControl, isRecord, kwiksetAlarm, lockedFromMo
 export interface ZwaveJsDriverOptions {
   /** zwave-js-server, e.g. ws://127.0.0.1:3000 (the Home Assistant add-on and Z-Wave JS UI serve it on 3000). */
   url: string
+  /** Manage only these node ids; the network's other locks are left alone. Default: every lock node. */
+  nodes?: number[]
   /** Per node id (as a string): what config says about a lock, winning over the model table. */
   devices?: Record<string, { slotCount?: number; minLength?: number; maxLength?: number }>
   /** A command (a set, a get) without an answer after this long is transient. FLiRS locks wake in ~1 s. */
@@ -228,6 +230,7 @@ export class ZwaveJsDriver implements LockDriver {
   private async onNodeState(dump: Record<string, unknown>): Promise<void> {
     const nodeId = numberOr(dump.nodeId)
     if (nodeId === undefined || dump.ready !== true) return
+    if (this.options.nodes && !this.options.nodes.includes(nodeId)) return
     const values = Array.isArray(dump.values) ? dump.values.filter(isRecord) : []
     if (!values.some((v) => v.commandClass === CC.userCode) || !values.some((v) => v.commandClass === CC.doorLock)) return
     const nativeId = String(nodeId)
