@@ -133,4 +133,17 @@ describe('ZwaveJsDriver', () => {
     await eventually(() => expect(of('slotChanged', '10')).toContainEqual({ type: 'slotChanged', nativeId: '10', slot: 6, code: null, source: 'keypad' }))
     expect(of('keypadUsed', '10').filter((e) => e.granted)).toHaveLength(1)
   })
+
+  test('nodes: a driver told to manage some nodes leaves the others alone', async () => {
+    const seen: DeviceEvent[] = []
+    const only = new ZwaveJsDriver({ url: stack.url, nodes: [10] })
+    await only.start((e) => seen.push(e))
+    try {
+      // start_listening lists node 9 before node 10: had 9 been taken, it would have been reported first.
+      await eventually(() => expect(seen.filter((e) => e.type === 'discovered').map((e) => (e as { device: { nativeId: string } }).device.nativeId)).toEqual(['10']), 10_000)
+      expect(only.deviceIds()).toEqual(['10'])
+    } finally {
+      await only.stop()
+    }
+  })
 })
