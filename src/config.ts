@@ -17,7 +17,7 @@ const nameRules = z.strictObject({
 /** A lock declared in config. In lab mode it is simulated; on a real site a driver discovers it by native_id. */
 const lockConfig = z.strictObject({
   name: z.string().min(1),
-  driver: z.enum(['zigbee2mqtt', 'nuki-ble']),
+  driver: z.enum(['zigbee2mqtt', 'nuki-ble', 'zwave-js']),
   native_id: z.string().min(1),
   manufacturer: z.string().min(1),
   model: z.string().min(1),
@@ -71,6 +71,12 @@ export const configSchema = z.strictObject({
       base_topic: z.string().min(1).default('zigbee2mqtt'),
     })
     .default({ port: 1883, host: '127.0.0.1', url: null, base_topic: 'zigbee2mqtt' }),
+  zwave_js: z
+    .strictObject({
+      /** zwave-js-server's WebSocket (Home Assistant add-on, Z-Wave JS UI), e.g. ws://127.0.0.1:3000; null = no Z-Wave. Lab mode runs its own. */
+      url: z.string().regex(/^wss?:\/\//, 'must start with ws:// or wss://').nullable().default(null),
+    })
+    .default({ url: null }),
   reconcile: z
     .strictObject({
       /** Every device is read back this often even without a change, to catch edits no event announces. */
@@ -167,6 +173,10 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
   for (const [i, lock] of config.locks.entries()) {
     if (natives.has(lock.native_id)) throw new ConfigError(`config ${path}: locks.${i}.native_id: duplicate "${lock.native_id}"`)
     natives.add(lock.native_id)
+    // A Z-Wave lock is addressed by its node id, as Z-Wave JS UI and Home Assistant show it.
+    if (lock.driver === 'zwave-js' && !/^[1-9][0-9]{0,3}$/.test(lock.native_id)) {
+      throw new ConfigError(`config ${path}: locks.${i}.native_id: a zwave-js lock's native_id is its node id, e.g. "5"`)
+    }
   }
   // A relative data dir is relative to the working directory, as a user typing a path expects.
   return { ...config, data_dir: resolve(config.data_dir), config_path: path }

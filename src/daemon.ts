@@ -17,7 +17,7 @@ import type { LockDriver } from './ports/lock-driver.js'
 import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import type { Store } from './store/store.js'
-import { LockDrivers, nukiDriver, zigbeeDriver } from './drivers.js'
+import { LockDrivers, nukiDriver, zigbeeDriver, zwaveDriver } from './drivers.js'
 import { SiteBroker } from './mqtt/broker.js'
 import type { LabProperty } from './lab/property.js'
 import { encodingRoutes } from './api/routes/encoding.js'
@@ -130,7 +130,8 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const driverList = async (): Promise<LockDriver[]> => {
     // In the lab, simulated radios stand in for the box's Bluetooth adapter.
     const nuki = lab ? null : await nukiDriver(config, clock, log)
-    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : [])]
+    const zwave = lab ? null : await zwaveDriver(config, clock, log)
+    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : []), ...(zwave ? [zwave] : [])]
   }
   const lockDrivers = new LockDrivers({
     drivers: opts.lockDrivers ?? (await driverList()),
