@@ -25,6 +25,7 @@ import { Metrics, metricsOnBus, metricsRoute } from './metrics.js'
 import { propertySections, renderBanner } from './banner.js'
 import { CONSOLE_PATHS, consoleRoutes } from './console/serve.js'
 import { loadOrCreateSiteKeys } from './store/card-key-files.js'
+import { commissioningOf, writeCommissioning } from './store/commissioning-file.js'
 import type { EncoderDriver } from './ports/encoder-driver.js'
 import type { CardEncoding } from './encoding/card-encoding.js'
 import { createDaemonBus, type DaemonBus } from './bus.js'
@@ -106,6 +107,8 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
   store.tx(() => store.acs.sync(config.entrances, config.encoders, `${config.site.name} offline card locks`))
   registerConfiguredLocks(store, config)
+  // What the doors are programmed with (site id, addresses, ids): `lockstep simulate` reads it; nothing secret.
+  writeCommissioning(config.data_dir, commissioningOf(store))
   const mqtt = await services.start(new SiteBroker(config, log)).catch((err: unknown) => {
     throw explainListenError(err, 'embedded MQTT broker', config.mqtt.host, config.mqtt.port, 'LOCKSTEP_MQTT_PORT')
   })

@@ -85,6 +85,12 @@ export class OfflineLock {
     return structuredClone(this.state)
   }
 
+  /** Back to a state and audit saved earlier (a lock keeps both across power cuts; `lockstep simulate` restarts). */
+  restore(state: LockState, audit: AuditEntry[]): void {
+    this.state = structuredClone(state)
+    this.log.splice(0, this.log.length, ...audit.map((e) => ({ ...e })))
+  }
+
   private append(e: AuditEntry): void {
     this.log.push(e)
     const cap = this.config.auditCapacity ?? 350
