@@ -46,6 +46,7 @@ export interface SimulateOptions {
 
 export interface SimulatedEncoder {
   name: string
+  /** The encoder on the current link (replaced on each plug). */
   sim: Pn532Simulator
   link: PtyLink
   /** The virtual card lying on it. */
@@ -119,19 +120,20 @@ export class SimulatedSite {
     }
     mkdirSync(this.opts.linkDir, { recursive: true, mode: 0o700 })
     for (const [i, e] of config.encoders.entries()) {
-      const sim = new Pn532Simulator({ baud: e.baud_rate })
       const base = join(resolve(this.opts.linkDir), `encoder-${i + 1}`)
       const enc: SimulatedEncoder = {
         name: e.name,
-        sim,
+        sim: new Pn532Simulator({ baud: e.baud_rate }),
         card: this.saved.encoders[e.name]?.card ?? null,
+        // A USB encoder plugged in is powered up afresh: a new PN532 (asleep, no target) on each plug.
         link: new PtyLink(`${base}.tty`, `${base}.device`, (port: Duplex) => {
+          const sim = (enc.sim = new Pn532Simulator({ baud: e.baud_rate }))
+          sim.on('exchange', (x: ExchangeEvent) => this.onExchange(enc, x))
           sim.attach(port)
           if (enc.card) sim.placeCard(this.cards.card(enc.card))
         }),
       }
       if (enc.card && !this.cards.list().includes(enc.card)) enc.card = null
-      sim.on('exchange', (x: ExchangeEvent) => this.onExchange(enc, x))
       this.encoders.set(e.name, enc)
       await enc.link.plug()
     }
