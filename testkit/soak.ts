@@ -181,9 +181,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       log(`kill ${killsDone}/${o.kills}: restarted after ${ops} ops`)
       await check(`kill ${killsDone}`)
     }
-    const opDone = () => {
+    // The client that reaches a kill point carries on (its next requests meet the kill); a client reaching
+    // the next point while a kill is still under way waits for it, so the workload spans every kill.
+    const opDone = async () => {
       ops++
-      while (killAt.length && ops >= killAt[0]! && !killing) {
+      while (killAt.length && ops >= killAt[0]!) {
+        if (killing) {
+          await killing
+          continue
+        }
         killAt.shift()
         killing = kill().finally(() => (killing = undefined))
       }
@@ -213,7 +219,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         settle(r, a, () => (r.id = a.ok ? a.body.access_code.access_code_id : undefined))
         if (!a.ok && !a.uncertain) r.state = 'deleted'
         r.busy = false
-        opDone()
+        await opDone()
         const live = mine.filter((m) => m.state === 'live' && m.id)
         if (live.length && random() < 0.2) {
           const u = live[Math.floor(random() * live.length)]!
@@ -223,7 +229,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           const b = await call('/access_codes/update', { access_code_id: u.id, code })
           settle(u, b, () => (u.code = code))
           u.busy = false
-          opDone()
+          await opDone()
         }
         if (live.length && random() < 0.2) {
           const d = live[Math.floor(random() * live.length)]!
@@ -233,7 +239,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           const b = await call('/access_codes/delete', { access_code_id: d.id })
           settle(d, b, () => (d.state = 'deleted'))
           d.busy = false
-          opDone()
+          await opDone()
         }
       }
     }
