@@ -11,6 +11,7 @@ import { COMMISSIONING_FILE, type Commissioning } from '../store/commissioning-f
 import { SITE_KEY_FILES } from '../store/card-key-files.js'
 import { OfflineLock } from '../../simulators/offline-lock/lock.js'
 import type { SimState } from './sim-state.js'
+import type { LockState } from '../../simulators/offline-lock/decide.js'
 
 type Saved = SimState['entrances']
 
@@ -85,11 +86,17 @@ export class SimCardLocks {
     const out: Saved = {}
     for (const e of this.entrances) {
       const lock = this.locks.get(e.name)
-      const s = lock ? { state: lock.snapshot(), audit: lock.audit() } : this.saved[e.name]
+      const s = lock ? { state: withBufferTags(lock.snapshot()), audit: lock.audit() } : this.saved[e.name]
       if (s) out[e.name] = s
     }
     return out
   }
+}
+
+/** OfflineLock.snapshot() hands tags back as Uint8Arrays (structuredClone); as Buffers they survive JSON. */
+function withBufferTags(state: LockState): LockState {
+  const slots = Object.fromEntries(Object.entries(state.slots).map(([level, s]) => [level, { ...s, tag: Buffer.from(s.tag) }]))
+  return { ...state, slots: slots as LockState['slots'] }
 }
 
 function readKey(dir: string, file: string): Buffer {

@@ -25,6 +25,9 @@ import { loadSimState, SimStateFile, SIM_STATE_VERSION, type SimState } from './
 import { SimCardLocks } from './sim-card-locks.js'
 import { simRoutes } from './sim-routes.js'
 
+/** ACK wait the daemon's config gets for a simulated encoder (see siteConfig). */
+const SIMULATED_ENCODER_ACK_MS = 1000
+
 export interface SimulateOptions {
   /** The lab config (config/lab.json or --config): which locks, entrances and encoders exist. */
   config: Config
@@ -139,7 +142,7 @@ export class SimulatedSite {
     }
     this.stateFile.start(this.restored ? this.saved : undefined)
     this.app = Fastify({ logger: false })
-    this.app.setErrorHandler(errorHandler(createLogger('silent')))
+    this.app.setErrorHandler(errorHandler(createLogger('warn', process.stderr)))
     await this.app.register(async (a) => simRoutes(a, this))
     await this.app.listen({ host: '127.0.0.1', port: this.opts.controlPort ?? 3591 })
     this.controlUrl = `http://127.0.0.1:${(this.app.server.address() as AddressInfo).port}`
@@ -207,7 +210,8 @@ export class SimulatedSite {
       reconcile: c.reconcile,
       locks: c.locks.filter((l) => l.driver === 'zigbee2mqtt'),
       entrances: c.entrances,
-      encoders: c.encoders.map((e) => ({ ...e, serial_path: encoderPaths.get(e.name) })),
+      // The simulated PN532 is another process, which a loaded host may hold back longer than a chip's 50 ms ACK.
+      encoders: c.encoders.map((e) => ({ ...e, serial_path: encoderPaths.get(e.name), ack_timeout_ms: e.ack_timeout_ms ?? SIMULATED_ENCODER_ACK_MS })),
       log_level: c.log_level,
     }
   }

@@ -100,8 +100,11 @@ describe.skipIf(skipSystemTier)('lockstep simulate, with a serve-mode daemon', (
     sim = await startSimulator(simOpts())
     expect(sim.output()).toMatch(/state restored from/)
     expect(await slots()).toEqual(['482913'])
+    // Restoring is not a change: the state file is not rewritten (the daemon's reads change nothing either).
+    await eventually(async () => expect((await seam.accessCodes.get({ access_code_id: codeId })).status).toBe('set'))
+    expect((await sim.lab('status')).simulation.state_writes).toBe(0)
     expect((await sim.lab('entrances/present_card', { acs_entrance_id: room, card_id: card })).result).toMatchObject({ granted: true })
-    // The door remembers the stamp it accepted: a copy of the same card still opens (same stamp), the audit has both.
+    // The door's audit survived the restart: the entry from before and the one from now.
     expect((await sim.lab('entrances/audit_log', { acs_entrance_id: room })).audit_log).toHaveLength(2)
     await sim.stop()
     sim = await startSimulator({ ...simOpts(), fresh: true })
