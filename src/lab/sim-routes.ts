@@ -6,7 +6,37 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { DomainError } from '../domain/errors.js'
 import { addRoute } from '../api/route.js'
-import type { SimulatedSite } from './simulate.js'
+import type { VirtualCardStore } from '../../simulators/mifare-classic/card-store.js'
+import type { Pn532Simulator } from '../../simulators/pn532-encoder/encoder.js'
+import type { Zigbee2MqttSimulator } from '../../simulators/zigbee2mqtt-lock/simulator.js'
+import type { PtyLink } from './pty-link.js'
+import type { SimCardLocks } from './sim-card-locks.js'
+
+export interface SimulatedEncoder {
+  name: string
+  /** The encoder on the current link (replaced on each plug). */
+  sim: Pn532Simulator
+  link: PtyLink
+  /** The virtual card lying on it. */
+  card: string | null
+  /** Fault: pull the cable on this write exchange (1 = the first), then plug it back after replugMs. */
+  unplugAt?: { write: number; seen: number; replugMs: number | null }
+}
+
+/** What the routes drive: SimulatedSite (simulate.ts). */
+export interface SimSite {
+  readonly brokerUrl: string
+  readonly zigbee: Zigbee2MqttSimulator | null
+  readonly encoders: Map<string, SimulatedEncoder>
+  readonly cards: VirtualCardStore
+  readonly cardLocks: SimCardLocks
+  readonly skipped: string[]
+  readonly opts: { statePath: string }
+  readonly stateFile: { writes: number }
+  encoder(ref: { name?: string | undefined; acs_encoder_id?: string | undefined }): SimulatedEncoder
+  zigbeeLock(ref: { name?: string | undefined; device_id?: string | undefined }): string
+  unplug(enc: SimulatedEncoder, replugMs: number | null): void
+}
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `must be ${bytes} bytes of hex`)
 const code = z.string().regex(/^\d{1,12}$/, 'must be 1-12 digits')
@@ -24,7 +54,7 @@ function labCall<T>(fn: () => T): T {
   }
 }
 
-export function simRoutes(app: FastifyInstance, site: SimulatedSite): void {
+export function simRoutes(app: FastifyInstance, site: SimSite): void {
   const z2m = () => site.zigbee!
   addRoute(app, {
     path: '/lab/status', verbs: ['GET'], params: z.strictObject({}),

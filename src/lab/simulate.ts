@@ -21,9 +21,9 @@ import { VirtualCardStore } from '../../simulators/mifare-classic/card-store.js'
 import { Pn532Simulator, type ExchangeEvent } from '../../simulators/pn532-encoder/encoder.js'
 import { zigbeeLabLocks } from './zigbee-lab.js'
 import { PtyLink } from './pty-link.js'
-import { loadSimState, SimStateFile, SIM_STATE_VERSION, type SimState } from './sim-state.js'
+import { emptySimState, loadSimState, SimStateFile, SIM_STATE_VERSION, type SimState } from './sim-state.js'
 import { SimCardLocks } from './sim-card-locks.js'
-import { simRoutes } from './sim-routes.js'
+import { simRoutes, type SimSite, type SimulatedEncoder } from './sim-routes.js'
 
 /** ACK wait the daemon's config gets for a simulated encoder (see siteConfig). */
 const SIMULATED_ENCODER_ACK_MS = 1000
@@ -47,18 +47,7 @@ export interface SimulateOptions {
   stateIntervalMs?: number
 }
 
-export interface SimulatedEncoder {
-  name: string
-  /** The encoder on the current link (replaced on each plug). */
-  sim: Pn532Simulator
-  link: PtyLink
-  /** The virtual card lying on it. */
-  card: string | null
-  /** Fault: pull the cable on this write exchange (1 = the first), then plug it back after replugMs. */
-  unplugAt?: { write: number; seen: number; replugMs: number | null }
-}
-
-export class SimulatedSite {
+export class SimulatedSite implements SimSite {
   readonly cards = new VirtualCardStore(cryptoRandom)
   readonly encoders = new Map<string, SimulatedEncoder>()
   readonly cardLocks: SimCardLocks
@@ -75,7 +64,7 @@ export class SimulatedSite {
   readonly restored: boolean
 
   private constructor(readonly opts: SimulateOptions) {
-    const loaded = opts.fresh ? { state: loadSimStateOrEmpty(), existed: false } : loadSimState(opts.statePath)
+    const loaded = opts.fresh ? { state: emptySimState(), existed: false } : loadSimState(opts.statePath)
     this.saved = loaded.state
     this.restored = loaded.existed
     for (const [id, blocks] of Object.entries(this.saved.cards)) this.cards.restore(id, blocks.map((b) => Buffer.from(b, 'hex')))
@@ -233,8 +222,4 @@ export class SimulatedSite {
   }
 }
 
-function loadSimStateOrEmpty(): SimState {
-  return { version: SIM_STATE_VERSION, zigbee: {}, cards: {}, entrances: {}, encoders: {} }
-}
-
-export type { Config }
+export type { SimulatedEncoder }
