@@ -33,7 +33,7 @@ export interface SimulateOptions {
   config: Config
   /** The state file; created on the first change. */
   statePath: string
-  /** Ignore a saved state (the file is overwritten on the first change). */
+  /** Ignore a saved state (the file is overwritten with the fresh one at once). */
   fresh?: boolean
   /** An external broker; else an embedded aedes on mqttPort (0: a free port). */
   brokerUrl?: string
