@@ -45,6 +45,9 @@ const encoderConfig = z.strictObject({
   /** Serial device path of a PN532 (real site); ignored in lab mode where the encoder is simulated. */
   serial_path: z.string().min(1).optional(),
   baud_rate: z.int().positive().default(115200),
+  /** How long the PN532 driver waits for the ACK of a command (default 50 ms, ample for the chip itself); a
+   * simulated encoder in another process (`lockstep simulate`) can be delayed by the OS on a loaded host. */
+  ack_timeout_ms: z.int().min(1).max(10_000).optional(),
 })
 
 export const configSchema = z.strictObject({

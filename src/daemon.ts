@@ -26,6 +26,7 @@ import { Metrics, metricsOnBus, metricsRoute } from './metrics.js'
 import { propertySections, renderBanner } from './banner.js'
 import { CONSOLE_PATHS, consoleRoutes } from './console/serve.js'
 import { loadOrCreateSiteKeys } from './store/card-key-files.js'
+import { commissioningOf, writeCommissioning } from './store/commissioning-file.js'
 import type { EncoderDriver } from './ports/encoder-driver.js'
 import type { CardEncoderAttempts } from './app/card-encoder-attempts.js'
 import { createDaemonBus, type DaemonBus } from './bus.js'
@@ -114,6 +115,8 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   await services.start({ name: 'use cases', start() {}, stop: () => useCases.close() })
   useCases.acs.syncConfigured(config)
   useCases.devices.registerConfiguredLocks(config)
+  // What the doors are programmed with (site id, addresses, ids): `lockstep simulate` reads it; nothing secret.
+  writeCommissioning(config.data_dir, commissioningOf(store))
   const mqtt = await services.start(new SiteBroker(config, log)).catch((err: unknown) => {
     throw explainListenError(err, 'embedded MQTT broker', config.mqtt.host, config.mqtt.port, 'LOCKSTEP_MQTT_PORT')
   })

@@ -55,4 +55,11 @@ export class VirtualCardStore {
   list(): string[] {
     return [...this.cards.keys()]
   }
+
+  /** Puts back a card saved earlier under its id (`lockstep simulate` restarts); later ids come after it. */
+  restore(cardId: string, blocks: Buffer[]): void {
+    this.cards.set(cardId, ClassicCard.fromBlocks(blocks))
+    const n = /^card_(\d+)$/.exec(cardId)
+    if (n) this.n = Math.max(this.n, Number(n[1]))
+  }
 }

@@ -85,6 +85,14 @@ export class OfflineLock {
     return structuredClone(this.state)
   }
 
+  /** Back to a state and audit saved earlier (a lock keeps both across power cuts; `lockstep simulate` restarts). */
+  restore(state: LockState, audit: AuditEntry[]): void {
+    // Copied by hand: structuredClone would turn the tags' Buffers into plain Uint8Arrays.
+    const slots = Object.fromEntries(Object.entries(state.slots).map(([level, s]) => [level, { stamp: { ...s.stamp }, tag: Buffer.from(s.tag) }]))
+    this.state = { ...state, slots: slots as LockState['slots'], usedOneShots: [...state.usedOneShots] }
+    this.log.splice(0, this.log.length, ...audit.map((e) => ({ ...e })))
+  }
+
   private append(e: AuditEntry): void {
     this.log.push(e)
     const cap = this.config.auditCapacity ?? 350

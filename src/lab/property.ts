@@ -47,6 +47,11 @@ export class LabProperty implements Service {
 
   constructor(private readonly deps: LabDeps) {}
 
+  /** The Nuki side (radio and simulated locks), for fault tests that drop a BLE link; null without Nuki locks. */
+  get nukiLab(): NukiLab | null {
+    return this.nuki
+  }
+
   /** The lab's routes (/lab/*): one route group over the use cases, which the API (started after the lab) registers only in lab mode. */
   readonly routesFor = (useCases: UseCases) => async (app: FastifyInstance): Promise<void> => labRoutes(app, useCases, this.control)
 

@@ -73,7 +73,7 @@ function encoderDrivers(config: Config, store: Store, keys: SiteKeys, cardLab: C
           port.open((err) => (err ? reject(err) : resolve(port)))
         })
       }
-      out.set(id, new Pn532EncoderDriver({ encoderId: id, port: open, keysFor }))
+      out.set(id, new Pn532EncoderDriver({ encoderId: id, port: open, keysFor, ...(e.ack_timeout_ms ? { ackTimeoutMs: e.ack_timeout_ms } : {}) }))
     }
   }
   return out
