@@ -1,8 +1,10 @@
 // Cross-origin access, narrowly: a page on another origin (Seam Components in a property's web app) may call
 // the API with a client session token. Preflights are answered for the SDK's own headers and methods; a real
 // answer is readable cross-origin only when the request carried a client session token, so an API key (a
-// backend secret) never works from a browser page on another origin. No cookies are involved: credentials
-// are never allowed, and the token itself is the only authority.
+// backend secret) never works from a browser page on another origin. Seam's SDK sends client-session
+// requests with `withCredentials` (credentials mode `include`), so the origin is echoed and credentials are
+// allowed; that grants nothing ambient, because lockstep sets no cookies and takes no HTTP Basic or TLS client
+// authentication: the explicit token header is the only authority a page can present.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isClientSessionToken } from '../domain/client-session.js'
 
@@ -33,13 +35,18 @@ export function corsHook() {
         .header('access-control-allow-origin', origin)
         .header('access-control-allow-methods', METHODS)
         .header('access-control-allow-headers', CORS_ALLOWED_HEADERS.join(', '))
+        .header('access-control-allow-credentials', 'true')
         .header('access-control-max-age', '600')
       // Chromium's Private Network Access: a public page reaching a box on the LAN asks first.
       if (request.headers['access-control-request-private-network'] === 'true') void reply.header('access-control-allow-private-network', 'true')
       return reply.status(204).send()
     }
     if (carriesClientSession(request)) {
-      void reply.header('access-control-allow-origin', origin).header('vary', 'Origin').header('access-control-expose-headers', 'seam-request-id')
+      void reply
+        .header('access-control-allow-origin', origin)
+        .header('access-control-allow-credentials', 'true')
+        .header('vary', 'Origin')
+        .header('access-control-expose-headers', 'seam-request-id')
     }
   }
 }
