@@ -218,14 +218,20 @@ describe('client_sessions routes (API key)', () => {
   })
 
   test('an expired token is refused; an unknown one too; a publishable key is refused in words', async () => {
-    const s = await seam.clientSessions.create({ user_identity_id: own.user_identity, expires_at: new Date(Date.now() + 60_000).toISOString() })
+    const now = Date.parse((await call('/lab/clock/get', {}, t.apiKey)).body.clock.now)
+    const s = await seam.clientSessions.create({ user_identity_id: own.user_identity, expires_at: new Date(now + 60_000).toISOString() })
     expect((await call('/devices/list', {}, s.token)).status).toBe(200)
+    // The lab clock moves past its expiry: the token is refused, the session still shows when it ended.
+    expect((await call('/lab/clock/advance', { seconds: 120 }, t.apiKey)).status).toBe(200)
+    expect((await call('/devices/list', {}, s.token)).status).toBe(401)
+    expect((await seam.clientSessions.get({ client_session_id: s.client_session_id })).expires_at).toBe(new Date(now + 60_000).toISOString())
+    const fresh = await seam.clientSessions.create({ user_identity_id: own.user_identity })
     expect((await call('/devices/list', {}, 'seam_cst_not_a_real_token')).status).toBe(401)
     const pk = await fetch(t.url + '/client_sessions/get_or_create', { method: 'POST', headers: { 'seam-publishable-key': 'seam_pk_123', 'content-type': 'application/json' }, body: '{"user_identifier_key":"x"}' })
     expect(pk.status).toBe(401)
     expect((await pk.json()).error.message).toMatch(/publishable/)
     // The client-session-token header alone works too (the SDK sends both).
-    const r = await fetch(t.url + '/devices/list', { headers: { 'client-session-token': s.token } })
+    const r = await fetch(t.url + '/devices/list', { headers: { 'client-session-token': fresh.token } })
     expect(r.status).toBe(200)
   })
 })
