@@ -2,11 +2,12 @@
 // `write` or `forbidden` for a client session; a route missing here is forbidden (deny by default) and
 // test/integration/client-session-scope.test.ts fails until it is classified. For an allowed route:
 //   - before the handler, every id parameter (device_id, access_code_id, …) must name something in scope,
-//     else 404 `<resource>_not_found`, as if it did not exist (on write routes, id lists too);
+//     else `<resource>_not_found` exactly as for an unknown id (404; 400 for user identities, as elsewhere) (on write routes, id lists too);
 //   - after it, every resource in the answer is checked by its response key: a list keeps what is in scope,
 //     a single resource out of scope becomes the same 404. An answer key with no rule fails closed (403).
 import { eventVisible, type ClientScope } from '../domain/client-session.js'
 import { DomainError, notFound } from '../domain/errors.js'
+import { userIdentityNotFound } from '../domain/user-identity.js'
 
 export type ClientSessionAccess = 'read' | 'write' | 'forbidden'
 
@@ -57,6 +58,11 @@ export function forbiddenForClientSession(path: string): DomainError {
 
 type Check = (scope: ClientScope, id: string) => boolean
 
+/** The error an unknown id of this resource gets anywhere else (user identities answer 400, as Seam's fake does). */
+function missing(resource: string, id?: string): DomainError {
+  return resource === 'user_identity' ? userIdentityNotFound(id ?? '') : notFound(resource, id)
+}
+
 /** Id parameters and the resource each names. */
 const PARAMETERS: Record<string, [resource: string, check: Check]> = {
   device_id: ['device', (s, id) => s.device(id)],
@@ -83,11 +89,11 @@ export function guardParams(access: ClientSessionAccess, params: unknown, scope:
   if (params === null || typeof params !== 'object') return
   for (const [key, value] of Object.entries(params as Record<string, unknown>)) {
     const single = PARAMETERS[key]
-    if (single && typeof value === 'string' && !single[1](scope, value)) throw notFound(single[0], value)
+    if (single && typeof value === 'string' && !single[1](scope, value)) throw missing(single[0], value)
     // On read routes an id list is a filter: what is out of scope drops out of the answer like an unknown id.
     const plural = key.endsWith('s') ? PARAMETERS[key.slice(0, -1)] : undefined
     if (plural && access === 'write' && Array.isArray(value)) {
-      for (const id of value) if (typeof id === 'string' && !plural[1](scope, id)) throw notFound(plural[0], id)
+      for (const id of value) if (typeof id === 'string' && !plural[1](scope, id)) throw missing(plural[0], id)
     }
   }
 }
@@ -131,7 +137,7 @@ export function guardResponse(path: string, body: Record<string, unknown>, scope
     }
     const single = RESOURCES[key]
     if (single) {
-      if (value !== null && (typeof value !== 'object' || !single[1](scope, value as Item))) throw notFound(single[0])
+      if (value !== null && (typeof value !== 'object' || !single[1](scope, value as Item))) throw missing(single[0])
       out[key] = value
       continue
     }

@@ -57,6 +57,8 @@ beforeAll(async () => {
 afterAll(async () => t?.stop())
 
 type Probe = { params: Record<string, unknown>; notFound?: string; list?: [key: string, idField: string, expected: () => string[]] }
+// An unknown user identity is a 400 everywhere in lockstep (as in Seam's fake); every other unknown id a 404.
+const statusOf = (type: string) => (type === 'user_identity_not_found' ? 400 : 404)
 // One or more probes per route the session may use. `notFound`: the error type expected (as for an unknown id).
 const PROBES: Record<string, (() => Probe[])> = {
   '/devices/list': () => [{ params: {}, list: ['devices', 'device_id', () => [own.device!, own.back!]] }, { params: { device_ids: [foreign.device] }, list: ['devices', 'device_id', () => []] }],
@@ -136,7 +138,7 @@ describe('every route has a client-session decision and a probe', () => {
       for (const probe of probes()) {
         const r = await call(path, probe.params)
         if (probe.notFound) {
-          expect([path, probe.params, r.status, r.body.error?.type]).toEqual([path, probe.params, 404, probe.notFound])
+          expect([path, probe.params, r.status, r.body.error?.type]).toEqual([path, probe.params, statusOf(probe.notFound), probe.notFound])
         } else {
           const [key, field, expected] = probe.list!
           expect([path, r.status]).toEqual([path, 200])
@@ -149,10 +151,15 @@ describe('every route has a client-session decision and a probe', () => {
     expect((await seam.accessCodes.list({ device_id: own.device! })).length).toBe(frontCodesBefore)
   })
 
-  test('an unknown id answers exactly like another guest\'s: no way to tell them apart', async () => {
-    const unknown = await call('/devices/get', { device_id: '00000000-0000-4000-8000-000000000000' })
-    const other = await call('/devices/get', { device_id: foreign.device })
-    expect([unknown.status, unknown.body.error.type]).toEqual([other.status, other.body.error.type])
+  test('an unknown id answers exactly like another guest\'s, and like an unknown id for an API key', async () => {
+    const nobody = '00000000-0000-4000-8000-000000000000'
+    for (const [path, field, other] of [['/devices/get', 'device_id', 'device'], ['/user_identities/get', 'user_identity_id', 'user_identity'], ['/access_grants/get', 'access_grant_id', 'access_grant']] as const) {
+      const unknown = await call(path, { [field]: nobody })
+      const foreignOne = await call(path, { [field]: foreign[other] })
+      const withKey = await call(path, { [field]: nobody }, t.apiKey)
+      expect([path, unknown.status, unknown.body.error.type]).toEqual([path, foreignOne.status, foreignOne.body.error.type])
+      expect([path, unknown.status, unknown.body.error.type]).toEqual([path, withKey.status, withKey.body.error.type])
+    }
   })
 })
 
