@@ -200,7 +200,7 @@ describe('client_sessions routes (API key)', () => {
     expect(got).toMatchObject({ user_identity_id: own.user_identity, device_count: 3 })
     expect((await seam.clientSessions.get({ user_identifier_key: 'kiosk-1' })).client_session_id).toBe(s.client_session_id)
     // A second user identity on one session is refused, by name.
-    const second = await seam.clientSessions.grantAccess({ client_session_id: s.client_session_id, user_identity_id: foreign.user_identity }).catch((e) => e)
+    const second = await seam.clientSessions.grantAccess({ client_session_id: s.client_session_id, user_identity_id: foreign.user_identity }).catch((e: any) => e)
     expect(second.statusCode).toBe(400)
     // list filters.
     const listed = await seam.clientSessions.list({ user_identifier_key: 'kiosk-1' })
@@ -209,18 +209,19 @@ describe('client_sessions routes (API key)', () => {
     expect((await seam.clientSessions.list({ without_user_identifier_key: true })).every((x) => x.user_identifier_key === null)).toBe(true)
     expect(await seam.clientSessions.list({ connect_webview_id: '00000000-0000-4000-8000-000000000000' })).toEqual([])
     // create with a taken key: use get_or_create.
-    const dup = await seam.clientSessions.create({ user_identifier_key: 'kiosk-1' }).catch((e) => e)
+    const dup = await seam.clientSessions.create({ user_identifier_key: 'kiosk-1' }).catch((e: any) => e)
     expect([dup.statusCode, dup.code]).toEqual([409, 'client_session_already_exists'])
     // Refused parameters are named.
-    const webview = await seam.clientSessions.create({ connect_webview_ids: ['cw_1'] }).catch((e) => e)
-    expect([webview.statusCode, webview.code, Object.keys(webview.validationErrors ?? {}).length >= 0 && webview.message]).toEqual([400, 'invalid_input', expect.stringContaining('Connect Webviews')])
-    const past = await seam.clientSessions.create({ expires_at: '2001-01-01T00:00:00Z' }).catch((e) => e)
+    const webview = await seam.clientSessions.create({ connect_webview_ids: ['cw_1'] }).catch((e: any) => e)
+    expect([webview.statusCode, webview.code, webview.message]).toEqual([400, 'invalid_input', expect.stringContaining('Connect Webviews')])
+    expect(webview.getValidationErrorMessages('connect_webview_ids').join()).toMatch(/Connect Webviews/)
+    const past = await seam.clientSessions.create({ expires_at: '2001-01-01T00:00:00Z' }).catch((e: any) => e)
     expect(past.statusCode).toBe(400)
     // revoke: the token stops working at once; get answers 404; a second revoke is ok.
     await seam.clientSessions.revoke({ client_session_id: s.client_session_id })
     const after = await call('/devices/list', {}, s.token)
     expect([after.status, after.body.error.type]).toEqual([401, 'unauthorized'])
-    expect((await seam.clientSessions.get({ client_session_id: s.client_session_id }).catch((e) => e)).statusCode).toBe(404)
+    expect((await seam.clientSessions.get({ client_session_id: s.client_session_id }).catch((e: any) => e)).statusCode).toBe(404)
     await seam.clientSessions.revoke({ client_session_id: s.client_session_id })
   })
 
@@ -236,7 +237,7 @@ describe('client_sessions routes (API key)', () => {
     expect((await call('/devices/list', {}, 'seam_cst_not_a_real_token')).status).toBe(401)
     const pk = await fetch(t.url + '/client_sessions/get_or_create', { method: 'POST', headers: { 'seam-publishable-key': 'seam_pk_123', 'content-type': 'application/json' }, body: '{"user_identifier_key":"x"}' })
     expect(pk.status).toBe(401)
-    expect((await pk.json()).error.message).toMatch(/publishable/)
+    expect(((await pk.json()) as any).error.message).toMatch(/publishable/)
     // The client-session-token header alone works too (the SDK sends both).
     const r = await fetch(t.url + '/devices/list', { headers: { 'client-session-token': fresh.token } })
     expect(r.status).toBe(200)
