@@ -177,6 +177,11 @@ describe('what the session may do', () => {
     expect(events.body.events.some((e: any) => e.access_code_id === created.body.access_code.access_code_id)).toBe(true)
     const deleted = await call('/access_codes/delete', { access_code_id: created.body.access_code.access_code_id })
     expect(deleted.status).toBe(200)
+    // The official SDK (2.32, semantic verbs) with the token: the same scope.
+    const asGuest = SeamHttp.fromClientSessionToken(token, { endpoint: t.url })
+    expect((await asGuest.devices.list()).map((d) => d.device_id).sort()).toEqual([own.device, own.back].sort())
+    const err = await asGuest.devices.get({ device_id: foreign.device! }).catch((e: any) => e)
+    expect([err.statusCode, err.code]).toEqual([404, 'device_not_found'])
     const mine = await call('/client_sessions/get', {})
     expect(schemas.client_session.parse(mine.body.client_session)).toMatchObject({ client_session_id: own.client_session, device_count: 2, user_identity_id: own.user_identity })
   })
@@ -223,6 +228,14 @@ describe('client_sessions routes (API key)', () => {
     expect([after.status, after.body.error.type]).toEqual([401, 'unauthorized'])
     expect((await seam.clientSessions.get({ client_session_id: s.client_session_id }).catch((e: any) => e)).statusCode).toBe(404)
     await seam.clientSessions.revoke({ client_session_id: s.client_session_id })
+  })
+
+  test('a session for a customer_key reaches that customer\'s spaces and their doors', async () => {
+    const s = await seam.clientSessions.create({ customer_key: 'other-customer' })
+    expect(s).toMatchObject({ customer_key: 'other-customer', device_count: 1 })
+    expect((await call('/devices/list', {}, s.token)).body.devices.map((d: any) => d.device_id)).toEqual([foreign.device])
+    expect((await call('/spaces/list', {}, s.token)).body.spaces.map((x: any) => x.space_id)).toEqual([foreign.space])
+    expect((await call('/devices/get', { device_id: own.device }, s.token)).status).toBe(404)
   })
 
   test('an expired token is refused; an unknown one too; a publishable key is refused in words', async () => {
