@@ -20,11 +20,14 @@ export class ClientSessionsApp {
     return this.store.tx(() => {
       this.checkGrant(r)
       const key = r.userIdentifierKey ?? null
-      // A user_identifier_key names one live session (get and get_or_create find it by that key).
-      if (key !== null && this.store.clientSessions.findByUserIdentifierKey(key)) {
+      const now = this.store.ctx.clock.now()
+      // A user_identifier_key names one live session (get and get_or_create find it by that key); an expired
+      // one gives its key up.
+      const holder = key !== null ? this.store.clientSessions.findByUserIdentifierKey(key) : undefined
+      if (holder && usable(holder, now)) {
         throw new DomainError('client_session_already_exists', `A client session with user_identifier_key ${key} already exists; use client_sessions/get_or_create`, 409)
       }
-      const now = this.store.ctx.clock.now()
+      if (holder) this.end(holder.clientSessionId)
       const expiresAt = r.expiresAt ?? now + DEFAULT_SESSION_LIFETIME_MS
       checkExpiry(expiresAt, now)
       return this.store.clientSessions.create({
@@ -41,10 +44,7 @@ export class ClientSessionsApp {
   getOrCreate(r: CreateSessionRequest): ClientSession {
     return this.store.tx(() => {
       const known = r.userIdentifierKey ? this.store.clientSessions.findByUserIdentifierKey(r.userIdentifierKey) : undefined
-      if (!known || !usable(known, this.store.ctx.clock.now())) {
-        if (known) this.store.clientSessions.revoke(known.clientSessionId)
-        return this.create(r)
-      }
+      if (!known || !usable(known, this.store.ctx.clock.now())) return this.create(r)
       return this.applyGrant(known, r)
     })
   }
@@ -75,8 +75,15 @@ export class ClientSessionsApp {
   revoke(clientSessionId: string): void {
     this.store.tx(() => {
       if (!this.store.clientSessions.known(clientSessionId)) throw notFound('client_session', clientSessionId)
-      this.store.clientSessions.revoke(clientSessionId)
+      this.end(clientSessionId)
     })
+  }
+
+  /** Revokes a live session and logs Seam's `client_session.deleted` (nothing when it was already gone). */
+  private end(clientSessionId: string): void {
+    if (this.store.clientSessions.revoke(clientSessionId)) {
+      this.store.events.append({ event_type: 'client_session.deleted', client_session_id: clientSessionId })
+    }
   }
 
   /** The usable session holding this token, if any. */

@@ -228,6 +228,9 @@ describe('client_sessions routes (API key)', () => {
     expect([after.status, after.body.error.type]).toEqual([401, 'unauthorized'])
     expect((await seam.clientSessions.get({ client_session_id: s.client_session_id }).catch((e: any) => e)).statusCode).toBe(404)
     await seam.clientSessions.revoke({ client_session_id: s.client_session_id })
+    const deleted = await seam.events.list({ since: SINCE, event_type: 'client_session.deleted' })
+    expect(deleted.filter((e: any) => e.client_session_id === s.client_session_id)).toHaveLength(1)
+    for (const e of deleted) schemas.seam_event.parse(e)
   })
 
   test('a session for a customer_key reaches that customer\'s spaces and their doors', async () => {
