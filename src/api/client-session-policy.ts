@@ -105,7 +105,7 @@ const id = (field: string, check: Check) => (scope: ClientScope, item: Item) => 
 const RESOURCES: Record<string, [resource: string, visible: (scope: ClientScope, item: Item) => boolean]> = {
   device: ['device', id('device_id', (s, x) => s.device(x))],
   lock: ['device', id('device_id', (s, x) => s.device(x))],
-  access_code: ['access_code', id('device_id', (s, x) => s.device(x))],
+  access_code: ['access_code', id('access_code_id', (s, x) => s.accessCode(x))],
   generated_code: ['device', id('device_id', (s, x) => s.device(x))],
   acs_entrance: ['acs_entrance', id('acs_entrance_id', (s, x) => s.acsEntrance(x))],
   acs_system: ['acs_system', id('acs_system_id', (s, x) => s.acsSystem(x))],

@@ -134,6 +134,8 @@ function connectedAccountIds(store: Store): Set<string> {
 
 interface Reach {
   devices: Set<string>
+  /** Doors reached as their operator (a connected account, a customer's spaces): every code on them is in reach. */
+  operated: Set<string>
   entrances: Set<string>
   spaces: Set<string>
   grants: Set<string>
@@ -145,13 +147,14 @@ interface Reach {
 /**
  * A session reaches: every lock and entrance of its connected accounts; its user identity, that identity's
  * grants, and the doors of those grants that have not ended; its customer's spaces with their doors, and the
- * customer's user identities and grants. Codes, methods, attempts and events follow the doors and grants.
+ * customer's user identities and grants. Codes, methods, attempts and events follow the doors and grants; on a
+ * door reached only through a grant, another grant's codes stay out of reach.
  */
 function reach(store: Store, s: ClientSession): Reach {
   const now = store.ctx.clock.now()
-  const r: Reach = { devices: new Set(), entrances: new Set(), spaces: new Set(), grants: new Set(), identities: new Set(), accounts: new Set(s.connectedAccountIds), systems: new Set() }
+  const r: Reach = { devices: new Set(), operated: new Set(), entrances: new Set(), spaces: new Set(), grants: new Set(), identities: new Set(), accounts: new Set(s.connectedAccountIds), systems: new Set() }
   const allDevices = store.devices.list()
-  for (const d of allDevices) if (r.accounts.has(d.connectedAccountId)) r.devices.add(d.deviceId)
+  for (const d of allDevices) if (r.accounts.has(d.connectedAccountId)) r.operated.add(d.deviceId)
   const allEntrances = store.acs.entrances()
   if (r.accounts.has(store.acs.connectedAccountId)) for (const e of allEntrances) r.entrances.add(e.acsEntranceId)
   const addGrant = (g: ReturnType<Store['accessGrants']['list']>[number]) => {
@@ -169,12 +172,13 @@ function reach(store: Store, s: ClientSession): Reach {
   if (s.customerKey) {
     for (const sp of store.spaces.list({ customerKey: s.customerKey })) {
       r.spaces.add(sp.spaceId)
-      for (const id of sp.deviceIds) r.devices.add(id)
+      for (const id of sp.deviceIds) r.operated.add(id)
       for (const id of sp.acsEntranceIds) r.entrances.add(id)
     }
     for (const u of store.userIdentities.list({ customerKey: s.customerKey })) r.identities.add(u.userIdentityId)
     for (const g of store.accessGrants.list({ customerKey: s.customerKey })) addGrant(g)
   }
+  for (const id of r.operated) r.devices.add(id)
   for (const d of allDevices) if (r.devices.has(d.deviceId)) r.accounts.add(d.connectedAccountId)
   for (const e of allEntrances) {
     if (!r.entrances.has(e.acsEntranceId)) continue
@@ -190,9 +194,13 @@ function buildScope(store: Store, s: ClientSession): ClientScope {
   const scope: ClientScope = {
     clientSessionId: s.clientSessionId,
     device: (id) => get().devices.has(id),
+    // A guest at a shared door sees the door's own codes and its grants' codes, never another guest's PIN.
     accessCode: (id) => {
       const c = store.accessCodes.find(id)
-      return c !== undefined && get().devices.has(c.deviceId)
+      if (c === undefined || !get().devices.has(c.deviceId)) return false
+      if (get().operated.has(c.deviceId)) return true
+      const grants = store.clientSessions.grantsOfCode(id)
+      return grants.length === 0 || grants.some((g) => get().grants.has(g))
     },
     acsEntrance: (id) => get().entrances.has(id),
     acsSystem: (id) => get().systems.has(id),

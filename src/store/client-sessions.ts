@@ -102,6 +102,13 @@ export class ClientSessions {
     return this.ctx.db.prepare('SELECT 1 FROM client_sessions WHERE client_session_id = ?').get(clientSessionId) !== undefined
   }
 
+  /** The access grants a code was made for (through their access methods); empty for a code made directly. */
+  grantsOfCode(accessCodeId: string): string[] {
+    return (this.ctx.db.prepare(
+      'SELECT DISTINCT m.access_grant_id FROM access_method_codes mc JOIN access_methods m ON m.access_method_id = mc.access_method_id WHERE mc.access_code_id = ?',
+    ).all(accessCodeId) as { access_grant_id: string }[]).map((r) => r.access_grant_id)
+  }
+
   /** The device an action attempt acts on (lock/unlock), for a session's scope. */
   attemptDevice(actionAttemptId: string): string | null | undefined {
     const r = this.ctx.db.prepare('SELECT device_id FROM action_attempts WHERE action_attempt_id = ?').get(actionAttemptId) as { device_id: string | null } | undefined

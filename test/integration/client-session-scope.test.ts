@@ -32,13 +32,17 @@ beforeAll(async () => {
   const bob = await seam.userIdentities.create({ full_name: 'Bob Jones', email_address: 'bob@example.com' })
   const annaGrant = await seam.accessGrants.create({ user_identity_id: anna.user_identity_id, device_ids: [front.device_id, back.device_id], requested_access_methods: [{ mode: 'code', code: '1357' }] })
   const bobGrant = await seam.accessGrants.create({ user_identity_id: bob.user_identity_id, device_ids: [gym.device_id, office.device_id], requested_access_methods: [{ mode: 'code', code: '2468' }] })
+  // The front door is shared: Bob has a code there too, which Anna's portal must never see.
+  await seam.accessGrants.create({ user_identity_id: bob.user_identity_id, device_ids: [front.device_id], requested_access_methods: [{ mode: 'code', code: '9753' }] })
   const space = await seam.spaces.create({ name: 'Gym wing', device_ids: [gym.device_id], customer_key: 'other-customer' })
   const entrance = (await seam.acs.entrances.list())[0]!
   const system = (await seam.acs.systems.list())[0]!
   const encoder = (await seam.acs.encoders.list({ acs_system_id: system.acs_system_id }))[0]!
   const attempt = await seam.locks.unlockDoor({ device_id: gym.device_id }, { waitForActionAttempt: false })
   const gymCode = (await seam.accessCodes.list({ device_id: gym.device_id }))[0]!
-  const frontCode = (await seam.accessCodes.list({ device_id: front.device_id }))[0]!
+  const frontCodes = await seam.accessCodes.list({ device_id: front.device_id })
+  const frontCode = frontCodes.find((c) => c.code === '1357')!
+  const bobFrontCode = frontCodes.find((c) => c.code === '9753')!
   const gymEvent = (await seam.events.list({ since: SINCE, device_id: gym.device_id }))[0]!
   const bobSession = await seam.clientSessions.create({ user_identity_id: bob.user_identity_id })
   const session = await seam.clientSessions.create({ user_identity_id: anna.user_identity_id, user_identifier_key: 'anna-portal' })
@@ -49,7 +53,7 @@ beforeAll(async () => {
   })
   Object.assign(foreign, {
     device: gym.device_id, access_code: gymCode.access_code_id, user_identity: bob.user_identity_id, access_grant: bobGrant.access_grant_id,
-    access_method: bobGrant.access_method_ids[0]!, space: space.space_id, acs_entrance: entrance.acs_entrance_id, acs_system: system.acs_system_id,
+    access_method: bobGrant.access_method_ids[0]!, shared_door_code: bobFrontCode.access_code_id, space: space.space_id, acs_entrance: entrance.acs_entrance_id, acs_system: system.acs_system_id,
     acs_encoder: encoder.acs_encoder_id, action_attempt: attempt.action_attempt_id, event: gymEvent.event_id, client_session: bobSession.client_session_id,
     connected_account: office.connected_account_id,
   })
@@ -67,13 +71,13 @@ const PROBES: Record<string, (() => Probe[])> = {
   '/locks/get': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }],
   '/locks/lock_door': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }],
   '/locks/unlock_door': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }],
-  '/access_codes/list': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }, { params: { access_code_ids: [foreign.access_code, own.access_code] }, list: ['access_codes', 'access_code_id', () => [own.access_code!]] }],
-  '/access_codes/get': () => [{ params: { access_code_id: foreign.access_code }, notFound: 'access_code_not_found' }, { params: { device_id: foreign.device, code: '2468' }, notFound: 'device_not_found' }],
+  '/access_codes/list': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }, { params: { device_id: own.device }, list: ['access_codes', 'access_code_id', () => [own.access_code!]] }, { params: { access_code_ids: [foreign.access_code, own.access_code] }, list: ['access_codes', 'access_code_id', () => [own.access_code!]] }],
+  '/access_codes/get': () => [{ params: { access_code_id: foreign.access_code }, notFound: 'access_code_not_found' }, { params: { access_code_id: foreign.shared_door_code }, notFound: 'access_code_not_found' }, { params: { device_id: foreign.device, code: '2468' }, notFound: 'device_not_found' }],
   '/access_codes/generate_code': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }],
   '/access_codes/create': () => [{ params: { device_id: foreign.device, code: '5555', name: 'intruder' }, notFound: 'device_not_found' }],
   '/access_codes/create_multiple': () => [{ params: { device_ids: [own.device, foreign.device], code: '5556' }, notFound: 'device_not_found' }],
   '/access_codes/update': () => [{ params: { access_code_id: foreign.access_code, name: 'intruder' }, notFound: 'access_code_not_found' }],
-  '/access_codes/delete': () => [{ params: { access_code_id: foreign.access_code }, notFound: 'access_code_not_found' }],
+  '/access_codes/delete': () => [{ params: { access_code_id: foreign.access_code }, notFound: 'access_code_not_found' }, { params: { access_code_id: foreign.shared_door_code }, notFound: 'access_code_not_found' }],
   '/access_codes/unmanaged/list': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }],
   '/access_codes/unmanaged/get': () => [{ params: { device_id: foreign.device, code: '2468' }, notFound: 'device_not_found' }],
   '/access_codes/unmanaged/convert_to_managed': () => [{ params: { access_code_id: foreign.access_code }, notFound: 'access_code_not_found' }],
@@ -175,6 +179,8 @@ describe('what the session may do', () => {
     expect(events.body.events.length).toBeGreaterThan(0)
     for (const e of events.body.events) expect([own.device, own.back]).toContain(e.device_id ?? own.device)
     expect(events.body.events.some((e: any) => e.access_code_id === created.body.access_code.access_code_id)).toBe(true)
+    // Bob's code on the shared front door: none of its events either.
+    expect(events.body.events.filter((e: any) => e.access_code_id === foreign.shared_door_code)).toEqual([])
     const deleted = await call('/access_codes/delete', { access_code_id: created.body.access_code.access_code_id })
     expect(deleted.status).toBe(200)
     // The official SDK (2.32, semantic verbs) with the token: the same scope.
