@@ -193,6 +193,23 @@ describe('what the session may do', () => {
   })
 })
 
+describe('card doors', () => {
+  test('a guest with a card grant reaches that entrance and its system, not the other entrances; encoders stay forbidden', async () => {
+    const entrances = await seam.acs.entrances.list()
+    expect(entrances.length).toBeGreaterThan(1)
+    const mine = entrances.find((e) => e.acs_entrance_id !== foreign.acs_entrance)!
+    const cara = await seam.userIdentities.create({ full_name: 'Cara Diaz', email_address: 'cara@example.com' })
+    const grant = await seam.accessGrants.create({ user_identity_id: cara.user_identity_id, acs_entrance_ids: [mine.acs_entrance_id], requested_access_methods: [{ mode: 'card' }] })
+    const s = await seam.clientSessions.create({ user_identity_id: cara.user_identity_id })
+    expect((await call('/acs/entrances/list', {}, s.token)).body.acs_entrances.map((e: any) => e.acs_entrance_id)).toEqual([mine.acs_entrance_id])
+    expect((await call('/acs/systems/list', {}, s.token)).body.acs_systems.map((x: any) => x.acs_system_id)).toEqual([mine.acs_system_id])
+    expect((await call('/acs/entrances/get', { acs_entrance_id: foreign.acs_entrance }, s.token)).status).toBe(404)
+    expect((await call('/access_methods/get', { access_method_id: grant.access_method_ids[0] }, s.token)).status).toBe(200)
+    expect((await call('/devices/list', {}, s.token)).body.devices).toEqual([])
+    expect((await call('/access_methods/encode', { access_method_id: grant.access_method_ids[0], acs_encoder_id: foreign.acs_encoder }, s.token)).status).toBe(403)
+  })
+})
+
 describe('client_sessions routes (API key)', () => {
   test('create, get, get_or_create, list, grant_access, revoke match Seam\'s schema and behave', async () => {
     const s = await seam.clientSessions.create({ user_identifier_key: 'kiosk-1' })
