@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import { DomainError } from '../domain/errors.js'
+import { clientSessionAccess, forbiddenForClientSession, guardParams, guardResponse } from './client-session-policy.js'
 import { parseQuery, zodToDomain } from './params.js'
 
 export type Verb = 'GET' | 'DELETE' | 'PATCH' | 'PUT' | 'POST'
@@ -49,9 +50,17 @@ export function addRoute<S extends z.ZodType>(app: FastifyInstance, spec: RouteS
   app.route({
     method: methods,
     url: spec.path,
+    // Marks the route as guarded for client sessions (server.ts refuses them on any other route).
+    config: { clientSessionGuarded: true },
     handler: async (request, reply) => {
+      // A client session token: the route's decision (client-session-policy.ts) before anything else is read.
+      const scope = request.clientScope
+      const access = scope ? clientSessionAccess(spec.path) : undefined
+      if (scope && (access === undefined || access === 'forbidden')) throw forbiddenForClientSession(spec.path)
       const params = readParams(request, spec.params)
-      const body = await spec.handler(params, request)
+      if (scope) guardParams(access!, params, scope)
+      const answer = await spec.handler(params, request)
+      const body = scope ? guardResponse(spec.path, answer, scope) : answer
       return reply.type('application/json').send({ ...body, ok: true })
     },
   })

@@ -5,6 +5,8 @@ import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
 import type { UseCases } from '../app/index.js'
 import { authHook } from './auth.js'
+import { corsHook } from './cors.js'
+import { forbiddenForClientSession } from './client-session-policy.js'
 import { envelope, errorHandler } from './errors.js'
 import { refuseControlCharacters } from './params.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
@@ -15,6 +17,7 @@ import { acsRoutes } from './routes/acs.js'
 import { accessGrantRoutes } from './routes/access-grants.js'
 import { customerRoutes } from './routes/customers.js'
 import { userIdentityRoutes } from './routes/user-identities.js'
+import { clientSessionRoutes } from './routes/client-sessions.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
 import { ConfigError } from '../config.js'
@@ -89,8 +92,17 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('seam-request-id', request.id)
   })
+  // Before auth: a preflight carries no credentials (cors.ts says what is allowed and why).
+  app.addHook('onRequest', corsHook())
   const open = deps.openPaths ?? (() => false)
-  app.addHook('onRequest', authHook(deps.useCases.keys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  app.decorateRequest('clientScope', null)
+  app.addHook('onRequest', authHook(deps.useCases.keys, deps.useCases.clientSessions, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  // Deny by default: a client session reaches only Seam routes added through addRoute, which apply its scope.
+  app.addHook('preHandler', async (request) => {
+    if (request.clientScope && !request.is404 && !(request.routeOptions.config as { clientSessionGuarded?: boolean } | undefined)?.clientSessionGuarded) {
+      throw forbiddenForClientSession(request.routeOptions.url ?? request.url.split('?')[0]!)
+    }
+  })
   // Names with control or bidi-override characters are refused whichever route they come to.
   app.addHook('preHandler', async (request) => {
     refuseControlCharacters(request.body)
@@ -116,6 +128,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.register(group((g) => userIdentityRoutes(g, uc)))
   app.register(group((g) => accessGrantRoutes(g, uc)))
   app.register(group((g) => customerRoutes(g, uc)))
+  app.register(group((g) => clientSessionRoutes(g, uc)))
   for (const g of deps.plugins ?? []) {
     if (typeof g === 'function') app.register(g)
     else app.register(g.plugin, g.prefix ? { prefix: g.prefix } : {})

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js'
 import { AccessCodesApp } from './access-codes.js'
 import { AccessGrantsApp } from './access-grants.js'
 import { AcsApp } from './acs.js'
+import { ClientSessionsApp } from './client-sessions.js'
 import { DevicesApp } from './devices.js'
 import { EventsApp } from './events.js'
 import { KeysApp } from './keys.js'
@@ -43,6 +44,7 @@ export interface UseCases {
   readonly pushData: PushDataApp
   readonly lockActions: LockActionsApp
   readonly keys: KeysApp
+  readonly clientSessions: ClientSessionsApp
   /** Removes the reactions registered on the store. */
   close(): void
 }
@@ -67,6 +69,7 @@ export function createUseCases(store: Store, deps: UseCaseDeps): UseCases {
     pushData: new PushDataApp(store, { allowSharedEmails: site.allow_shared_emails }),
     lockActions: new LockActionsApp(store, deps.driverOf ?? (() => undefined), deps.log),
     keys: new KeysApp(store),
+    clientSessions: new ClientSessionsApp(store),
     close: unregister,
   }
 }

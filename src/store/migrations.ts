@@ -325,4 +325,21 @@ export const migrations: string[] = [
   -- The last battery status announced (device.battery_status_changed), kept for its hysteresis.
   ALTER TABLE devices ADD COLUMN battery_status TEXT;
   `,
+  /* 9: client sessions (seam_cst… tokens) and what each was granted. The token is kept because Seam returns it
+     on every get; the lookup goes by its hash. */ `
+  CREATE TABLE client_sessions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_session_id TEXT NOT NULL UNIQUE,
+    token TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_identifier_key TEXT,
+    user_identity_id TEXT,
+    customer_key TEXT,
+    connected_account_ids TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX client_sessions_user_identifier_key ON client_sessions(user_identifier_key) WHERE revoked_at IS NULL;
+  `,
 ]

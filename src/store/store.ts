@@ -7,6 +7,7 @@ import { Acs } from './acs.js'
 import { ActionAttempts } from './action-attempts.js'
 import { ApiKeys } from './api-keys.js'
 import { CardCredentials } from './card-credentials.js'
+import { ClientSessions } from './client-sessions.js'
 import { loadOrCreateMeta, type StoreContext } from './context.js'
 import { Customers } from './customers.js'
 import { openDb, type Db } from './db.js'
@@ -34,6 +35,7 @@ export class Store {
   readonly customers: Customers
   /** Offline cards: site card id, stamp allocator, credential numbers, issued cards. */
   readonly cardCredentials: CardCredentials
+  readonly clientSessions: ClientSessions
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
@@ -53,6 +55,7 @@ export class Store {
     this.accessGrants = new AccessGrants(this.ctx, this.accessCodes)
     this.customers = new Customers(this.ctx, this.spaces, this.acs, this.userIdentities, this.accessGrants, this.events)
     this.cardCredentials = new CardCredentials(this.ctx)
+    this.clientSessions = new ClientSessions(this.ctx)
     // Reactions (a code set issues its method, a space's doors re-provision its grants) are the app's: src/app/reactions.ts.
   }
 
