@@ -71,13 +71,15 @@ export class KeyDesk {
     const parsed = parseKeyRequest(rec)
     if (!parsed.ok) {
       const out = keyAnswerRecord({ encoder: parsed.encoder, workstation: parsed.workstation }, parsed.answer, this.stamp())
-      this.events.answered?.(null, out, parsed.answer, reply(out), 0)
+      const delivered = reply(out)
+      this.events.answered?.(null, out, parsed.answer, delivered, 0)
       return
     }
     const request = parsed.request
     const send = (answer: KeyAnswer | ReadAnswer) => {
       const out = this.toRecord(request, answer)
-      this.events.answered?.(request, out, answer, reply(out), this.opts.clock.now() - started)
+      const delivered = reply(out)
+      this.events.answered?.(request, out, answer, delivered, this.opts.clock.now() - started)
     }
     const encoderKey = request.encoder
     if (usesEncoder(request) && this.busy.has(encoderKey)) return send({ status: 'BY', text: 'Encoder busy' })
