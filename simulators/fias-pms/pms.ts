@@ -128,7 +128,7 @@ export class FiasPmsSimulator {
   }
 
   /** Sends one key request and waits for its answer or the timeout. */
-  async request(id: 'KR' | 'KD' | 'KM' | 'KZ', fields: Array<[string, string]>): Promise<Exchange> {
+  async request(id: 'KR' | 'KD' | 'KM' | 'KZ', fields: Array<[string, string]>, opts: { chunkBytes?: number } = {}): Promise<Exchange> {
     const rec: PmsRecord = { id, fields: [...fields, ...this.stamp()] }
     const key = `${get(rec, 'KC') ?? ''}|${get(rec, 'WS') ?? ''}`
     const t0 = performance.now()
@@ -139,7 +139,7 @@ export class FiasPmsSimulator {
       }, this.answerTimeoutSec * 1000)
       const entry: Pending = { key, resolve, timer }
       this.pending.push(entry)
-      if (!this.send(rec)) {
+      if (!this.send(rec, opts.chunkBytes)) {
         clearTimeout(timer)
         this.pending = this.pending.filter((p) => p !== entry)
         resolve(null)
@@ -281,10 +281,24 @@ export class FiasPmsSimulator {
     }
   }
 
-  private send(rec: PmsRecord): boolean {
-    if (!this.client || this.client.destroyed) return false
+  /** chunkBytes: write the frame in pieces, each in its own turn of the event loop (split TCP reads). */
+  private send(rec: PmsRecord, chunkBytes?: number): boolean {
+    const socket = this.client
+    if (!socket || socket.destroyed) return false
     this.log.push({ dir: 'out', text: text(rec), at: this.clock.now() })
-    this.client.write(toBytes(rec))
+    const bytes = toBytes(rec)
+    if (!chunkBytes) {
+      socket.write(bytes)
+      return true
+    }
+    const pieces: Buffer[] = []
+    for (let i = 0; i < bytes.length; i += chunkBytes) pieces.push(bytes.subarray(i, i + chunkBytes))
+    const next = () => {
+      const piece = pieces.shift()
+      if (!piece || socket.destroyed) return
+      socket.write(piece, () => setImmediate(next))
+    }
+    next()
     return true
   }
 

@@ -30,7 +30,7 @@ describe('FIAS framing (golden)', () => {
     const wire = Buffer.concat([a, b])
     const bytewise = new FrameReader()
     const got: string[] = []
-    for (const byte of wire) for (const it of bytewise.push([byte])) if (it.kind === 'frame') got.push(it.body.toString('latin1'))
+    for (const byte of wire) for (const it of bytewise.push(Uint8Array.of(byte))) if (it.kind === 'frame') got.push(it.body.toString('latin1'))
     expect(got).toEqual(['LS|DA251202|TI101500|', 'LA|DA251202|TI101502|'])
     const oneRead = new FrameReader().push(wire).map((i) => (i.kind === 'frame' ? i.body.toString('latin1') : i.reason))
     expect(oneRead).toEqual(got)

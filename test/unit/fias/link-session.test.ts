@@ -54,7 +54,7 @@ describe('FIAS link session', () => {
   it('the whole start-up works when the PMS splits every frame across reads', () => {
     const h = harness()
     h.session.start()
-    for (const byte of Buffer.concat([frame('LS|DA251202|TI101500|'), frame('LA|DA251202|TI101502|'), frame('KZ|KC1|WS1|')])) h.session.receive([byte])
+    for (const byte of Buffer.concat([frame('LS|DA251202|TI101500|'), frame('LA|DA251202|TI101502|'), frame('KZ|KC1|WS1|')])) h.session.receive(Uint8Array.of(byte))
     expect(h.session.state).toBe('alive')
     expect(h.requests.map((r) => r.rec.type)).toEqual(['KZ'])
   })
