@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks'
 import { configSchema } from '../src/config.js'
 import { startDaemon } from '../src/daemon.js'
 import { createLogger } from '../src/log.js'
+import { createCode } from '../src/app/access-codes.js'
 
 export interface LockstepSideOptions {
   dataDir: string
@@ -71,7 +72,7 @@ const t0 = performance.now()
 daemon.store.tx(() => {
   for (const [i, d] of devices().entries()) {
     for (let c = 0; c < o.codes; c++) {
-      daemon.store.accessCodes.create({
+      createCode(daemon.store, {
         deviceId: d.deviceId, name: `Guest ${c}`, code: String(10_000_000 + i * 1000 + c), startsAt: null, endsAt: null,
         allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
       })

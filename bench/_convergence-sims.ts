@@ -3,7 +3,7 @@
 // {"brokerUrl": …}, and runs until stdin closes. Kept out of the measured process so lockstep's RSS and
 // CPU are its own, and the floor and lockstep talk to the very same broker and locks.
 import { startBroker } from '../src/mqtt/broker.js'
-import { startZigbeeLab } from '../simulators/zigbee2mqtt-lock/index.js'
+import { startZigbeeLab } from '../src/lab/zigbee-lab.js'
 import { Mosquitto, findMosquitto, freePort } from '../testkit/mosquitto.js'
 
 const [brokerKind, locksArg, slotsArg] = process.argv.slice(2)

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { createUseCases } from '../src/app/index.js'
 import { buildApi } from '../src/api/server.js'
 import { OffsetClock } from '../src/kernel/clock.js'
 import { cryptoRandom } from '../src/kernel/ids.js'
@@ -41,7 +42,8 @@ async function measured(N: number, file: string): Promise<{ ms: number; cpuMs: n
     const entrances = store.acs.entrances()
     for (let i = 0; i < S; i++) store.spaces.create({ name: `Unit ${i}`, spaceKey: `unit-${i}`, deviceIds: [devices[i]!.deviceId], acsEntranceIds: [entrances[i]!.acsEntranceId] })
   })
-  const app = buildApi({ store, log: createLogger('silent'), commands: { lockAction: () => { throw new Error('no locks in the bench') } } })
+  const log = createLogger('silent')
+  const app = buildApi({ useCases: createUseCases(store, { log }), log })
   await app.ready()
 
   const day = 86_400_000

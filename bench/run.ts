@@ -1,4 +1,5 @@
-// `npm run bench -- <name> [options]` runs bench/<name>.ts with the options; with no name, lists them.
+// `npm run bench -- <name> [options]` runs bench/<name>.ts with the options; with no name, lists them
+// (convergence, encode, push-data, ble, idle-writes, … — every bench/*.ts not starting with `_`).
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'

@@ -1,5 +1,6 @@
 // The lab banner: one screen telling a person where the API and console are, which key to use, and what
-// the simulated property holds. Parts of the daemon contribute sections (locks now; entrances, encoders…).
+// the property holds (locks, card entrances, card encoders), read from the store when it is drawn.
+import type { Store } from './store/store.js'
 
 export interface BannerSection {
   title: string
@@ -9,8 +10,25 @@ export interface BannerSection {
   empty?: string
 }
 
-/** A section producer is called when the banner is drawn, so it shows what the store holds then. */
-export type BannerSectionSource = () => BannerSection | null
+/** The property's sections: what the store holds now. */
+export function propertySections(store: Store, encoderOnline: (acsEncoderId: string) => boolean): BannerSection[] {
+  const devices = store.devices.list()
+  const entrances = store.acs.entrances()
+  const encoders = store.acs.encoders()
+  return [{
+    title: `Locks (${devices.length})`,
+    rows: devices.map((d) => [d.displayName, d.deviceId, `${d.manufacturer} ${d.model}`, d.driver, d.online ? 'online' : 'offline']),
+    empty: 'no locks in config',
+  }, {
+    title: `Card entrances (${entrances.length})`,
+    rows: entrances.map((e) => [e.displayName, e.acsEntranceId, e.canBelongToReservation ? 'reservation door' : 'common door', `lock address ${e.seq}`]),
+    empty: 'no card entrances in config',
+  }, {
+    title: `Card encoders (${encoders.length})`,
+    rows: encoders.map((e) => [e.displayName, e.acsEncoderId, encoderOnline(e.acsEncoderId) ? 'online' : 'offline']),
+    empty: 'no card encoders in config',
+  }]
+}
 
 export interface BannerInput {
   title: string

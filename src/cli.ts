@@ -1,5 +1,6 @@
 // The `lockstep` command: serve a real site, run the lab, manage API keys.
 import { Command } from 'commander'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, loadConfig } from './config.js'
 import type { Daemon } from './daemon.js'
@@ -7,9 +8,11 @@ import { DB_FILE } from './files.js'
 import { cryptoRandom } from './kernel/ids.js'
 import { systemClock } from './kernel/clock.js'
 import type { Store } from './store/store.js'
+import type { KeysApp } from './app/keys.js'
 import { registerLabVerbs, registerVerbs } from './cli/verbs.js'
 import { backup } from './cli/backup.js'
-import { dataDir, explain } from './cli/client.js'
+import { EXIT, explain } from './cli/client.js'
+import { announce, chooseDataDir } from './cli/data-dir.js'
 
 function fail(err: unknown): never {
   if (err instanceof ConfigError) {
@@ -52,17 +55,30 @@ async function run(mode: 'lab' | 'serve', opts: { config?: string }): Promise<vo
   }
 }
 
-async function withStore<T>(opts: { config?: string }, fn: (store: Store) => T): Promise<T> {
+/** Runs a `keys` verb on the chosen data dir's store (said on stderr); never creates one: a new store is the daemon's to make. */
+async function withKeys<T>(opts: { config?: string; dataDir?: string }, fn: (keys: KeysApp, dir: string) => T): Promise<T | undefined> {
   let store: Store
+  let keys: KeysApp
+  let dir: string
   try {
-    const config = loadConfig({ mode: 'serve', path: opts.config })
+    const choice = chooseDataDir(opts)
+    announce(choice)
+    dir = choice.dir
+    const file = join(dir, DB_FILE)
+    if (!existsSync(file)) {
+      process.stderr.write(`lockstep: no store at ${file}; start lockstep there first, or point at the right one with --data-dir / LOCKSTEP_DATA_DIR\n`)
+      process.exitCode = EXIT.usage
+      return undefined
+    }
     const { Store } = await import('./store/store.js')
-    store = Store.open(join(config.data_dir, DB_FILE), systemClock, cryptoRandom)
+    const { KeysApp } = await import('./app/keys.js')
+    store = Store.open(file, systemClock, cryptoRandom)
+    keys = new KeysApp(store)
   } catch (err) {
     fail(err)
   }
   try {
-    return fn(store)
+    return fn(keys, dir)
   } finally {
     store.close()
   }
@@ -78,11 +94,13 @@ const lab = program.command('lab').description('run the daemon with the simulate
 registerLabVerbs(lab)
 registerVerbs(program)
 program.command('backup').description('online backup of the store (safe while the daemon runs); restore = stop, copy over lockstep.db, start')
-  .argument('<file>').option('--data-dir <dir>', 'data dir (LOCKSTEP_DATA_DIR; default ./data/lab)').option('-f, --force', 'overwrite <file>')
+  .argument('<file>').option('--data-dir <dir>', 'data dir (LOCKSTEP_DATA_DIR; see README for the default)').option('-c, --config <path>').option('-f, --force', 'overwrite <file>')
   .option('--json', 'machine-readable output')
-  .action(async (file: string, o: { dataDir?: string; force?: boolean; json?: boolean }) => {
+  .action(async (file: string, o: { dataDir?: string; config?: string; force?: boolean; json?: boolean }) => {
     try {
-      const r = await backup(dataDir(process.env, o.dataDir), file, o)
+      const choice = chooseDataDir(o)
+      announce(choice)
+      const r = await backup(choice.dir, file, o)
       process.stdout.write(o.json ? JSON.stringify(r) + '\n' : `backed up ${r.source} (schema ${r.schema_version}, ${r.bytes} bytes) to ${r.file}\n`)
     } catch (err) {
       const e = explain(err)
@@ -91,27 +109,31 @@ program.command('backup').description('online backup of the store (safe while th
     }
   })
 
-const keys = program.command('keys').description('manage API keys in the data dir')
-keys.command('create').option('-n, --name <name>', 'a label for the key', 'cli').option('-c, --config <path>')
-  .action((o) => withStore(o, (store) => {
-    const key = store.apiKeys.generate()
-    const info = store.tx(() => store.apiKeys.add(key, o.name))
+const keys = program.command('keys').description('manage API keys in the data dir (which one: see README; said on stderr)')
+const dirOption = (c: Command) => c.option('-c, --config <path>', "use this config's data_dir").option('--data-dir <dir>', 'data dir (LOCKSTEP_DATA_DIR)')
+dirOption(keys.command('create')).option('-n, --name <name>', 'a label for the key', 'cli')
+  .action((o) => withKeys(o, (keys) => {
+    const { key, info } = keys.create(o.name)
     process.stdout.write(`${key}\n`)
     process.stderr.write(`created key ${info.api_key_id} (${o.name}); it is shown only now\n`)
   }))
-keys.command('list').option('-c, --config <path>').option('--json', 'machine-readable output')
-  .action((o) => withStore(o, (store) => {
-    const rows = store.apiKeys.list()
+dirOption(keys.command('list')).option('--json', 'machine-readable output')
+  .action((o) => withKeys(o, (keys, dir) => {
+    const rows = keys.list()
     if (o.json) return void process.stdout.write(JSON.stringify(rows) + '\n')
+    if (rows.length === 0) return void process.stdout.write(`no API keys in ${dir} (lockstep keys create makes one)\n`)
     for (const r of rows) {
       process.stdout.write(`${r.api_key_id}  ${r.hint.padEnd(14)}  ${r.name.padEnd(24)}  ${new Date(r.created_at).toISOString()}  ${r.revoked_at ? 'revoked' : 'active'}\n`)
     }
   }))
-keys.command('revoke').argument('<api_key_id>').option('-c, --config <path>')
-  .action((id, o) => withStore(o, (store) => {
-    if (!store.tx(() => store.apiKeys.revoke(id))) {
-      process.stderr.write(`lockstep: no active key ${id}\n`)
-      process.exitCode = 1
+dirOption(keys.command('revoke')).argument('<api_key_id>')
+  .action((id, o) => withKeys(o, (keys) => {
+    const r = keys.revoke(id)
+    if ('revoked' in r) process.stdout.write(`revoked ${r.revoked.api_key_id} (${r.revoked.name}, ${r.revoked.hint}); refused from the next request on\n`)
+    else if ('alreadyRevoked' in r) process.stdout.write(`${id} (${r.alreadyRevoked.name}) was already revoked at ${new Date(r.alreadyRevoked.revoked_at!).toISOString()}\n`)
+    else {
+      process.stderr.write(`lockstep: no API key with id ${id} in this data dir (lockstep keys list shows them)\n`)
+      process.exitCode = EXIT.api
     }
   }))
 

@@ -5,8 +5,10 @@ import type { FastifyInstance } from 'fastify'
 import { documentRoute } from './api/openapi.js'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Store } from './store/store.js'
+import type { DaemonBus } from './bus.js'
+import type { BreakerState } from './reconcile/breaker.js'
 
-export type BreakerState = 'closed' | 'half_open' | 'open'
+export type { BreakerState }
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 }
 
 /** What other parts of the daemon call. `nullMetrics` is a do-nothing stand-in for unit tests. */
@@ -20,6 +22,15 @@ export interface MetricsSink {
 }
 
 export const nullMetrics: MetricsSink = { reconcileLag() {}, breakerState() {}, encodeDuration() {} }
+
+/** The sink the reconciler and the encoder are given in the daemon: it publishes on the bus, and Metrics listens. */
+export function metricsOnBus(bus: DaemonBus): MetricsSink {
+  return {
+    reconcileLag: (deviceId, seconds) => bus.emit('reconcile.lag', { deviceId, seconds }),
+    breakerState: (deviceId, state) => bus.emit('reconcile.breaker', { deviceId, state }),
+    encodeDuration: (seconds, outcome = 'success') => bus.emit('encode.finished', { seconds, outcome }),
+  }
+}
 
 export class Metrics implements MetricsSink {
   readonly registry = new Registry()
@@ -118,6 +129,19 @@ export class Metrics implements MetricsSink {
 
   encodeDuration(seconds: number, outcome: 'success' | 'error' = 'success'): void {
     this.encode.observe({ outcome }, seconds)
+  }
+
+  /** Listens for what the reconciler and the encoder report, until stop() removes the listeners. */
+  listen(bus: DaemonBus): { name: string; start(): void; stop(): void } {
+    return {
+      name: 'metrics',
+      start: () => {
+        bus.on('reconcile.lag', this, (m) => this.reconcileLag(m.deviceId, m.seconds))
+        bus.on('reconcile.breaker', this, (m) => this.breakerState(m.deviceId, m.state))
+        bus.on('encode.finished', this, (m) => this.encodeDuration(m.seconds, m.outcome))
+      },
+      stop: () => bus.removeListeners(this),
+    }
   }
 
   /** Times every request; must be called before routes are added. Unmatched URLs count as one route. */

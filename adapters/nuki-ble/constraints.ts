@@ -1,4 +1,5 @@
 // Nuki keypad code rules (docs/protocols/nuki-ble.md §5.3) as the port's CodeConstraints, so the API refuses bad codes early.
+import { codeMisfit } from '../../src/kernel/code-fit.js'
 import type { CodeConstraints } from '../../src/ports/lock-driver.js'
 
 export function nukiConstraints(slotCount: number): CodeConstraints {
@@ -15,11 +16,20 @@ export function nukiConstraints(slotCount: number): CodeConstraints {
   }
 }
 
-/** Why a code breaks the constraints, or undefined when it fits. */
+/** Why a code breaks the constraints, in the driver's words, or undefined when it fits (the check is the kernel's). */
 export function codeViolation(code: string, c: CodeConstraints): string | undefined {
-  if (code.length < c.minLength || code.length > c.maxLength) return `length must be ${c.minLength}-${c.maxLength}`
-  for (const ch of code) if (!c.alphabet.includes(ch)) return `character '${ch}' not allowed`
-  if (c.noLeadingZero && code.startsWith('0')) return 'may not start with 0'
-  for (const p of c.forbiddenPrefixes ?? []) if (code.startsWith(p)) return `may not start with ${p}`
-  return undefined
+  const m = codeMisfit(code, c)
+  switch (m?.kind) {
+    case undefined:
+      return undefined
+    case 'length':
+      return `length must be ${c.minLength}-${c.maxLength}`
+    case 'not_digits':
+    case 'alphabet':
+      return `character '${[...code].find((ch) => !c.alphabet.includes(ch))}' not allowed`
+    case 'leading_zero':
+      return 'may not start with 0'
+    case 'prefix':
+      return `may not start with ${m.prefix}`
+  }
 }

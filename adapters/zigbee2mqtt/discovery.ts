@@ -1,5 +1,6 @@
 // bridge/devices → the locks lockstep can manage. A lock is PIN-managed when its exposes hold a
 // `type:"lock"` entry and a composite with property `pin_code` (docs/protocols/zigbee2mqtt-lock.md §1).
+import { isObject, type JsonObject } from '../../src/kernel/is-object.js'
 import type { CodeConstraints } from '../../src/ports/lock-driver.js'
 import { modelFacts, seamDeviceType, type LockModelFacts } from './models.js'
 
@@ -15,8 +16,7 @@ export interface Z2mLockEntry {
   facts: LockModelFacts | undefined
 }
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+type Json = JsonObject
 
 function hasExpose(exposes: unknown[], test: (e: Json) => boolean): boolean {
   return exposes.some((e) => isObject(e) && (test(e) || (Array.isArray(e.features) && hasExpose(e.features, test))))

@@ -1,6 +1,8 @@
 // The JSON lockstep sends to Zigbee2MQTT and reads from it. Pure functions, pinned by the
 // conformance tests against the real converters (test/conformance).
 
+import { isObject, type JsonObject } from '../../src/kernel/is-object.js'
+
 // --- outgoing -----------------------------------------------------------------------------------
 
 /** The PIN always travels as a string: a JSON number loses leading zeros (docs/protocols/zigbee2mqtt-lock.md §4). */
@@ -26,8 +28,7 @@ export const getLockStatePayload = JSON.stringify({ state: '' })
 
 // --- incoming -----------------------------------------------------------------------------------
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+type Json = JsonObject
 
 export function parseJson(buf: Buffer | string): unknown {
   try {

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net'
 import mqtt, { type MqttClient } from 'mqtt'
 import { systemClock, type Clock } from '../../src/kernel/clock.js'
 import { seededRandom, type Random } from '../../src/kernel/ids.js'
+import { isObject } from '../../src/kernel/is-object.js'
 import { COORDINATOR_ENTRY, LOCK_MODELS, bridgeDeviceEntry, type LockModel } from './definitions.js'
 import { SimulatedLock, type EventSource, type Fields } from './lock.js'
 import { StateCache, stableStringify } from './state-cache.js'
@@ -310,7 +311,7 @@ export class Zigbee2MqttSimulator {
         parsed = undefined
       }
       // Z2M accepts a bare LOCK/UNLOCK string on /set as {"state": …}.
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) message = parsed as Record<string, unknown>
+      if (isObject(parsed)) message = parsed
       else if (verb === 'set' && /^(LOCK|UNLOCK|TOGGLE)$/i.test(text.trim())) message = { state: text.trim().toUpperCase() }
       else return this.logError(`Invalid message '${text}', skipping...`)
     }

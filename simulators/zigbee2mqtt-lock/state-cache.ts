@@ -2,8 +2,9 @@
 // with the converter's new fields, keys sorted; `action*` fields go out once and are never cached
 // (docs/protocols/zigbee2mqtt-lock.md §2, §3, §5). Stale `users` entries therefore repeat in every later message, as in Z2M.
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v)
+import { isObject, type JsonObject } from '../../src/kernel/is-object.js'
+
+type Json = JsonObject
 
 export function deepMerge(target: Json, source: Json): Json {
   const out: Json = { ...target }

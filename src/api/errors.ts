@@ -16,7 +16,7 @@ export function toDomainError(err: unknown): DomainError {
   const e = err as { code?: string; statusCode?: number; message?: string }
   switch (e.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new DomainError('invalid_content_type', 'Request body must be JSON (content-type: application/json)', 400)
+      return new DomainError('invalid_content_type', 'Unsupported content-type: send the body as JSON (content-type: application/json)', 415)
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new DomainError('invalid_input', 'Request body is too large', 413)
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

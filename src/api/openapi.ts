@@ -15,7 +15,8 @@ export interface PlainRoute {
   produces?: string
 }
 
-const plainRoutes = new WeakMap<FastifyInstance, PlainRoute[]>()
+// Keyed by the app's server: route groups are encapsulated fastify plugins, each with its own instance.
+const plainRoutes = new WeakMap<object, PlainRoute[]>()
 const allRoutes = new WeakMap<FastifyInstance, { method: string; url: string }[]>()
 
 /** Records every route fastify serves (for the test that the document misses none). Call before routes. */
@@ -33,13 +34,13 @@ export function servedRoutes(app: FastifyInstance): readonly { method: string; u
 
 /** Records a route that is not a Seam route (health, metrics, console, lab…) so the document lists it. */
 export function documentRoute(app: FastifyInstance, route: PlainRoute): void {
-  let list = plainRoutes.get(app)
-  if (!list) plainRoutes.set(app, (list = []))
+  let list = plainRoutes.get(app.server)
+  if (!list) plainRoutes.set(app.server, (list = []))
   list.push(route)
 }
 
 export function documentedPlainRoutes(app: FastifyInstance): readonly PlainRoute[] {
-  return plainRoutes.get(app) ?? []
+  return plainRoutes.get(app.server) ?? []
 }
 
 function jsonSchema(schema: z.ZodType): Record<string, any> {

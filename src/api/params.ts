@@ -91,13 +91,45 @@ function coerceLoose(v: string): unknown {
   return v === 'true' ? true : v === 'false' ? false : v
 }
 
-/** Zod issues → Seam's invalid_input envelope naming the field. */
-export function zodToDomain(error: z.ZodError): DomainError {
+/** What a JSON value is, in the words an API user reads: "number", "null", "array", "a non-finite number". */
+function jsonType(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'array'
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number too large to represent'
+  return typeof v
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
+  let v: unknown = input
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key as string)) return { found: false }
+    v = (v as Record<PropertyKey, unknown>)[key]
+  }
+  return { found: true, value: v }
+}
+
+/** "expected string, got number" from the issue and the value that was sent (zod's own text says "Required" or guesses). */
+function issueMessage(issue: z.core.$ZodIssue, input: unknown, haveInput: boolean): string {
+  if (issue.code !== 'invalid_type') return issue.message
+  // Without the input (a ZodError thrown elsewhere), zod's own words: "expected string, received number".
+  if (!haveInput) return /received undefined$/.test(issue.message) ? 'Required' : issue.message.replace(/^Invalid input: /, '').replace('received', 'got')
+  const sent = valueAt(input, issue.path)
+  if (!sent.found || sent.value === undefined) return 'Required'
+  const expected = issue.expected === 'int' ? 'integer' : issue.expected
+  const got = jsonType(sent.value)
+  // An int field given 1.5 is a number of the wrong kind: show the value itself.
+  if (expected === 'integer' && got === 'number') return `expected integer, got ${String(sent.value)}`
+  if (expected === 'number' && got !== 'number' && typeof sent.value === 'number') return `expected a finite number, got ${got}`
+  return `expected ${expected}, got ${got}`
+}
+
+/** Zod issues → Seam's invalid_input envelope naming the field; `input` is what was parsed, to say what came. */
+export function zodToDomain(error: z.ZodError, ...input: [unknown?]): DomainError {
   const validationErrors: ValidationErrors = { _errors: [] }
   const parts: string[] = []
   for (const issue of error.issues) {
     const field = issue.path.length ? issue.path.map(String).join('.') : ''
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'Required' : issue.message
+    const message = issueMessage(issue, input[0], input.length > 0)
     if (field) {
       const top = String(issue.path[0])
       const slot = (validationErrors[top] ??= { _errors: [] }) as { _errors: string[] }
@@ -106,4 +138,26 @@ export function zodToDomain(error: z.ZodError): DomainError {
     parts.push(field ? `${field}: ${message}` : message)
   }
   return new DomainError('invalid_input', `Invalid input: ${parts.join('; ')}`, 400, undefined, validationErrors)
+}
+
+// C0 and C1 controls (NUL, newline, escape…), DEL, and the bidirectional embeddings, overrides and isolates
+// that make a name display as something else than it is.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u
+
+/** Refuses control and bidi-override characters in any name parameter (`name`, `full_name`, `display_name`…), at any depth. */
+export function refuseControlCharacters(params: unknown, path: string[] = []): void {
+  if (params === null || typeof params !== 'object') return
+  for (const [key, value] of Object.entries(params)) {
+    const here = [...path, key]
+    if (typeof value === 'string' && /name$/.test(key)) {
+      const m = CONTROL.exec(value)
+      if (m) {
+        const field = here.join('.')
+        const cp = 'U+' + m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+        const message = `must not contain control or bidirectional-override characters (found ${cp} at position ${m.index})`
+        const validationErrors: ValidationErrors = { _errors: [], [here[0]!]: { _errors: [field === here[0] ? message : `${field}: ${message}`] } }
+        throw new DomainError('invalid_input', `Invalid input: ${field}: ${message}`, 400, undefined, validationErrors)
+      }
+    } else if (value !== null && typeof value === 'object') refuseControlCharacters(value, here)
+  }
 }

@@ -24,7 +24,7 @@ export function readParams<S extends z.ZodType>(request: FastifyRequest, schema:
     throw new DomainError('invalid_input', 'Invalid input: the request body must be a JSON object', 400, undefined, { _errors: ['the request body must be a JSON object'] })
   }
   const parsed = schema.safeParse(raw)
-  if (!parsed.success) throw zodToDomain(parsed.error)
+  if (!parsed.success) throw zodToDomain(parsed.error, raw)
   return parsed.data
 }
 
@@ -34,16 +34,17 @@ export interface RouteRecord {
   methods: Verb[]
   params: z.ZodType
 }
-const registries = new WeakMap<FastifyInstance, RouteRecord[]>()
+// Keyed by the app's server: route groups are encapsulated fastify plugins, each with its own instance.
+const registries = new WeakMap<object, RouteRecord[]>()
 
 export function registeredRoutes(app: FastifyInstance): readonly RouteRecord[] {
-  return registries.get(app) ?? []
+  return registries.get(app.server) ?? []
 }
 
 export function addRoute<S extends z.ZodType>(app: FastifyInstance, spec: RouteSpec<S>): void {
   const methods = [...new Set<Verb>(['POST', ...spec.verbs])]
-  let registry = registries.get(app)
-  if (!registry) registries.set(app, (registry = []))
+  let registry = registries.get(app.server)
+  if (!registry) registries.set(app.server, (registry = []))
   registry.push({ path: spec.path, methods, params: spec.params })
   app.route({
     method: methods,

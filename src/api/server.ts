@@ -1,12 +1,12 @@
 // The HTTP API: fastify with Seam's envelopes, both SDK request styles, auth, and one error handler.
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
-import type { Store } from '../store/store.js'
+import type { UseCases } from '../app/index.js'
 import { authHook } from './auth.js'
-import type { LockCommands } from './commands.js'
 import { envelope, errorHandler } from './errors.js'
+import { refuseControlCharacters } from './params.js'
 import { accessCodeRoutes } from './routes/access-codes.js'
 import { deviceRoutes } from './routes/devices.js'
 import { eventRoutes } from './routes/events.js'
@@ -14,21 +14,37 @@ import { spaceRoutes } from './routes/spaces.js'
 import { acsRoutes } from './routes/acs.js'
 import { accessGrantRoutes } from './routes/access-grants.js'
 import { customerRoutes } from './routes/customers.js'
-import { userIdentityRoutes, type SitePolicy } from './routes/user-identities.js'
+import { userIdentityRoutes } from './routes/user-identities.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
+import { ConfigError } from '../config.js'
+
+/** A port that cannot be bound is one line naming it and the variable to change (the CLI exits 2), not a stack trace. */
+export function explainListenError(err: unknown, what: string, host: string, port: number, variable: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code
+  if (code === 'EADDRINUSE') return new ConfigError(`${what}: port ${port} on ${host} is already in use (another lockstep?); set ${variable} to a free port`)
+  if (code === 'EACCES') return new ConfigError(`${what}: not allowed to listen on port ${port} on ${host}; set ${variable} to a port above 1023`)
+  if (code === 'EADDRNOTAVAIL') return new ConfigError(`${what}: ${host} is not an address of this machine`)
+  return err
+}
+
+/** Binds the API; see explainListenError. */
+export async function listenApi(app: FastifyInstance, host: string, port: number): Promise<void> {
+  try {
+    await app.listen({ host, port })
+  } catch (err) {
+    throw explainListenError(err, 'HTTP API', host, port, 'LOCKSTEP_HTTP_PORT')
+  }
+}
 
 export interface ApiDeps {
-  store: Store
+  /** What every route calls (src/app). */
+  useCases: UseCases
   log: Logger
-  commands: LockCommands
-  /** Whether live grants target a space (then it cannot be deleted). */
-  spaceInUse?: (spaceId: string) => boolean
   encoderOnline?: (acsEncoderId: string) => boolean
-  /** Site policies (config `site`): shared emails, reservation_key required for guest cards. */
-  site?: SitePolicy
-  /** Further route groups (lab, spaces, …), registered after the core routes with the same auth and envelope. */
-  plugins?: ((app: FastifyInstance) => void)[]
+  /** Further route groups (encoding, lab, console, metrics…) as fastify plugins, registered after the core
+   *  groups; each is encapsulated and inherits the root's auth, envelope, error handler and metrics hook. */
+  plugins?: RouteGroup[]
   /** Paths that answer without an API key (besides /health). */
   openPaths?: (path: string) => boolean
   health?: () => Record<string, unknown>
@@ -37,6 +53,9 @@ export interface ApiDeps {
   /** Shown in /openapi.json. */
   version?: string
 }
+
+/** A route group: a fastify plugin, optionally under a path prefix. */
+export type RouteGroup = FastifyPluginAsync | { plugin: FastifyPluginAsync; prefix?: string }
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
@@ -59,6 +78,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     }
   })
 
+  // fastify parses text/plain as a string by default; a body must be JSON (415), so only the catch-all below remains.
+  app.removeContentTypeParser('text/plain')
   // 1.x POSTs parameterless calls with an empty form-encoded body: an empty body of any type means {}.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     if ((body as string).trim() === '') return done(null, undefined)
@@ -69,7 +90,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.header('seam-request-id', request.id)
   })
   const open = deps.openPaths ?? (() => false)
-  app.addHook('onRequest', authHook(deps.store.apiKeys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  app.addHook('onRequest', authHook(deps.useCases.keys, (p) => p === '/health' || p === '/openapi.json' || open(p)))
+  // Names with control or bidi-override characters are refused whichever route they come to.
+  app.addHook('preHandler', async (request) => {
+    refuseControlCharacters(request.body)
+    refuseControlCharacters(request.query)
+  })
   app.setErrorHandler(errorHandler(deps.log))
   app.setNotFoundHandler((request, reply) => {
     const err = new DomainError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`, 404)
@@ -79,16 +105,21 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   deps.metrics?.instrument(app)
   documentRoute(app, { path: '/health', method: 'GET', summary: 'Liveness (always ok: true) and degraded parts', auth: false })
   app.get('/health', async () => ({ ok: true, ...(deps.health?.() ?? {}) }))
-  accessCodeRoutes(app, deps.store)
-  deviceRoutes(app, deps.store, deps.commands, (id) => deps.store.spaces.ofDevice(id))
-  eventRoutes(app, deps.store)
-  spaceRoutes(app, deps.store, deps.spaceInUse ?? ((id) => deps.store.accessGrants.spaceInUse(id)))
-  acsRoutes(app, deps.store, deps.encoderOnline)
-  const site = deps.site ?? { allow_shared_emails: false, reservation_key_required_for_guest_cards: false }
-  userIdentityRoutes(app, deps.store, site)
-  accessGrantRoutes(app, deps.store, site)
-  customerRoutes(app, deps.store, site)
-  for (const plugin of deps.plugins ?? []) plugin(app)
+  // Each route group is a plugin: routes, schemas and any hook it adds stay inside its own context.
+  const group = (routes: (app: FastifyInstance) => void): FastifyPluginAsync => async (g) => routes(g)
+  const uc = deps.useCases
+  app.register(group((g) => accessCodeRoutes(g, uc)))
+  app.register(group((g) => deviceRoutes(g, uc)))
+  app.register(group((g) => eventRoutes(g, uc)))
+  app.register(group((g) => spaceRoutes(g, uc)))
+  app.register(group((g) => acsRoutes(g, uc, deps.encoderOnline)))
+  app.register(group((g) => userIdentityRoutes(g, uc)))
+  app.register(group((g) => accessGrantRoutes(g, uc)))
+  app.register(group((g) => customerRoutes(g, uc)))
+  for (const g of deps.plugins ?? []) {
+    if (typeof g === 'function') app.register(g)
+    else app.register(g.plugin, g.prefix ? { prefix: g.prefix } : {})
+  }
   openApiRoute(app, deps.version ?? '0.0.0')
   return app
 }

@@ -3,6 +3,8 @@ import { isoUtc } from '../kernel/clock.js'
 import { codeType, type AccessCode } from '../domain/access-code.js'
 import { supportedCodeLengths, type Device } from '../domain/device.js'
 import type { CodeConstraints } from '../ports/lock-driver.js'
+import type { ActionAttempt } from '../app/records.js'
+import type { AutomationRun } from '../app/records.js'
 
 const iso = (ms: number | null): string | null => (ms === null ? null : isoUtc(ms))
 
@@ -81,4 +83,30 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     is_waiting_for_code_assignment: false,
     pending_mutations: c.pendingMutations,
   }
+}
+
+/**
+ * A grant's warnings in Seam's shapes: `device_does_not_support_access_codes` names one device per warning
+ * (stored ones name several, rows written before this split already name one), plus `encoding_required`
+ * while issued cards lag behind the grant (derived, level-triggered).
+ */
+export function grantWarningsWire(stored: Record<string, unknown>[], staleCardMethodIds: string[], updatedAt: number): Record<string, unknown>[] {
+  const out = stored.flatMap((w) => {
+    if (w.warning_code !== 'device_does_not_support_access_codes' || !Array.isArray(w.device_ids)) return [w]
+    return (w.device_ids as string[]).map((device_id) => ({ warning_code: w.warning_code, message: w.message, created_at: w.created_at, device_id }))
+  })
+  if (staleCardMethodIds.length) {
+    out.push({ warning_code: 'encoding_required', message: 'Issued cards carry an old time frame or door set. Re-encode them to apply the change.', access_method_ids: staleCardMethodIds, created_at: isoUtc(updatedAt) })
+  }
+  return out
+}
+
+/** An action attempt as the SDK polls it. */
+export function actionAttemptWire(a: ActionAttempt): Record<string, unknown> {
+  return { action_attempt_id: a.actionAttemptId, action_type: a.actionType, status: a.status, result: a.result, error: a.error }
+}
+
+/** One logged push_data / delete_data / draft activation (lockstep's /customers/automation_runs/list). */
+export function automationRunWire(r: AutomationRun): Record<string, unknown> {
+  return { seq: r.seq, automation_run_id: r.automationRunId, kind: r.kind, customer_key: r.customerKey, summary: r.summary, results: r.results, created_at: isoUtc(r.createdAt) }
 }

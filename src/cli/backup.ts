@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { DB_FILE } from '../files.js'
+import { DB_FILE, ensurePrivateFile } from '../files.js'
 import { CliError, EXIT } from './client.js'
 
 export interface BackupResult {
@@ -22,6 +22,8 @@ export async function backup(dataDir: string, file: string, opts: { force?: bool
   const db = new Database(source, { readonly: true, fileMustExist: true })
   try {
     db.pragma('busy_timeout = 5000')
+    // The copy holds PINs in clear like the store: 0600 before a byte is written.
+    ensurePrivateFile(target)
     await db.backup(target)
   } finally {
     db.close()

@@ -22,10 +22,13 @@ export interface ConnOptions {
 export interface Target {
   url: string
   apiKey: string
+  /** The lab key file the key was read from, when it came from the data dir (said on stderr). */
+  keyFile?: string
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:3590'
 
+/** Where the client verbs look for the lab's key file: LOCKSTEP_DATA_DIR, else the lab's ./data/lab. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env, flag?: string): string {
   return resolve(flag ?? env.LOCKSTEP_DATA_DIR ?? './data/lab')
 }
@@ -42,6 +45,7 @@ export function resolveTarget(o: ConnOptions, env: NodeJS.ProcessEnv = process.e
     } catch {
       throw new CliError(EXIT.usage, `no API key: pass --api-key, set LOCKSTEP_API_KEY, or run the lab so ${file} exists`)
     }
+    return { url, apiKey, keyFile: file }
   }
   return { url, apiKey }
 }

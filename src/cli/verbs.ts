@@ -21,6 +21,7 @@ function verb<O>(cmd: Command, fn: Verb<O>): Command {
       let t: Target | undefined
       try {
         t = resolveTarget(o)
+        if (t.keyFile) process.stderr.write(`lockstep: API key from ${t.keyFile} (set LOCKSTEP_API_KEY or --api-key for another)\n`)
         await fn(t, o, ...args)
       } catch (err) {
         const e = explain(err, t)
@@ -36,6 +37,24 @@ async function deviceId(seam: SeamHttp, ref: string): Promise<string> {
     throw (err as { code?: string })?.code === 'device_not_found' ? new CliError(EXIT.api, `no device named "${ref}"`) : err
   })
   return d.device_id
+}
+
+/** An entrance by name ("Room 101") or id, like devices. */
+async function entranceId(seam: SeamHttp, ref: string): Promise<string> {
+  if (UUID.test(ref)) return ref
+  const all = await seam.acs.entrances.list()
+  const found = all.find((e) => e.display_name === ref)
+  if (!found) throw new CliError(EXIT.api, `no entrance named "${ref}" (entrances: ${all.map((e) => `"${e.display_name}"`).join(', ') || 'none'})`)
+  return found.acs_entrance_id
+}
+
+/** A card encoder by name ("Front Desk Encoder") or id. */
+async function encoderId(seam: SeamHttp, ref: string): Promise<string> {
+  if (UUID.test(ref)) return ref
+  const all = await seam.acs.encoders.list()
+  const found = all.find((e) => e.display_name === ref)
+  if (!found) throw new CliError(EXIT.api, `no encoder named "${ref}" (encoders: ${all.map((e) => `"${e.display_name}"`).join(', ') || 'none'})`)
+  return found.acs_encoder_id
 }
 
 function parseParams(pairs: string[] | undefined): Record<string, unknown> {
@@ -137,25 +156,26 @@ export function registerVerbs(program: Command): void {
   })
   verb(
     grants.command('create').description('grant access to devices or entrances')
-      .option('-d, --device <name|id>', 'a device (repeatable)', collect).option('-e, --entrance <acs_entrance_id>', 'an entrance (repeatable)', collect)
+      .option('-d, --device <name|id>', 'a device (repeatable)', collect).option('-e, --entrance <name|id>', 'an entrance (repeatable)', collect)
       .option('-m, --mode <mode>', 'access method: code, card or mobile_key (repeatable)', collect)
-      .option('-n, --name <name>').option('--guest <full name>').option('--reservation-key <key>')
+      .requiredOption('-g, --guest <full name>', 'who the grant is for (a user identity is made for them)')
+      .option('-n, --name <name>').option('--reservation-key <key>')
       .option('--starts-at <iso>').option('--ends-at <iso>'),
-    async (t, o: ConnOptions & { device?: string[]; entrance?: string[]; mode?: string[]; name?: string; guest?: string; reservationKey?: string; startsAt?: string; endsAt?: string }) => {
+    async (t, o: ConnOptions & { device?: string[]; entrance?: string[]; mode?: string[]; name?: string; guest: string; reservationKey?: string; startsAt?: string; endsAt?: string }) => {
       const seam = await sdk(t)
       if (!o.device?.length && !o.entrance?.length) throw new CliError(EXIT.usage, 'grants create: pass --device or --entrance')
       const modes = (o.mode?.length ? o.mode : ['code']) as ('code' | 'card' | 'mobile_key')[]
       const grant = await seam.accessGrants.create({
         requested_access_methods: modes.map((mode) => ({ mode })),
         ...(o.device?.length ? { device_ids: await Promise.all(o.device.map((d) => deviceId(seam, d))) } : {}),
-        ...(o.entrance?.length ? { acs_entrance_ids: o.entrance } : {}),
+        ...(o.entrance?.length ? { acs_entrance_ids: await Promise.all(o.entrance.map((e) => entranceId(seam, e))) } : {}),
         ...(o.name ? { name: o.name } : {}),
-        ...(o.guest ? { user_identity: { full_name: o.guest } } : {}),
+        user_identity: { full_name: o.guest },
         ...(o.reservationKey ? { reservation_key: o.reservationKey } : {}),
         ...(o.startsAt ? { starts_at: o.startsAt } : {}),
         ...(o.endsAt ? { ends_at: o.endsAt } : {}),
       })
-      emit(o.json, grant, () => `created access grant ${grant.access_grant_id}`)
+      emit(o.json, grant, () => `created access grant ${grant.access_grant_id} for ${o.guest}`)
     },
   )
   verb(grants.command('delete').argument('<access_grant_id>'), async (t, o, id) => {
@@ -165,12 +185,13 @@ export function registerVerbs(program: Command): void {
 
   verb(
     program.command('encode').description('encode a card access method on an encoder (waits for a card)')
-      .argument('<access_method_id>').requiredOption('-e, --encoder <acs_encoder_id>').option('--timeout <seconds>', 'how long to wait', '60'),
+      .argument('<access_method_id>').requiredOption('-e, --encoder <name|id>').option('--timeout <seconds>', 'how long to wait', '60'),
     async (t, o: ConnOptions & { encoder: string; timeout: string }, methodId) => {
       const spin = o.json ? null : progress(`Place a card on encoder ${o.encoder}`)
       try {
-        const attempt = await (await sdk(t)).accessMethods.encode(
-          { access_method_id: methodId!, acs_encoder_id: o.encoder },
+        const seam = await sdk(t)
+        const attempt = await seam.accessMethods.encode(
+          { access_method_id: methodId!, acs_encoder_id: await encoderId(seam, o.encoder) },
           { waitForActionAttempt: { timeout: Number(o.timeout) * 1000, pollingInterval: 500 } },
         )
         spin?.stop('encoded')
@@ -184,12 +205,13 @@ export function registerVerbs(program: Command): void {
 
   verb(
     program.command('scan').description('read the card on an encoder and compare it with what lockstep issued')
-      .requiredOption('-e, --encoder <acs_encoder_id>').option('--timeout <seconds>', 'how long to wait', '30'),
+      .requiredOption('-e, --encoder <name|id>').option('--timeout <seconds>', 'how long to wait', '30'),
     async (t, o: ConnOptions & { encoder: string; timeout: string }) => {
       const spin = o.json ? null : progress(`Place a card on encoder ${o.encoder}`)
       try {
-        const attempt = await (await sdk(t)).acs.encoders.scanCredential(
-          { acs_encoder_id: o.encoder },
+        const seam = await sdk(t)
+        const attempt = await seam.acs.encoders.scanCredential(
+          { acs_encoder_id: await encoderId(seam, o.encoder) },
           { waitForActionAttempt: { timeout: Number(o.timeout) * 1000, pollingInterval: 500 } },
         )
         spin?.stop()
@@ -210,10 +232,10 @@ export function registerLabVerbs(lab: Command): void {
   }
   verb(
     lab.command('present-card').description('present a card at a simulated entrance')
-      .requiredOption('-e, --entrance <acs_entrance_id>').requiredOption('--card <card_id>', 'the simulated card (lab cards/create)')
+      .requiredOption('-e, --entrance <name|id>').requiredOption('--card <card_id>', 'the simulated card (lab cards/create)')
       .option('-p, --param <key=value>', 'extra body field (repeatable; value parsed as JSON when it can be)', collect),
     async (t, o: ConnOptions & { entrance: string; card: string; param?: string[] }) => {
-      const body = await post(t, '/lab/entrances/present_card', { acs_entrance_id: o.entrance, card_id: o.card, ...parseParams(o.param) })
+      const body = await post(t, '/lab/entrances/present_card', { acs_entrance_id: await entranceId(await sdk(t), o.entrance), card_id: o.card, ...parseParams(o.param) })
       report(o, body, 'card presented')
     },
   )

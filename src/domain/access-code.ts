@@ -1,6 +1,7 @@
 // Access codes: validation against the device's constraints, code generation, and the pure decisions
 // behind create/update. The store calls these inside the transaction that writes the row.
 import type { CodeConstraints } from './code-constraints.js'
+import { codeMisfit, type CodeMisfit } from '../kernel/code-fit.js'
 import type { Random } from '../kernel/ids.js'
 import { appearanceName } from './appearance.js'
 import { DomainError, invalidInput } from './errors.js'
@@ -47,16 +48,25 @@ export function codeType(c: Pick<AccessCode, 'startsAt' | 'endsAt'>): 'ongoing' 
 
 /** Throws invalid_input naming `code` when the PIN breaks the device's rules. Never echoes the PIN. */
 export function validateCode(code: string, c: CodeConstraints): void {
-  if (!/^\d+$/.test(code)) throw invalidInput('code must contain digits only', 'code')
-  if (code.length < c.minLength || code.length > c.maxLength) {
-    const range = c.minLength === c.maxLength ? `${c.minLength}` : `${c.minLength} to ${c.maxLength}`
-    throw invalidInput(`code must be ${range} digits long on this device (got ${code.length})`, 'code')
+  const misfit = codeMisfit(code, c)
+  if (misfit) throw invalidInput(misfitMessage(misfit, c), 'code')
+}
+
+function misfitMessage(m: CodeMisfit, c: CodeConstraints): string {
+  switch (m.kind) {
+    case 'not_digits':
+      return 'code must contain digits only'
+    case 'length': {
+      const range = m.minLength === m.maxLength ? `${m.minLength}` : `${m.minLength} to ${m.maxLength}`
+      return `code must be ${range} digits long on this device (got ${m.length})`
+    }
+    case 'alphabet':
+      return `code may only use the digits ${c.alphabet} on this device`
+    case 'leading_zero':
+      return 'code may not start with 0 on this device'
+    case 'prefix':
+      return `code may not start with ${m.prefix} on this device`
   }
-  const bad = [...code].find((ch) => !c.alphabet.includes(ch))
-  if (bad !== undefined) throw invalidInput(`code may only use the digits ${c.alphabet} on this device`, 'code')
-  if (c.noLeadingZero && code.startsWith('0')) throw invalidInput('code may not start with 0 on this device', 'code')
-  const prefix = c.forbiddenPrefixes?.find((p) => code.startsWith(p))
-  if (prefix !== undefined) throw invalidInput(`code may not start with ${prefix} on this device`, 'code')
 }
 
 /** Codes a guest could guess: one repeated digit, or a straight run up or down. */

@@ -1,8 +1,6 @@
-// Lab composition for Nuki: one fake radio, the simulated locks declared in config/lab.json, and a
-// NukiBleDriver listening on that radio. This file wires both sides together and is therefore the one
-// daemon-side place that joins the adapter to the simulated lock; simulators never import adapters (rule 6).
-//
-// config/lab.json entry:  { "name": "Office", "kind": "nuki", "slots": 100, "securityPin": 1234 }
+// Lab composition for Nuki: one fake radio, the simulated locks (the config's nuki-ble locks, see
+// property.ts), and a NukiBleDriver listening on that radio. It joins the adapter to the simulated lock,
+// which is why it lives in src/lab and not in simulators/ (simulators never import adapters, rule 6).
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'

@@ -1,6 +1,9 @@
 // Embedded MQTT broker (aedes) for a box that has no mosquitto. Served on a net server with
 // noDelay: without it every QoS 1 round trip waits ~40 ms for Nagle (docs/protocols/mqtt-latency.md).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import type { Config } from '../config.js'
+import type { Service } from '../kernel/service.js'
+import type { Logger } from '../log.js'
 
 export interface BrokerOptions {
   /** TCP port; 0 picks a free one (tests). The daemon passes LOCKSTEP_MQTT_PORT, default 1883. */
@@ -62,5 +65,33 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       })()
       return closing
     },
+  }
+}
+
+/** The MQTT broker the Zigbee2MQTT driver talks to: the embedded one, or none when mqtt.url names an external one. */
+export class SiteBroker implements Service {
+  readonly name = 'mqtt broker'
+  private broker: RunningBroker | null = null
+  private address: string | null
+
+  constructor(private readonly config: Config, private readonly log: Logger) {
+    this.address = config.mqtt.url
+  }
+
+  get url(): string {
+    if (!this.address) throw new Error('the MQTT broker has not started')
+    return this.address
+  }
+
+  async start(): Promise<void> {
+    if (this.config.mqtt.url) return
+    this.broker = await startBroker({ host: this.config.mqtt.host, port: this.config.mqtt.port })
+    this.address = this.broker.url
+    this.log.info({ url: this.broker.url }, 'embedded MQTT broker listening')
+  }
+
+  async stop(): Promise<void> {
+    await this.broker?.close()
+    this.broker = null
   }
 }

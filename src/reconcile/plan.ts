@@ -53,7 +53,11 @@ export interface ModifiedField {
   to: string | null
 }
 
-export interface CodeIssue<C extends string> {
+/**
+ * What the plan finds wrong (error) or notable (warning) about one code. The store keeps it as the
+ * domain's CodeIssue (`error_code`/`warning_code`, `created_at`); this is the reconciler's finding only.
+ */
+export interface VerdictIssue<C extends string> {
   code: C
   message: string
   change_type?: 'modified' | 'removed'
@@ -101,8 +105,8 @@ export interface CodeVerdict {
   adoptedCode?: string | null
   external?: ExternalModification
   /** The reconciler-owned errors and warnings the code should now carry (replace, don't merge). */
-  errors: CodeIssue<AccessCodeErrorCode>[]
-  warnings: CodeIssue<AccessCodeWarningCode>[]
+  errors: VerdictIssue<AccessCodeErrorCode>[]
+  warnings: VerdictIssue<AccessCodeWarningCode>[]
 }
 
 export interface UnmanagedCode {
@@ -204,7 +208,7 @@ export function plan(input: PlanInput): Plan {
   let unreadableFree = false
   for (let s = first; s <= last; s++) if (!owner.has(s) && readingOf(s).state === 'unreadable') unreadableFree = true
 
-  const v = (c: DesiredCode, kind: VerdictKind, slot: number | null, extra: Partial<CodeVerdict> = {}): CodeVerdict => ({
+  const verdict = (c: DesiredCode, kind: VerdictKind, slot: number | null, extra: Partial<CodeVerdict> = {}): CodeVerdict => ({
     accessCodeId: c.accessCodeId,
     kind,
     slot,
@@ -214,32 +218,32 @@ export function plan(input: PlanInput): Plan {
   })
 
   /** Plan a write of c's PIN into slot unless the PIN is already elsewhere on the device. */
-  const tryWrite = (c: DesiredCode, slot: number, verdict: CodeVerdict): CodeVerdict => {
+  const tryWrite = (c: DesiredCode, slot: number, planned: CodeVerdict): CodeVerdict => {
     const dup = duplicateOf(c)
     if (dup) return dup
     const hold = holds.get(c.accessCodeId)
     if (hold && hold.op === 'write' && hold.code === c.code) return failedByHold(c, slot, hold)
     ops.push({ kind: 'write', slot, code: c.code, name: c.name, accessCodeId: c.accessCodeId })
     pinHolder.set(c.code, c.accessCodeId)
-    return verdict
+    return planned
   }
 
   const duplicateOf = (c: DesiredCode): CodeVerdict | null => {
     const unmanagedSlot = unmanagedSlotByPin.get(c.code)
     const holder = pinHolder.get(c.code)
     if (unmanagedSlot === undefined && (holder === undefined || holder === c.accessCodeId)) return null
-    const issue: CodeIssue<AccessCodeErrorCode> = {
+    const issue: VerdictIssue<AccessCodeErrorCode> = {
       code: 'duplicate_code_on_device',
       message: 'The same code is already programmed on the device.',
     }
     if (unmanagedSlot !== undefined) issue.unmanaged_slot = unmanagedSlot
     else if (holder !== undefined) issue.managed_access_code_id = holder
-    return v(c, 'failed', slotOf.get(c.accessCodeId) ?? null, { errors: [issue] })
+    return verdict(c, 'failed', slotOf.get(c.accessCodeId) ?? null, { errors: [issue] })
   }
 
   const failedByHold = (c: DesiredCode, slot: number | null, hold: Hold): CodeVerdict => {
     const code = hold.op === 'clear' ? 'failed_to_remove_from_device' : rejectionError[hold.reason]
-    return v(c, 'failed', slot, { errors: [{ code, message: `The device rejected the ${hold.op} (${hold.reason}).` }] })
+    return verdict(c, 'failed', slot, { errors: [{ code, message: `The device rejected the ${hold.op} (${hold.reason}).` }] })
   }
 
   for (const c of codes) {
@@ -247,20 +251,20 @@ export function plan(input: PlanInput): Plan {
     if (!isActive(c, now)) {
       const offKind: VerdictKind = c.removing ? 'gone' : 'unset'
       if (slot === null) {
-        verdicts.push(v(c, offKind, null, { confirmedCode: null }))
+        verdicts.push(verdict(c, offKind, null, { confirmedCode: null }))
         continue
       }
       const r = readingOf(slot)
       if (r.state === 'unreadable') {
-        verdicts.push(v(c, 'unknown', slot))
+        verdicts.push(verdict(c, 'unknown', slot))
       } else if (r.state === 'empty') {
-        verdicts.push(v(c, offKind, null, { confirmedCode: null }))
+        verdicts.push(verdict(c, offKind, null, { confirmedCode: null }))
       } else {
         const hold = holds.get(c.accessCodeId)
         if (hold && hold.op === 'clear') verdicts.push(failedByHold(c, slot, hold))
         else {
           ops.push({ kind: 'clear', slot, accessCodeId: c.accessCodeId })
-          verdicts.push(v(c, 'removing', slot))
+          verdicts.push(verdict(c, 'removing', slot))
         }
       }
       continue
@@ -281,10 +285,10 @@ export function plan(input: PlanInput): Plan {
       let free: number | null = null
       for (let s = first; s <= last && free === null; s++) if (!taken.has(s) && readingOf(s).state === 'empty') free = s
       if (free === null) {
-        if (unreadableFree) verdicts.push(v(c, 'unknown', null))
+        if (unreadableFree) verdicts.push(verdict(c, 'unknown', null))
         else
           verdicts.push(
-            v(c, 'failed', null, {
+            verdict(c, 'failed', null, {
               errors: [{ code: 'no_space_for_access_code_on_device', message: 'No free slot on the device.' }],
             }),
           )
@@ -292,13 +296,13 @@ export function plan(input: PlanInput): Plan {
       }
       taken.add(free)
       assignments.push({ accessCodeId: c.accessCodeId, slot: free })
-      verdicts.push(tryWrite(c, free, v(c, 'setting', free)))
+      verdicts.push(tryWrite(c, free, verdict(c, 'setting', free)))
       continue
     }
 
     const r = readingOf(slot)
     if (r.state === 'unreadable') {
-      verdicts.push(v(c, 'unknown', slot))
+      verdicts.push(verdict(c, 'unknown', slot))
       continue
     }
     // A device that hides PINs: the slot holds what we confirmed or just wrote, as far as anyone can tell.
@@ -306,18 +310,18 @@ export function plan(input: PlanInput): Plan {
       r.state === 'empty' ? null : r.code ?? input.justWritten?.get(slot) ?? c.confirmedCode ?? null
     if (r.state === 'occupied' && seen === null) {
       // Occupied, PIN hidden, never confirmed: write ours to be sure of what is there.
-      verdicts.push(tryWrite(c, slot, v(c, 'setting', slot)))
+      verdicts.push(tryWrite(c, slot, verdict(c, 'setting', slot)))
       continue
     }
     if (seen === c.code) {
       if (!pinHolder.has(c.code)) pinHolder.set(c.code, c.accessCodeId)
-      verdicts.push(v(c, 'set', slot, { confirmedCode: c.code }))
+      verdicts.push(verdict(c, 'set', slot, { confirmedCode: c.code }))
       continue
     }
     const externallyChanged = c.confirmedCode !== null && seen !== c.confirmedCode
     if (!externallyChanged) {
       // First write, or an API change the device has not seen yet.
-      verdicts.push(tryWrite(c, slot, v(c, 'setting', slot)))
+      verdicts.push(tryWrite(c, slot, verdict(c, 'setting', slot)))
       continue
     }
     const changeType = seen === null ? 'removed' : 'modified'
@@ -326,21 +330,21 @@ export function plan(input: PlanInput): Plan {
       changeType === 'removed' ? 'The code was removed on the device outside lockstep.' : 'The code was changed on the device outside lockstep.'
     if (c.allowExternalModification) {
       const external: ExternalModification = { changeType, modifiedFields, resolution: 'adopt' }
-      const warnings: CodeIssue<AccessCodeWarningCode>[] = [
+      const warnings: VerdictIssue<AccessCodeWarningCode>[] = [
         { code: 'external_modification_in_effect', message, change_type: changeType, modified_fields: modifiedFields },
       ]
-      if (changeType === 'removed') verdicts.push(v(c, 'gone', null, { confirmedCode: null, adoptedCode: null, external, warnings }))
+      if (changeType === 'removed') verdicts.push(verdict(c, 'gone', null, { confirmedCode: null, adoptedCode: null, external, warnings }))
       else {
         if (seen !== null && !pinHolder.has(seen)) pinHolder.set(seen, c.accessCodeId)
-        verdicts.push(v(c, 'adopted', slot, { confirmedCode: seen, adoptedCode: seen, external, warnings }))
+        verdicts.push(verdict(c, 'adopted', slot, { confirmedCode: seen, adoptedCode: seen, external, warnings }))
       }
       continue
     }
     const external: ExternalModification = { changeType, modifiedFields, resolution: 'restore' }
-    const errors: CodeIssue<AccessCodeErrorCode>[] = [
+    const errors: VerdictIssue<AccessCodeErrorCode>[] = [
       { code: 'conflicting_external_modification', message, change_type: changeType, modified_fields: modifiedFields },
     ]
-    verdicts.push(tryWrite(c, slot, v(c, 'externally_modified', slot, { external, errors })))
+    verdicts.push(tryWrite(c, slot, verdict(c, 'externally_modified', slot, { external, errors })))
   }
 
   let nextWakeAt: number | null = null

@@ -1,7 +1,7 @@
 // What the reconciler needs from the store, and nothing more. Data in, data out: the store decides how
 // to persist it, but each call is one transaction (design rules 1 and 9). The semantics each method must
 // have are spelled out here because the SQLite store implements them independently;
-// src/reconcile/memory-repo.ts is the executable reference.
+// test/helpers/memory-repo.ts is the executable reference.
 import type { LockMethod } from '../ports/device-events.js'
 import type { SlotReading } from '../ports/lock-driver.js'
 import type { CodeVerdict, DesiredCode, UnmanagedCode } from './plan.js'

@@ -1,9 +1,8 @@
 // The verdict table of repo.ts as one pure function: what a verdict does to a stored code (its status,
 // its PIN after an adoption) and which events it earns, in order. Every ReconcileRepo (the SQLite store,
 // the in-memory reference) applies this; each only decides how to store it and what the events carry.
+import type { AccessCodeStatus } from '../domain/access-code.js'
 import type { CodeVerdict } from './plan.js'
-
-export type StoredCodeStatus = 'setting' | 'set' | 'unset' | 'removing' | 'unknown'
 
 export type VerdictEventType =
   | 'access_code.modified_external_to_seam'
@@ -15,7 +14,7 @@ export type VerdictEventType =
 
 export interface VerdictEffect {
   /** null: forget the code (off the lock, no longer desired). */
-  status: StoredCodeStatus | null
+  status: AccessCodeStatus | null
   /** The PIN the code now has after an adoption; undefined = unchanged. */
   code?: string
   events: VerdictEventType[]

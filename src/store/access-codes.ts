@@ -1,14 +1,11 @@
-// Access codes: each API change is one transaction holding the row, its event and the device's work item.
-import {
-  assertNotDuplicate, codeAppearance, generateCode, validateCode, validateWindow,
-  type AccessCode, type AccessCodeStatus, type CodeIssue,
-} from '../domain/access-code.js'
-import { invalidInput, notFound } from '../domain/errors.js'
+// Access code rows and queries. What a change to a code does (checks, events, marking its lock dirty) is
+// src/app/access-codes.ts; the reconciler records what it saw through recordOutcome/createUnmanaged/forget.
+import type { AccessCode, AccessCodeStatus, CodeIssue } from '../domain/access-code.js'
+import { notFound } from '../domain/errors.js'
 import type { Device } from '../domain/device.js'
 import { json, type StoreContext } from './context.js'
 import type { Devices } from './devices.js'
 import type { EventLog } from './events.js'
-import type { WorkItems } from './work-items.js'
 
 interface Row {
   seq: number
@@ -97,7 +94,6 @@ export class AccessCodes {
     private readonly ctx: StoreContext,
     private readonly devices: Devices,
     private readonly events: EventLog,
-    private readonly work: WorkItems,
   ) {}
 
   find(accessCodeId: string, opts: { includeDeleted?: boolean } = {}): AccessCode | undefined {
@@ -134,16 +130,16 @@ export class AccessCodes {
     return s ? rows.filter((c) => c.name?.toLowerCase().includes(s) || c.code === f.search || c.accessCodeId === f.search) : rows
   }
 
-  create(input: CreateCodeInput): AccessCode {
-    const device = this.devices.get(input.deviceId)
-    const now = this.ctx.clock.now()
-    const window = { startsAt: input.startsAt, endsAt: input.endsAt }
-    validateWindow(window, now)
-    // Only what the code and name choices need: a push of thousands of codes creates them one by one.
-    const others = this.ctx.db
+  /** The fields of a device's live codes that choosing a code and a name looks at (cheap for large pushes). */
+  peers(deviceId: string): CodePeer[] {
+    return this.ctx.db
       .prepare('SELECT access_code_id AS accessCodeId, code, appearance_name AS appearanceName, is_managed = 1 AS isManaged FROM access_codes WHERE device_id = ? AND deleted_at IS NULL ORDER BY seq')
-      .all(device.deviceId) as Peer[]
-    const code = this.chooseCode(device, input.code, input.preferredCodeLength, others)
+      .all(deviceId) as CodePeer[]
+  }
+
+  /** A new managed code row (checked by the caller). */
+  insertManaged(c: NewManagedCode): string {
+    const now = this.ctx.clock.now()
     const accessCodeId = this.ctx.random.uuid()
     this.ctx.db
       .prepare(
@@ -152,48 +148,14 @@ export class AccessCodes {
          VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        accessCodeId, device.deviceId, input.name, codeAppearance(input.name, device.constraints, shownNames(others)), code, input.startsAt, input.endsAt, initialStatus(window, now),
-        input.allowExternalModification ? 1 : 0, input.isOneTimeUse ? 1 : 0, input.commonCodeKey, now, now,
+        accessCodeId, c.deviceId, c.name, c.appearanceName, c.code, c.startsAt, c.endsAt, c.status,
+        c.allowExternalModification ? 1 : 0, c.isOneTimeUse ? 1 : 0, c.commonCodeKey, now, now,
       )
-    this.codeEvent('access_code.created', device, accessCodeId)
-    this.work.markDirty(device.deviceId, 'access_code.created')
-    return this.get(accessCodeId, true)
+    return accessCodeId
   }
 
-  update(accessCodeId: string, input: UpdateCodeInput): AccessCode {
-    const current = this.get(accessCodeId, true)
-    const device = this.devices.get(current.deviceId)
-    const now = this.ctx.clock.now()
-    const next = { ...current }
-    if (input.name !== undefined && input.name !== current.name) {
-      next.name = input.name
-      const others = this.onDevice(device.deviceId).filter((c) => c.accessCodeId !== accessCodeId)
-      next.appearanceName = codeAppearance(input.name, device.constraints, shownNames(others))
-    }
-    if (input.startsAt !== undefined) next.startsAt = input.startsAt
-    if (input.endsAt !== undefined) next.endsAt = input.endsAt
-    if (input.type === 'ongoing') (next.startsAt = null), (next.endsAt = null)
-    if (input.type === 'time_bound' && next.startsAt === null) throw invalidInput('a time_bound code needs starts_at and ends_at', 'starts_at')
-    if (input.allowExternalModification !== undefined) next.isExternalModificationAllowed = input.allowExternalModification
-    if (input.isOneTimeUse !== undefined) next.isOneTimeUse = input.isOneTimeUse
-    const windowChanged = next.startsAt !== current.startsAt || next.endsAt !== current.endsAt
-    if (windowChanged) validateWindow(next, now)
-    if (input.code !== undefined || input.preferredCodeLength != null) {
-      const others = this.onDevice(device.deviceId).filter((c) => c.accessCodeId !== accessCodeId)
-      const wanted = input.code === undefined ? null : input.code
-      if (wanted !== current.code || wanted === null) next.code = this.chooseCode(device, wanted, input.preferredCodeLength ?? null, others)
-    }
-    const changes: [string, unknown, unknown][] = []
-    if (next.name !== current.name) changes.push(['name', current.name, next.name])
-    if (next.code !== current.code) changes.push(['code', current.code, next.code])
-    if (windowChanged) changes.push(['time_frame', [current.startsAt, current.endsAt], [next.startsAt, next.endsAt]])
-    const flagsChanged =
-      next.isExternalModificationAllowed !== current.isExternalModificationAllowed || next.isOneTimeUse !== current.isOneTimeUse
-    if (changes.length === 0 && !flagsChanged) return current // a retried PUT changes nothing
-
-    // Anything the lock holds must be written again; the reconciler decides when.
-    const onLock = changes.some(([f]) => f !== 'time_frame') || windowChanged
-    const status: AccessCodeStatus = onLock ? initialStatus(next, now) : current.status
+  /** Writes a managed code's new fields; `clearErrors` when the lock must take it again. */
+  writeChange(accessCodeId: string, next: AccessCode, status: AccessCodeStatus, clearErrors: boolean): void {
     this.ctx.db
       .prepare(
         `UPDATE access_codes SET name = ?, appearance_name = ?, code = ?, starts_at = ?, ends_at = ?, status = ?, is_external_modification_allowed = ?,
@@ -201,60 +163,25 @@ export class AccessCodes {
       )
       .run(
         next.name, next.appearanceName, next.code, next.startsAt, next.endsAt, status, next.isExternalModificationAllowed ? 1 : 0,
-        next.isOneTimeUse ? 1 : 0, onLock ? 1 : 0, now, accessCodeId,
+        next.isOneTimeUse ? 1 : 0, clearErrors ? 1 : 0, this.ctx.clock.now(), accessCodeId,
       )
-    this.codeEvent('access_code.changed', device, accessCodeId)
-    for (const [field, from, to] of changes) {
-      if (field === 'name') {
-        this.codeEvent('access_code.name_changed', device, accessCodeId, { from: { name: from }, to: { name: to }, description: 'The name of the access code changed' })
-      }
-      if (field === 'code') {
-        this.codeEvent('access_code.code_changed', device, accessCodeId, { from: { code: from }, to: { code: to }, description: 'The code of the access code changed' })
-      }
-      if (field === 'time_frame') {
-        this.codeEvent('access_code.time_frame_changed', device, accessCodeId, {
-          from: { starts_at: iso(current.startsAt), ends_at: iso(current.endsAt) },
-          to: { starts_at: iso(next.startsAt), ends_at: iso(next.endsAt) },
-          description: 'The time frame of the access code changed',
-        })
-      }
-    }
-    if (onLock || flagsChanged) this.work.markDirty(device.deviceId, 'access_code.changed')
-    return this.get(accessCodeId, true)
   }
 
-  /**
-   * Deletes a managed or unmanaged code: it disappears from lists at once and stays `removing` until the
-   * reconciler has cleared it from the lock. Deleting an already deleted code is not an error (retries).
-   */
-  delete(accessCodeId: string, managed: boolean): void {
-    const c = this.find(accessCodeId, { includeDeleted: true })
-    if (!c || c.isManaged !== managed) throw notFound('access_code', accessCodeId)
-    if (c.deletedAt !== null) return
-    const device = this.devices.get(c.deviceId)
+  /** Out of lists at once; `removing` until the reconciler has cleared it from the lock. */
+  markRemoving(accessCodeId: string): void {
     const now = this.ctx.clock.now()
     this.ctx.db
       .prepare("UPDATE access_codes SET deleted_at = ?, status = 'removing', updated_at = ? WHERE access_code_id = ?")
       .run(now, now, accessCodeId)
-    this.codeEvent(managed ? 'access_code.deleted' : 'access_code.unmanaged.removed', device, accessCodeId, managed ? { code: c.code } : {})
-    this.work.markDirty(device.deviceId, managed ? 'access_code.deleted' : 'access_code.unmanaged.removed')
   }
 
-  convertToManaged(accessCodeId: string, allowExternalModification: boolean): AccessCode {
-    const c = this.find(accessCodeId)
-    if (!c) throw notFound('access_code', accessCodeId)
-    if (c.isManaged) return c // already converted: a retried PATCH is fine
-    const device = this.devices.get(c.deviceId)
-    const now = this.ctx.clock.now()
+  /** An unmanaged code becomes managed: it is on the lock already, in its slot, and its PIN was seen there. */
+  markManaged(accessCodeId: string, allowExternalModification: boolean): void {
     this.ctx.db
-      // It is on the lock already, in its slot: lockstep now owns that slot and has seen the PIN there.
       .prepare(
         "UPDATE access_codes SET is_managed = 1, is_external_modification_allowed = ?, confirmed_code = code, status = 'set', updated_at = ? WHERE access_code_id = ?",
       )
-      .run(allowExternalModification ? 1 : 0, now, accessCodeId)
-    this.codeEvent('access_code.unmanaged.converted_to_managed', device, accessCodeId)
-    this.work.markDirty(device.deviceId, 'access_code.unmanaged.converted_to_managed')
-    return this.get(accessCodeId, true)
+      .run(allowExternalModification ? 1 : 0, this.ctx.clock.now(), accessCodeId)
   }
 
   /** A code lockstep did not create appeared on the lock (reconciler). */
@@ -298,27 +225,13 @@ export class AccessCodes {
   codeEvent(type: string, device: Device, accessCodeId: string, extra: Record<string, unknown> = {}): void {
     this.events.append({ event_type: type, device_id: device.deviceId, access_code_id: accessCodeId, connected_account_id: device.connectedAccountId, ...extra })
   }
-
-  private chooseCode(device: Device, wanted: string | null, preferredLength: number | null, others: readonly Peer[]): string {
-    if (wanted === null) return generateCode(device.constraints, new Set(others.map((o) => o.code ?? '')), this.ctx.random, preferredLength ?? undefined)
-    validateCode(wanted, device.constraints)
-    assertNotDuplicate(wanted, others)
-    return wanted
-  }
 }
 
 /** The fields of a device's other codes that creating or renaming a code looks at. */
-type Peer = Pick<AccessCode, 'accessCodeId' | 'code' | 'appearanceName' | 'isManaged'>
+export type CodePeer = Pick<AccessCode, 'accessCodeId' | 'code' | 'appearanceName' | 'isManaged'>
 
-function shownNames(codes: readonly Peer[]): string[] {
-  return codes.flatMap((c) => (c.appearanceName === null ? [] : [c.appearanceName]))
-}
-
-function initialStatus(w: { startsAt: number | null }, now: number): AccessCodeStatus {
-  return w.startsAt !== null && w.startsAt > now ? 'unset' : 'setting'
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString()
+export interface NewManagedCode extends CreateCodeInput {
+  appearanceName: string | null
+  status: AccessCodeStatus
 }
 

@@ -3,9 +3,10 @@
 import { notFound } from '../domain/errors.js'
 import { json, type StoreContext } from './context.js'
 
+/** An attempt as stored; src/api/wire.ts gives it Seam's shape. */
 export interface ActionAttempt {
-  action_attempt_id: string
-  action_type: string
+  actionAttemptId: string
+  actionType: string
   status: 'pending' | 'success' | 'error'
   result: Record<string, unknown> | null
   error: { type: string; message: string } | null
@@ -23,8 +24,8 @@ interface Row {
 
 function fromRow(r: Row): ActionAttempt {
   return {
-    action_attempt_id: r.action_attempt_id,
-    action_type: r.action_type,
+    actionAttemptId: r.action_attempt_id,
+    actionType: r.action_type,
     status: r.status,
     result: r.status === 'success' ? json.parse(r.result) ?? {} : null,
     error: r.status === 'error' ? json.parse(r.error) : null,

@@ -1,8 +1,9 @@
 // Load-or-create the site's card secrets in the data dir: one file per secret, mode 0600.
 // Never log the values; errors name the file, not its content.
-import { mkdirSync, readFileSync, writeFileSync, chmodSync, statSync, renameSync } from 'node:fs'
+import { readFileSync, writeFileSync, chmodSync, statSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Random } from '../kernel/ids.js'
+import { ensureDataDir } from '../files.js'
 import type { SiteKeys } from '../protocols/lockstep-card/keys.js'
 
 const FILES = { kMac: 'card-k-mac.key', kA: 'card-k-a.key', kB: 'card-k-b.key' } as const
@@ -31,7 +32,7 @@ function loadOrCreate(dir: string, name: string, random: Random): Buffer {
 
 /** Reads the three secrets from `dir`, creating missing ones from `random`. */
 export function loadOrCreateSiteKeys(dir: string, random: Random): SiteKeys {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  ensureDataDir(dir)
   return {
     kMac: loadOrCreate(dir, FILES.kMac, random),
     kA: loadOrCreate(dir, FILES.kA, random),

@@ -1,16 +1,22 @@
 // Opens the SQLite store: WAL with synchronous=FULL (an edge box loses power), versioned migrations
 // applied in order inside one transaction each, recorded in PRAGMA user_version.
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { ensureDataDir, ensurePrivateFile, tightenFile } from '../files.js'
 import { migrations } from './migrations.js'
 
 export type Db = Database.Database
 
 export function openDb(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  // SQLite gives -wal and -shm the database file's mode: creating it 0600 first keeps all three private.
+  if (file !== ':memory:') {
+    ensureDataDir(dirname(file))
+    ensurePrivateFile(file)
+  }
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
+  // An older install may have left looser ones behind.
+  if (file !== ':memory:') for (const f of [`${file}-wal`, `${file}-shm`]) tightenFile(f)
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')

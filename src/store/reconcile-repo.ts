@@ -3,7 +3,7 @@
 import { isoUtc } from '../kernel/clock.js'
 import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code.js'
 import type { SlotReading } from '../ports/lock-driver.js'
-import type { CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
+import type { CodeVerdict, VerdictIssue, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
 import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../reconcile/repo.js'
 import { verdictEffect, type VerdictEventType } from '../reconcile/verdict-effect.js'
 import { json } from './context.js'
@@ -78,7 +78,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       removing: c.deletedAt !== null,
       confirmedCode: c.confirmedCode,
     }))
-    return { revision: s.work.revision(deviceId), codes }
+    return { revision: s.dirtyDevices.revision(deviceId), codes }
   }
 
   /**
@@ -89,11 +89,18 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     this.pendingObservations.set(deviceId, { slots, at })
   }
 
+  /**
+   * Written only when the slots read differ from the stored observation: a converged, idle device
+   * writes nothing (rule 12). `observed_at` is therefore when the device was first seen this way.
+   */
   private flushObservation(deviceId: string): void {
     const o = this.pendingObservations.get(deviceId)
     if (!o) return
     this.pendingObservations.delete(deviceId)
-    this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(json.str(o.slots), o.at, deviceId)
+    const slots = json.str(o.slots)
+    const row = this.db.prepare('SELECT observed FROM devices WHERE device_id = ?').get(deviceId) as { observed: string | null } | undefined
+    if (!row || row.observed === slots) return
+    this.db.prepare('UPDATE devices SET observed = ?, observed_at = ? WHERE device_id = ?').run(slots, o.at, deviceId)
   }
 
   async recordFullScan(deviceId: string, at: number): Promise<void> {
@@ -150,7 +157,9 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       return {}
     }
     for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
-    if (v.confirmedCode !== undefined) this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
+    if (v.confirmedCode !== undefined && v.confirmedCode !== c.confirmedCode) {
+      this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
+    }
     if (effect.status === null) {
       s.accessCodes.recordOutcome(c.accessCodeId, { errors, warnings })
       s.accessCodes.forget(c.accessCodeId)
@@ -159,7 +168,16 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     // A pass that began before an API delete may report on the code; until a `gone` verdict the lock
     // still holds it and the next pass must clear it, so it stays `removing`.
     const status = c.deletedAt !== null ? 'removing' : effect.status
-    s.accessCodes.recordOutcome(c.accessCodeId, { slot: v.slot, errors, warnings, status, ...(effect.code !== undefined ? { code: effect.code } : {}) })
+    // Only what changed is written: the same verdict on the next resync pass touches no row (rule 12).
+    const outcome: Parameters<Store['accessCodes']['recordOutcome']>[1] = {}
+    if (status !== c.status) outcome.status = status
+    if (v.slot !== c.slot) outcome.slot = v.slot
+    if (effect.code !== undefined && effect.code !== c.code) outcome.code = effect.code
+    const keptErrors = keepStanding(c.errors, errors)
+    if (keptErrors) outcome.errors = keptErrors
+    const keptWarnings = keepStanding(c.warnings, warnings)
+    if (keptWarnings) outcome.warnings = keptWarnings
+    s.accessCodes.recordOutcome(c.accessCodeId, outcome)
   }
 
   /** Unmanaged codes are rows too (the API lists them); match the reading by slot and PIN. */
@@ -208,7 +226,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
   }
 
   async dirtyDevices(): Promise<string[]> {
-    return this.store.work.dirty().map((w) => w.deviceId)
+    return this.store.dirtyDevices.dirty().map((w) => w.deviceId)
   }
 
   /**
@@ -220,14 +238,26 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     const db = this.db
     db.pragma('synchronous = NORMAL')
     try {
-      this.store.tx(() => this.store.work.markClean(deviceId, revision))
+      this.store.tx(() => this.store.dirtyDevices.markClean(deviceId, revision))
     } finally {
       db.pragma('synchronous = FULL')
     }
   }
 }
 
-function issue(e: CodeIssue<string>, kind: 'error_code' | 'warning_code', at: number): StoredIssue {
+/**
+ * The issues to store, or null when they are the ones already stored. An issue that still stands keeps
+ * its `created_at` (when it was first seen), so a repeated verdict is no change.
+ */
+function keepStanding(stored: readonly StoredIssue[], fresh: readonly StoredIssue[]): StoredIssue[] | null {
+  const key = (i: StoredIssue) => json.str({ ...i, created_at: undefined })
+  const before = new Map(stored.map((i) => [key(i), i]))
+  const next = fresh.map((i) => before.get(key(i)) ?? i)
+  const same = next.length === stored.length && next.every((i, n) => i === stored[n])
+  return same ? null : next
+}
+
+function issue(e: VerdictIssue<string>, kind: 'error_code' | 'warning_code', at: number): StoredIssue {
   const { code, ...rest } = e
   return { [kind]: code, ...rest, ...(kind === 'error_code' ? { is_access_code_error: true } : {}), created_at: isoUtc(at) } as StoredIssue
 }

@@ -33,16 +33,9 @@ export interface SpaceInput {
   acsEntranceIds?: string[]
 }
 
-/** Called inside the transaction that changed a space's doors, so grants re-provision atomically. */
-export type DoorsChanged = (spaceId: string) => void
 
 export class Spaces {
-  private doorsChanged: DoorsChanged[] = []
   constructor(private readonly ctx: StoreContext) {}
-
-  onDoorsChanged(fn: DoorsChanged): void {
-    this.doorsChanged.push(fn)
-  }
 
   private fromRow(r: Row): Space {
     const db = this.ctx.db
@@ -109,7 +102,7 @@ export class Spaces {
     this.ctx.db
       .prepare('INSERT INTO spaces (space_id, space_key, name, customer_key, customer_data, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(spaceId, input.spaceKey ?? null, input.name, input.customerKey ?? null, input.customerData ? json.str(input.customerData) : null, this.ctx.clock.now())
-    this.setDoors(spaceId, input.deviceIds ?? [], input.acsEntranceIds ?? [], false)
+    this.setDoors(spaceId, input.deviceIds ?? [], input.acsEntranceIds ?? [])
     return this.get(spaceId)
   }
 
@@ -128,17 +121,19 @@ export class Spaces {
         spaceId,
       )
     if (input.deviceIds !== undefined || input.acsEntranceIds !== undefined) {
-      this.setDoors(spaceId, input.deviceIds ?? current.deviceIds, input.acsEntranceIds ?? current.acsEntranceIds, true)
+      this.setDoors(spaceId, input.deviceIds ?? current.deviceIds, input.acsEntranceIds ?? current.acsEntranceIds)
     }
     return this.get(spaceId)
   }
 
-  addDoors(spaceId: string, deviceIds: string[], entranceIds: string[]): Space {
+  /** Whether the space's doors changed. */
+  addDoors(spaceId: string, deviceIds: string[], entranceIds: string[]): boolean {
     const s = this.get(spaceId)
     return this.setDoorsIfChanged(s, union(s.deviceIds, deviceIds), union(s.acsEntranceIds, entranceIds))
   }
 
-  removeDoors(spaceId: string, deviceIds: string[], entranceIds: string[]): Space {
+  /** Whether the space's doors changed. */
+  removeDoors(spaceId: string, deviceIds: string[], entranceIds: string[]): boolean {
     const s = this.get(spaceId)
     return this.setDoorsIfChanged(s, s.deviceIds.filter((d) => !deviceIds.includes(d)), s.acsEntranceIds.filter((e) => !entranceIds.includes(e)))
   }
@@ -151,13 +146,13 @@ export class Spaces {
     return true
   }
 
-  private setDoorsIfChanged(s: Space, deviceIds: string[], entranceIds: string[]): Space {
-    if (sameSet(deviceIds, s.deviceIds) && sameSet(entranceIds, s.acsEntranceIds)) return s
-    this.setDoors(s.spaceId, deviceIds, entranceIds, true)
-    return this.get(s.spaceId)
+  private setDoorsIfChanged(s: Space, deviceIds: string[], entranceIds: string[]): boolean {
+    if (sameSet(deviceIds, s.deviceIds) && sameSet(entranceIds, s.acsEntranceIds)) return false
+    this.setDoors(s.spaceId, deviceIds, entranceIds)
+    return true
   }
 
-  private setDoors(spaceId: string, deviceIds: string[], entranceIds: string[], notify: boolean): void {
+  private setDoors(spaceId: string, deviceIds: string[], entranceIds: string[]): void {
     const db = this.ctx.db
     for (const id of deviceIds) if (!db.prepare('SELECT 1 FROM devices WHERE device_id = ?').get(id)) throw notFound('device', id)
     for (const id of entranceIds) if (!db.prepare('SELECT 1 FROM acs_entrances WHERE acs_entrance_id = ?').get(id)) throw notFound('acs_entrance', id)
@@ -165,7 +160,6 @@ export class Spaces {
     db.prepare('DELETE FROM space_entrances WHERE space_id = ?').run(spaceId)
     for (const id of new Set(deviceIds)) db.prepare('INSERT INTO space_devices (space_id, device_id) VALUES (?, ?)').run(spaceId, id)
     for (const id of new Set(entranceIds)) db.prepare('INSERT INTO space_entrances (space_id, acs_entrance_id) VALUES (?, ?)').run(spaceId, id)
-    if (notify || deviceIds.length + entranceIds.length > 0) for (const fn of this.doorsChanged) fn(spaceId)
   }
 }
 

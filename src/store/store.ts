@@ -6,7 +6,7 @@ import { AccessGrants } from './access-grants.js'
 import { Acs } from './acs.js'
 import { ActionAttempts } from './action-attempts.js'
 import { ApiKeys } from './api-keys.js'
-import { CardIssuance } from './card-issuance.js'
+import { CardCredentials } from './card-credentials.js'
 import { loadOrCreateMeta, type StoreContext } from './context.js'
 import { Customers } from './customers.js'
 import { openDb, type Db } from './db.js'
@@ -15,12 +15,13 @@ import { EventLog } from './events.js'
 import { Idempotency } from './idempotency.js'
 import { Spaces } from './spaces.js'
 import { UserIdentities } from './user-identities.js'
-import { WorkItems } from './work-items.js'
+import { DirtyDevices } from './dirty-devices.js'
 
 export class Store {
   readonly ctx: StoreContext
   readonly events: EventLog
-  readonly work: WorkItems
+  /** The reconciler's queue: devices to look at again (marked in the transaction of the change). */
+  readonly dirtyDevices: DirtyDevices
   readonly devices: Devices
   readonly accessCodes: AccessCodes
   readonly actionAttempts: ActionAttempts
@@ -31,8 +32,8 @@ export class Store {
   readonly userIdentities: UserIdentities
   readonly accessGrants: AccessGrants
   readonly customers: Customers
-  /** Offline card issuance: site card id, stamp allocator, credential numbers, issued cards. */
-  readonly cards: CardIssuance
+  /** Offline cards: site card id, stamp allocator, credential numbers, issued cards. */
+  readonly cardCredentials: CardCredentials
   private depth = 0
 
   constructor(readonly db: Db, clock: Clock, random: Random) {
@@ -40,31 +41,19 @@ export class Store {
     const workspaceId = loadOrCreateMeta(db, 'workspace_id', () => random.uuid())
     this.ctx = { db, clock, random, workspaceId }
     this.events = new EventLog(this.ctx)
-    this.work = new WorkItems(this.ctx)
+    this.dirtyDevices = new DirtyDevices(this.ctx)
     this.devices = new Devices(this.ctx, this.events)
-    this.accessCodes = new AccessCodes(this.ctx, this.devices, this.events, this.work)
+    this.accessCodes = new AccessCodes(this.ctx, this.devices, this.events)
     this.actionAttempts = new ActionAttempts(this.ctx)
     this.apiKeys = new ApiKeys(this.ctx)
     this.idempotency = new Idempotency(this.ctx)
     this.spaces = new Spaces(this.ctx)
     this.acs = new Acs(this.ctx)
     this.userIdentities = new UserIdentities(this.ctx)
-    this.accessGrants = new AccessGrants(this.ctx, this.accessCodes, this.userIdentities, this.events)
+    this.accessGrants = new AccessGrants(this.ctx, this.accessCodes)
     this.customers = new Customers(this.ctx, this.spaces, this.acs, this.userIdentities, this.accessGrants, this.events)
-    this.cards = new CardIssuance(this.ctx)
-    // A space's doors changed (same transaction): grants on it follow, drafts waiting on its key activate.
-    this.spaces.onDoorsChanged((spaceId) => {
-      this.accessGrants.reprovisionSpace(spaceId)
-      const key = this.spaces.find(spaceId)?.spaceKey
-      if (key) this.customers.activateDrafts(key)
-    })
-    // A code method is issued once all its codes are on their locks.
-    this.events.subscribe((e) => {
-      if (e.event_type === 'access_code.set_on_device' && typeof e.access_code_id === 'string') {
-        const id = e.access_code_id
-        this.tx(() => this.accessGrants.codeSet(id))
-      }
-    })
+    this.cardCredentials = new CardCredentials(this.ctx)
+    // Reactions (a code set issues its method, a space's doors re-provision its grants) are the app's: src/app/reactions.ts.
   }
 
   static open(file: string, clock: Clock, random: Random): Store {
@@ -87,8 +76,13 @@ export class Store {
     } finally {
       this.depth--
       this.events.flush(committed)
-      this.work.flush(committed)
+      this.dirtyDevices.flush(committed)
     }
+  }
+
+  /** Inside tx: runs fn in a savepoint, so a throw undoes fn's writes alone and the transaction goes on. */
+  savepoint<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { SeamHttp, SeamHttpApiError } from '@seamapi/http'
 import { schemas } from 'seam-schemas'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { cardEncodingJob, markCardEncoded } from '../../src/app/card-methods.js'
 
 const grantSchema = schemas.batch.shape.access_grants.unwrap().element
 const methodSchema = schemas.batch.shape.access_methods.unwrap().element
@@ -201,7 +202,7 @@ describe('seed 001 scenarios', () => {
     const old = await seam.accessGrants.create({ user_identity_id: g1, space_ids: [space['room-101']!], ...stay1, requested_access_methods: [{ mode: 'card' }], reservation_key: 'stay-r' })
     const [card] = await seam.accessMethods.list({ access_grant_id: old.access_grant_id })
     // The encoder (another module) wrote the card.
-    t.daemon.store.tx(() => t.daemon.store.accessGrants.markCardEncoded(card!.access_method_id, {
+    t.daemon.store.tx(() => markCardEncoded(t.daemon.store, card!.access_method_id, {
       cardUid: '04A1B2C3', credentialId: '11111111-1111-4111-8111-111111111111', window: { startsAt: Date.parse(stay1.starts_at), endsAt: Date.parse(stay1.ends_at) }, entranceIds: [ent['Room 101']!],
     }))
     const issued = checkMethod(await seam.accessMethods.get({ access_method_id: card!.access_method_id }))
@@ -222,7 +223,7 @@ describe('seed 001 scenarios', () => {
     const g = await seam.accessGrants.create({ user_identity_id: g1, space_ids: [space['room-101']!], ...stay1, requested_access_methods: [{ mode: 'card' }], reservation_key: 'stay-t' })
     const [card] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
     const encode = (endsAt: string) =>
-      t.daemon.store.tx(() => t.daemon.store.accessGrants.markCardEncoded(card!.access_method_id, {
+      t.daemon.store.tx(() => markCardEncoded(t.daemon.store, card!.access_method_id, {
         cardUid: '04DEADBEEF', credentialId: '22222222-2222-4222-8222-222222222222', window: { startsAt: Date.parse(stay1.starts_at), endsAt: Date.parse(endsAt) }, entranceIds: [ent['Room 101']!],
       }))
     // Not yet encoded: waiting, not a warning.
@@ -252,7 +253,7 @@ describe('seed 001 scenarios', () => {
     expect(g.lockstep_metadata).toMatchObject({ reservation_entrance_ids: [ent['Room 101']], reservation_capable_acs_entrance_ids: [ent['Room 101']] })
     const [card] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
     expect((card as any).acs_entrance_ids.sort()).toEqual([ent['Room 101'], ent['Pool']].sort())
-    const job = t.daemon.store.accessGrants.cardEncodingJob(card!.access_method_id)
+    const job = cardEncodingJob(t.daemon.store, card!.access_method_id)
     expect(job).toMatchObject({ reservationKey: 'stay-m', capableEntranceIds: [ent['Room 101']], reservationEntranceIds: [ent['Room 101']] })
     // A joiner may add any non-capable doors (Pool) without tripping the subset rule.
     const g2 = await guest('Mixed Joiner')

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { expectClearAnswer, storeSnapshot } from '../helpers/refusal.js'
+import { createCode } from '../../src/app/access-codes.js'
 
 let t: TestDaemon
 let deviceId: string
@@ -13,7 +14,7 @@ beforeAll(async () => {
   // No drivers: the only writer is the API, so a refused request must leave the store exactly as it was.
   t = await startTestDaemon({ daemon: { lockDrivers: [] } })
   deviceId = t.daemon.store.devices.list()[0]!.deviceId
-  codeId = t.daemon.store.tx(() => t.daemon.store.accessCodes.create({
+  codeId = t.daemon.store.tx(() => createCode(t.daemon.store, {
     deviceId, name: 'seed', code: '2468', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
   })).accessCodeId
 })
@@ -65,15 +66,57 @@ describe('bad input never breaks the daemon', () => {
       { payload: '{"device_id":', type: 'application/json' },
       { payload: '[1,2]', type: 'application/json' },
       { payload: '"x"', type: 'application/json' },
-      { payload: 'device_id=1', type: 'application/x-www-form-urlencoded' },
-      { payload: '<xml/>', type: 'text/xml' },
     ]
     for (const c of cases) {
       const before = storeSnapshot(t.daemon.store)
       const res = await t.daemon.app.inject({ method: 'POST', url: '/access_codes/create', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': c.type }, payload: c.payload })
       expect(res.statusCode).toBe(400)
-      expect(res.json().error.type).toMatch(/invalid_input|invalid_content_type/)
+      expect(res.json().error.type).toBe('invalid_input')
       expect(storeSnapshot(t.daemon.store)).toBe(before)
     }
+  })
+
+  test('a body that is not JSON is 415 in the envelope, even when its text is JSON; an empty body of any type is {} (SDK 1.x)', async () => {
+    const json = JSON.stringify({ device_id: deviceId, code: '1357' })
+    for (const [type, payload] of [['text/plain', json], ['text/plain; charset=utf-8', json], ['application/x-www-form-urlencoded', 'device_id=1'], ['text/xml', '<xml/>']]) {
+      const before = storeSnapshot(t.daemon.store)
+      const res = await t.daemon.app.inject({ method: 'POST', url: '/access_codes/create', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': type! }, payload })
+      expect([type, res.statusCode]).toEqual([type, 415])
+      expect(res.json()).toMatchObject({ ok: false, error: { type: 'invalid_content_type', message: expect.stringContaining('application/json') } })
+      expect(storeSnapshot(t.daemon.store)).toBe(before)
+    }
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/json']) {
+      const res = await t.daemon.app.inject({ method: 'POST', url: '/devices/list', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': type }, payload: '' })
+      expect([type, res.statusCode]).toEqual([type, 200])
+    }
+  })
+
+  test('wrong types say what was expected and what came', async () => {
+    const post = async (url: string, payload: Record<string, unknown> | string) =>
+      (await t.daemon.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) })).json().error
+    expect((await post('/access_codes/create', { device_id: 12345 })).message).toBe('Invalid input: device_id: expected string, got number')
+    expect((await post('/access_codes/create', { device_id: deviceId, code: 123456 })).message).toBe('Invalid input: code: expected string, got number')
+    expect((await post('/access_codes/create', {})).message).toBe('Invalid input: device_id: Required')
+    expect((await post('/access_codes/create', { device_id: null })).message).toBe('Invalid input: device_id: expected string, got null')
+    expect((await post('/access_codes/list', { device_id: deviceId, limit: 1.5 })).message).toBe('Invalid input: limit: expected integer, got 1.5')
+    expect((await post('/access_codes/list', { device_id: deviceId, limit: '5' })).validation_errors.limit._errors).toEqual(['expected number, got string'])
+    expect((await post('/access_codes/list', '{"device_id":"' + deviceId + '","limit":1e400}')).message).toBe('Invalid input: limit: expected a finite number, got a number too large to represent')
+  })
+
+  test('control and bidi-override characters in names are refused with a clear 400, changing nothing', async () => {
+    for (const bad of ['a\u0000b', 'Room\u0007', 'x\u0085y', 'Anna\u202egnp.exe', 'a\u2066b\u2069', 'line\nbreak']) {
+      const before = storeSnapshot(t.daemon.store)
+      for (const payload of [{ device_id: deviceId, name: bad }]) {
+        const res = await t.daemon.app.inject({ method: 'POST', url: '/access_codes/create', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify(payload) })
+        expect([JSON.stringify(bad), res.statusCode]).toEqual([JSON.stringify(bad), 400])
+        expect(res.json().error).toMatchObject({ type: 'invalid_input', message: expect.stringMatching(/^Invalid input: name: must not contain control or bidirectional-override characters \(found U\+[0-9A-F]{4} at position \d+\)$/) })
+      }
+      const nested = await t.daemon.app.inject({ method: 'POST', url: '/access_codes/update', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify({ access_code_id: codeId, name: bad }) })
+      expect(nested.statusCode).toBe(400)
+      expect(storeSnapshot(t.daemon.store)).toBe(before)
+    }
+    // Names in any script, with emoji and ordinary punctuation, still pass.
+    const ok = await t.daemon.app.inject({ method: 'POST', url: '/access_codes/update', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, payload: JSON.stringify({ access_code_id: codeId, name: 'Zoë – 王 – مريم 🙂' }) })
+    expect(ok.statusCode, ok.body).toBe(200)
   })
 })

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { expectClearAnswer, storeSnapshot } from '../helpers/refusal.js'
+import { createGrant } from '../../src/app/grant-provisioning.js'
 
 let t: TestDaemon
 const ids: Record<string, string> = {}
@@ -19,7 +20,7 @@ function fixture(tag: string): Record<string, string> {
   return s.tx(() => {
     const space = s.spaces.create({ name: `${tag} room`, spaceKey: `${tag}-room`, deviceIds: [deviceId], acsEntranceIds: [entranceId] })
     const u = s.userIdentities.create({ fullName: `${tag} Guest`, emailAddress: `${tag}@example.com`, userIdentityKey: `${tag}-guest` }, { allowSharedEmails: false })
-    const g = s.accessGrants.create({
+    const g = createGrant(s, {
       userIdentityId: u.userIdentityId, requested: [{ mode: 'code' }, { mode: 'card' }], targets: { spaceIds: [space.spaceId] },
       window: { startsAt: Date.now(), endsAt: Date.parse('2031-01-01T00:00:00Z') }, name: tag, accessGrantKey: `${tag}-grant`, reservationKey: `${tag}-stay`,
       reservationKeyRequiredForGuestCards: false,

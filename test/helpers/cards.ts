@@ -1,5 +1,5 @@
 // Mint personalised virtual cards without the encoder, as the issued bytes would look.
-import { issueCardImage, type CardGrantFacts } from '../../src/domain/card-issue.js'
+import { issueCardImage, type CardGrantFacts } from '../../src/domain/card-image-plan.js'
 import { projectTrailer, sectorKeysFor, type SiteKeys } from '../../src/protocols/lockstep-card/keys.js'
 import type { ClassicCard } from '../../simulators/mifare-classic/card.js'
 

@@ -52,13 +52,23 @@ describe('a lock driver that fails to start', () => {
   })
 
   test('stopping the daemon ends the retries', async () => {
-    const radio = new LateRadio(Number.POSITIVE_INFINITY)
-    t = await startTestDaemon({ daemon: { lockDrivers: [radio], driverRetryMs: 20 } })
-    await eventually(() => expect(radio.starts).toBeGreaterThanOrEqual(2))
-    await t.stop()
-    t = undefined
-    const after = radio.starts
-    await new Promise((r) => setTimeout(r, 500)) // several times the next backoff step
-    expect(radio.starts).toBe(after)
-  })
+    // A control daemon on the same retry schedule shows how much retry time has passed: two control starts
+    // after the stop, at an attempt count no lower than the stopped radio's, span one whole control interval,
+    // which is at least as long as the stopped radio's next backoff step (the schedule doubles).
+    const control = new LateRadio(Number.POSITIVE_INFINITY)
+    const controlDaemon = await startTestDaemon({ daemon: { lockDrivers: [control], driverRetryMs: 20 } })
+    try {
+      const radio = new LateRadio(Number.POSITIVE_INFINITY)
+      t = await startTestDaemon({ daemon: { lockDrivers: [radio], driverRetryMs: 20 } })
+      await eventually(() => expect(radio.starts).toBeGreaterThanOrEqual(2))
+      await t.stop()
+      t = undefined
+      const after = radio.starts
+      const target = Math.max(control.starts, after) + 2
+      await eventually(() => expect(control.starts).toBeGreaterThanOrEqual(target), 30_000)
+      expect(radio.starts).toBe(after)
+    } finally {
+      await controlDaemon.stop()
+    }
+  }, 40_000)
 })

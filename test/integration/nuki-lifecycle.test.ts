@@ -7,6 +7,7 @@ import { RejectedByDeviceError } from '../../src/ports/errors.js'
 import type { SlotReading } from '../../src/ports/lock-driver.js'
 import { NATIVE_ID, startHarness, startPaired, type Harness } from './nuki-harness.js'
 import { FakeBleMedium } from '../../simulators/ble-medium/medium.js'
+import { eventually } from '../helpers/eventually.js'
 
 let h: Harness | undefined
 afterEach(async () => {
@@ -47,8 +48,7 @@ describe('Nuki driver with the simulated lock', () => {
     const again = new NukiBleDriver({ bindings: h.medium, dataDir, securityPin: 1234, commandTimeoutMs: 1000, connectTimeoutMs: 1000 })
     const seen: string[] = []
     await again.start((e) => seen.push(e.type))
-    await new Promise((r) => setTimeout(r, 100))
-    expect(seen).toContain('discovered')
+    await eventually(() => expect(seen).toContain('discovered'))
     expect(occupied(await again.readSlots(NATIVE_ID))).toEqual([{ slot: 1, state: 'occupied', code: '654321', name: 'Guest' }])
     expect(h.lock.authorizationNames()).toHaveLength(1)
     await again.stop()

@@ -1,7 +1,7 @@
 // The `lockstep` verbs against a lab daemon spawned as the real CLI: --json output, exit codes
 // (0 ok, 1 API error, 2 usage, 3 unreachable), and a backup that restores to the same state.
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -168,6 +168,82 @@ test('lockstep backup (online, while the daemon runs) restores to the same state
   }
 })
 
+test('keys revoke from the CLI (another process) is refused by the running daemon on the next request', { timeout: 120_000 }, async () => {
+  const created = await cli(['keys', 'create', '--name', 'pms-test'])
+  expect(created.code, created.stderr).toBe(0)
+  const key = created.stdout.trim()
+  const id = /created key ([0-9a-f-]{36})/.exec(created.stderr)?.[1]
+  expect(id, created.stderr).toBeTruthy()
+  const devices = () => fetch(lab.url + '/devices/list', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' })
+  expect((await devices()).status).toBe(200)
+  expect((await devices()).status).toBe(200) // now cached by the daemon
+
+  const revoked = await cli(['keys', 'revoke', id!])
+  expect(revoked.code, revoked.stderr).toBe(0)
+  expect(revoked.stdout).toContain(`revoked ${id} (pms-test`)
+  expect((await devices()).status).toBe(401)
+
+  const again = await cli(['keys', 'revoke', id!])
+  expect([again.code, again.stdout]).toEqual([0, expect.stringContaining('already revoked')])
+  const unknown = await cli(['keys', 'revoke', '00000000-0000-4000-8000-00000000dead'])
+  expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('no API key with id 00000000-0000-4000-8000-00000000dead')])
+})
+
+test('a busy port (API or embedded broker) is one line naming the port and the variable, exit 2, and no key is generated', { timeout: 120_000 }, async () => {
+  const { createServer } = await import('node:net')
+  const busy = createServer()
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r))
+  const port = String((busy.address() as { port: number }).port)
+  const fresh = mkdtempSync(join(tmpdir(), 'lockstep-busy-'))
+  try {
+    const [http, mqtt] = await Promise.all([
+      cli(['lab'], { LOCKSTEP_DATA_DIR: join(fresh, 'a'), LOCKSTEP_HTTP_PORT: port, LOCKSTEP_HTTP_HOST: '127.0.0.1', LOCKSTEP_MQTT_PORT: '0' }),
+      cli(['lab'], { LOCKSTEP_DATA_DIR: join(fresh, 'b'), LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_HTTP_HOST: '127.0.0.1', LOCKSTEP_MQTT_PORT: port }),
+    ])
+    for (const [run, variable] of [[http, 'LOCKSTEP_HTTP_PORT'], [mqtt, 'LOCKSTEP_MQTT_PORT']] as const) {
+      expect(run.code, run.stdout + run.stderr).toBe(2)
+      const lines = run.stderr.trim().split('\n')
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^lockstep: .*port ${port} on 127\\.0\\.0\\.1 is already in use.*set ${variable}`))])
+      expect(run.stdout).not.toMatch(/seam_|API key/)
+    }
+    // No key was generated for a daemon that never served.
+    expect(existsSync(join(fresh, 'a', 'lab-api-key'))).toBe(false)
+  } finally {
+    busy.close()
+    rmSync(fresh, { recursive: true, force: true })
+  }
+})
+
+test('store verbs say which data dir they use (stderr, --json stays clean); keys list on an empty store says so; no store is never created', { timeout: 120_000 }, async () => {
+  const listed = await cli(['keys', 'list', '--json'])
+  expect(listed.code, listed.stderr).toBe(0)
+  expect(listed.stderr).toContain(`lockstep: data dir ${dataDir} (LOCKSTEP_DATA_DIR)`)
+  expect(listed.json().length).toBeGreaterThan(0)
+
+  const empty = mkdtempSync(join(tmpdir(), 'lockstep-empty-'))
+  try {
+    const { Store } = await import('../../src/store/store.js')
+    const { systemClock } = await import('../../src/kernel/clock.js')
+    const { cryptoRandom } = await import('../../src/kernel/ids.js')
+    Store.open(join(empty, 'lockstep.db'), systemClock, cryptoRandom).close()
+    const none = await cli(['keys', 'list'], { LOCKSTEP_DATA_DIR: empty })
+    expect([none.code, none.stdout]).toEqual([0, `no API keys in ${empty} (lockstep keys create makes one)\n`])
+    expect((await cli(['keys', 'list', '--json'], { LOCKSTEP_DATA_DIR: empty })).json()).toEqual([])
+
+    const nowhere = join(empty, 'nowhere')
+    const missing = await cli(['keys', 'create', '--data-dir', nowhere])
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining(`no store at ${join(nowhere, 'lockstep.db')}`)])
+    expect(missing.stderr).toContain(`data dir ${nowhere} (--data-dir)`)
+    expect(existsSync(nowhere)).toBe(false)
+  } finally {
+    rmSync(empty, { recursive: true, force: true })
+  }
+  // Client verbs that read the lab key from the data dir say so too.
+  const status = await cli(['status', '--json'])
+  expect(status.stderr).toContain(`lockstep: API key from ${join(dataDir, 'lab-api-key')}`)
+  expect(status.json()).toMatchObject({ ok: true })
+})
+
 test('Ctrl-C (SIGINT) stops the lab cleanly: exit 0, store closed (WAL checkpointed away), port released', { timeout: 120_000 }, async () => {
   const exited = new Promise<number | null>((r) => {
     lab.child.removeAllListeners('exit')
@@ -175,7 +251,6 @@ test('Ctrl-C (SIGINT) stops the lab cleanly: exit 0, store closed (WAL checkpoin
   })
   lab.child.kill('SIGINT')
   expect(await exited).toBe(0)
-  const { existsSync } = await import('node:fs')
   expect(existsSync(join(dataDir, 'lockstep.db'))).toBe(true)
   expect(existsSync(join(dataDir, 'lockstep.db-wal'))).toBe(false)
   const down = await cli(['status'])

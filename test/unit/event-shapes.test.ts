@@ -7,6 +7,7 @@ import { seededRandom } from '../../src/kernel/ids.js'
 import { Store } from '../../src/store/store.js'
 import { SqliteReconcileRepo } from '../../src/store/reconcile-repo.js'
 import { defaultConstraints } from '../helpers/fake-lock-driver.js'
+import { createCode, deleteCode, updateCode } from '../../src/app/access-codes.js'
 
 test('events from device, code and reconciler changes are valid Seam events', async () => {
   const store = Store.open(':memory:', new ManualClock(), seededRandom('events'))
@@ -16,10 +17,10 @@ test('events from device, code and reconciler changes are valid Seam events', as
   }))
   store.tx(() => store.devices.setOnline(device.deviceId, true))
   store.tx(() => store.devices.setOnline(device.deviceId, false))
-  const code = store.tx(() => store.accessCodes.create({
+  const code = store.tx(() => createCode(store, {
     deviceId: device.deviceId, name: 'A', code: '4826', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
   }))
-  store.tx(() => store.accessCodes.update(code.accessCodeId, { name: 'B', code: '5937', startsAt: Date.parse('2026-02-01T00:00:00Z'), endsAt: Date.parse('2026-03-01T00:00:00Z') }))
+  store.tx(() => updateCode(store, code.accessCodeId, { name: 'B', code: '5937', startsAt: Date.parse('2026-02-01T00:00:00Z'), endsAt: Date.parse('2026-03-01T00:00:00Z') }))
   await repo.applyVerdicts(device.deviceId, { verdicts: [{ accessCodeId: code.accessCodeId, kind: 'failed', slot: 1, errors: [{ code: 'failed_to_set_on_device', message: 'refused' }], warnings: [] }], unmanaged: [{ slot: 2, code: '1111', name: null }] }, 0)
   await repo.applyVerdicts(device.deviceId, { verdicts: [{ accessCodeId: code.accessCodeId, kind: 'set', slot: 1, confirmedCode: '5937', errors: [], warnings: [] }], unmanaged: [] }, 0)
   await repo.applyVerdicts(device.deviceId, {
@@ -28,7 +29,7 @@ test('events from device, code and reconciler changes are valid Seam events', as
   }, 0)
   for (const type of ['lock.locked', 'lock.unlocked'] as const) await repo.recordActivity(device.deviceId, { type, method: 'keycode', accessCodeId: code.accessCodeId }, 0)
   await repo.recordActivity(device.deviceId, { type: 'lock.access_denied' }, 0)
-  store.tx(() => store.accessCodes.delete(code.accessCodeId, true))
+  store.tx(() => deleteCode(store, code.accessCodeId, true))
   await repo.applyVerdicts(device.deviceId, { verdicts: [{ accessCodeId: code.accessCodeId, kind: 'failed', slot: 1, errors: [{ code: 'failed_to_remove_from_device', message: 'no' }], warnings: [] }], unmanaged: [] }, 0)
   await repo.applyVerdicts(device.deviceId, { verdicts: [{ accessCodeId: code.accessCodeId, kind: 'gone', slot: null, errors: [], warnings: [] }], unmanaged: [] }, 0)
 

@@ -2,10 +2,9 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { DomainError, invalidInput, notFound } from '../../domain/errors.js'
-import { generateCode } from '../../domain/access-code.js'
 import type { AccessCode } from '../../domain/access-code.js'
-import type { Store } from '../../store/store.js'
+import type { UseCases } from '../../app/index.js'
+import { notFound } from '../../domain/errors.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
@@ -54,35 +53,25 @@ const convertParams = z.object({
   force: z.boolean().optional(),
 })
 
-export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
-  const wire = (c: AccessCode) => accessCodeWire(c, store.devices.get(c.deviceId), store.workspaceId)
-  const findByCode = (deviceId: string, code: string, managed: boolean) => {
-    store.devices.get(deviceId)
-    const c = store.accessCodes.onDevice(deviceId).find((x) => x.code === code && x.isManaged === managed)
-    if (!c) throw notFound('access_code')
-    return c
-  }
+export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
+  const codes = uc.accessCodes
+  const wire = (c: AccessCode) => accessCodeWire(c, codes.deviceOf(c), uc.workspaceId)
+  const fields = (p: z.infer<typeof createParams> | z.infer<typeof createMultipleParams>) => ({
+    name: p.name ?? null,
+    code: p.code ?? null,
+    startsAt: p.starts_at ?? null,
+    endsAt: p.ends_at ?? null,
+    allowExternalModification: p.allow_external_modification ?? p.is_external_modification_allowed ?? false,
+    isOneTimeUse: p.is_one_time_use ?? false,
+    commonCodeKey: p.common_code_key ?? null,
+    preferredCodeLength: p.preferred_code_length ?? null,
+  })
 
   addRoute(app, {
     path: '/access_codes/create',
     verbs: ['POST'],
     params: createParams,
-    handler: (p) => {
-      const created = store.tx(() =>
-        store.accessCodes.create({
-          deviceId: p.device_id,
-          name: p.name ?? null,
-          code: p.code ?? null,
-          startsAt: p.starts_at ?? null,
-          endsAt: p.ends_at ?? null,
-          allowExternalModification: p.allow_external_modification ?? p.is_external_modification_allowed ?? false,
-          isOneTimeUse: p.is_one_time_use ?? false,
-          commonCodeKey: p.common_code_key ?? null,
-          preferredCodeLength: p.preferred_code_length ?? null,
-        }),
-      )
-      return { access_code: wire(created) }
-    },
+    handler: (p) => ({ access_code: wire(codes.create({ deviceId: p.device_id, ...fields(p) })) }),
   })
 
   addRoute(app, {
@@ -91,47 +80,11 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     params: createMultipleParams,
     handler: (p, request) => {
       // PUT may be retried by the SDK after a lost answer: the same body within 10 minutes returns the same codes.
-      const bodyHash = createHash('sha256').update(JSON.stringify(request.body ?? request.query)).digest('hex')
-      const codes = store.tx(() => {
-        const earlier = store.idempotency.recall('access_codes/create_multiple', bodyHash, 10 * 60_000)
-        if (earlier) return (JSON.parse(earlier) as string[]).map((id) => store.accessCodes.get(id, true))
-        const commonKey = p.common_code_key ?? `auto_set_by_lockstep_${store.ctx.random.uuid()}`
-        let shared = p.code ?? null
-        if (shared === null) {
-          // One code every device accepts and none already holds.
-          const devices = p.device_ids.map((id) => store.devices.get(id))
-          const taken = new Set(devices.flatMap((d) => store.accessCodes.onDevice(d.deviceId).map((c) => c.code ?? '')))
-          const tightest = devices.reduce((acc, d) => ({
-            ...acc,
-            minLength: Math.max(acc.minLength, d.constraints.minLength),
-            maxLength: Math.min(acc.maxLength, d.constraints.maxLength),
-            alphabet: [...acc.alphabet].filter((ch) => d.constraints.alphabet.includes(ch)).join(''),
-            noLeadingZero: acc.noLeadingZero || d.constraints.noLeadingZero,
-          }), devices[0]!.constraints)
-          if (tightest.minLength <= tightest.maxLength && tightest.alphabet.length > 0) {
-            shared = generateCode(tightest, taken, store.ctx.random, p.preferred_code_length ?? undefined)
-          } else if (p.behavior_when_code_cannot_be_shared !== 'create_random_code') {
-            throw new DomainError('cannot_share_code', 'No single code fits every device in device_ids; pass behavior_when_code_cannot_be_shared=create_random_code', 400)
-          }
-        }
-        const made = p.device_ids.map((deviceId) => {
-          let code = shared
-          if (code !== null && p.behavior_when_code_cannot_be_shared === 'create_random_code') {
-            const d = store.devices.get(deviceId)
-            const fits = code.length >= d.constraints.minLength && code.length <= d.constraints.maxLength &&
-              [...code].every((ch) => d.constraints.alphabet.includes(ch)) && !store.accessCodes.onDevice(deviceId).some((c) => c.code === code)
-            if (!fits) code = null
-          }
-          return store.accessCodes.create({
-            deviceId, name: p.name ?? null, code, startsAt: p.starts_at ?? null, endsAt: p.ends_at ?? null,
-            allowExternalModification: p.allow_external_modification ?? p.is_external_modification_allowed ?? false,
-            isOneTimeUse: p.is_one_time_use ?? false, commonCodeKey: commonKey, preferredCodeLength: p.preferred_code_length ?? null,
-          })
-        })
-        store.idempotency.remember('access_codes/create_multiple', bodyHash, JSON.stringify(made.map((c) => c.accessCodeId)))
-        return made
+      const requestHash = createHash('sha256').update(JSON.stringify(request.body ?? request.query)).digest('hex')
+      const made = codes.createMultiple({
+        ...fields(p), deviceIds: p.device_ids, behaviorWhenCodeCannotBeShared: p.behavior_when_code_cannot_be_shared, requestHash,
       })
-      return { access_codes: codes.map(wire) }
+      return { access_codes: made.map(wire) }
     },
   })
 
@@ -140,7 +93,7 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     verbs: ['GET'],
     params: getParams,
     handler: (p) => {
-      const c = p.access_code_id ? store.accessCodes.get(p.access_code_id, true) : findByCode(p.device_id!, p.code!, true)
+      const c = p.access_code_id ? codes.get(p.access_code_id, true) : codes.getByCode(p.device_id!, p.code!, true)
       if (p.device_id && c.deviceId !== p.device_id) throw notFound('access_code', p.access_code_id)
       return { access_code: wire(c) }
     },
@@ -151,8 +104,7 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     verbs: ['GET'],
     params: listParams,
     handler: (p) => {
-      if (p.device_id) store.devices.get(p.device_id)
-      const all = store.accessCodes.list({ managed: true, deviceId: p.device_id, accessCodeIds: p.access_code_ids, search: p.search })
+      const all = codes.list({ managed: true, deviceId: p.device_id, accessCodeIds: p.access_code_ids, search: p.search })
       const { page, pagination } = paginate(all, p, 55_000)
       return { access_codes: page.map(wire), pagination }
     },
@@ -163,22 +115,16 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     verbs: ['PATCH', 'PUT'],
     params: updateParams,
     handler: (p) => {
-      if (p.device_id) {
-        const current = store.accessCodes.get(p.access_code_id, true)
-        if (current.deviceId !== p.device_id) throw invalidInput('an access code cannot move to another device; create a new one', 'device_id')
-      }
-      const updated = store.tx(() =>
-        store.accessCodes.update(p.access_code_id, {
-          name: p.name,
-          code: p.code,
-          startsAt: p.starts_at,
-          endsAt: p.ends_at,
-          type: p.type,
-          allowExternalModification: p.allow_external_modification ?? p.is_external_modification_allowed,
-          isOneTimeUse: p.is_one_time_use,
-          preferredCodeLength: p.preferred_code_length,
-        }),
-      )
+      const updated = codes.update(p.access_code_id, {
+        name: p.name,
+        code: p.code,
+        startsAt: p.starts_at,
+        endsAt: p.ends_at,
+        type: p.type,
+        allowExternalModification: p.allow_external_modification ?? p.is_external_modification_allowed,
+        isOneTimeUse: p.is_one_time_use,
+        preferredCodeLength: p.preferred_code_length,
+      }, p.device_id)
       return { access_code: wire(updated) }
     },
   })
@@ -187,10 +133,7 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     path: '/access_codes/delete',
     verbs: ['DELETE'],
     params: deleteParams,
-    handler: (p) => {
-      store.tx(() => store.accessCodes.delete(p.access_code_id, true))
-      return {}
-    },
+    handler: (p) => (codes.delete(p.access_code_id, true), {}),
   })
 
   addRoute(app, {
@@ -198,9 +141,8 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     verbs: ['GET'],
     params: generateParams,
     handler: (p) => {
-      const device = store.devices.get(p.device_id)
-      const taken = new Set(store.accessCodes.onDevice(device.deviceId).map((c) => c.code ?? ''))
-      return { generated_code: { device_id: device.deviceId, code: generateCode(device.constraints, taken, store.ctx.random) } }
+      const g = codes.generateCode(p.device_id)
+      return { generated_code: { device_id: g.deviceId, code: g.code } }
     },
   })
 
@@ -209,8 +151,7 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     verbs: ['GET'],
     params: unmanagedListParams,
     handler: (p) => {
-      store.devices.get(p.device_id)
-      const all = store.accessCodes.list({ managed: false, deviceId: p.device_id, search: p.search })
+      const all = codes.list({ managed: false, deviceId: p.device_id, search: p.search })
       const { page, pagination } = paginate(all, p, 300_000)
       return { access_codes: page.map(wire), pagination }
     },
@@ -221,7 +162,7 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     verbs: ['GET'],
     params: getParams,
     handler: (p) => {
-      const c = p.access_code_id ? store.accessCodes.get(p.access_code_id, false) : findByCode(p.device_id!, p.code!, false)
+      const c = p.access_code_id ? codes.get(p.access_code_id, false) : codes.getByCode(p.device_id!, p.code!, false)
       return { access_code: wire(c) }
     },
   })
@@ -230,19 +171,13 @@ export function accessCodeRoutes(app: FastifyInstance, store: Store): void {
     path: '/access_codes/unmanaged/convert_to_managed',
     verbs: ['PATCH'],
     params: convertParams,
-    handler: (p) => {
-      store.tx(() => store.accessCodes.convertToManaged(p.access_code_id, p.allow_external_modification ?? p.is_external_modification_allowed ?? false))
-      return {}
-    },
+    handler: (p) => (codes.convertToManaged(p.access_code_id, p.allow_external_modification ?? p.is_external_modification_allowed ?? false), {}),
   })
 
   addRoute(app, {
     path: '/access_codes/unmanaged/delete',
     verbs: ['DELETE'],
     params: deleteParams,
-    handler: (p) => {
-      store.tx(() => store.accessCodes.delete(p.access_code_id, false))
-      return {}
-    },
+    handler: (p) => (codes.delete(p.access_code_id, false), {}),
   })
 }

@@ -3,13 +3,13 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { isoUtc } from '../../kernel/clock.js'
-import { invalidInput } from '../../domain/errors.js'
-import type { AccessGrant, AccessMethodView } from '../../store/access-grants.js'
-import type { Store } from '../../store/store.js'
+import type { UseCases } from '../../app/index.js'
+import type { AccessGrant, AccessMethodView } from '../../app/records.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
+import { grantWarningsWire } from '../wire.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
-import { contactFields, type SitePolicy } from './user-identities.js'
+import { contactFields } from './user-identities.js'
 
 const key = z.string().min(1).max(200)
 const MODE_NAMES: Record<string, string> = { code: 'PIN Code Credential', card: 'Plastic Card', mobile_key: 'Mobile Key', cloud_key: 'Cloud Key' }
@@ -19,11 +19,11 @@ function status(startsAt: number, endsAt: number | null, now: number): string {
   return startsAt > now ? 'upcoming' : 'active'
 }
 
-export function accessMethodWire(m: AccessMethodView, store: Store): Record<string, unknown> {
+export function accessMethodWire(m: AccessMethodView, workspaceId: string): Record<string, unknown> {
   const card = m.mode === 'card'
   return {
     access_method_id: m.accessMethodId,
-    workspace_id: store.workspaceId,
+    workspace_id: workspaceId,
     display_name: MODE_NAMES[m.mode] ?? m.mode,
     mode: m.mode,
     created_at: isoUtc(m.createdAt),
@@ -54,13 +54,13 @@ export function accessMethodWire(m: AccessMethodView, store: Store): Record<stri
   }
 }
 
-export function accessGrantWire(g: AccessGrant, store: Store): Record<string, unknown> {
-  const methods = store.accessGrants.methodsOf(g.accessGrantId)
-  const resolved = store.accessGrants.resolve(g)
-  const now = store.ctx.clock.now()
+export function accessGrantWire(g: AccessGrant, uc: UseCases): Record<string, unknown> {
+  const methods = uc.accessGrants.methodsOf(g.accessGrantId)
+  const resolved = uc.accessGrants.resolve(g)
+  const now = uc.now()
   return {
     access_grant_id: g.accessGrantId,
-    workspace_id: store.workspaceId,
+    workspace_id: uc.workspaceId,
     user_identity_id: g.userIdentityId,
     name: g.name,
     display_name: g.name ?? g.accessGrantKey ?? `Access grant ${g.accessGrantId.slice(0, 8)}`,
@@ -78,7 +78,7 @@ export function accessGrantWire(g: AccessGrant, store: Store): Record<string, un
     })),
     created_at: isoUtc(g.createdAt),
     errors: g.errors,
-    warnings: store.accessGrants.warningsOf(g, methods),
+    warnings: grantWarningsWire(g.warnings, uc.accessGrants.staleCardMethodIds(g, methods), g.updatedAt),
     pending_mutations: [],
     display_status: status(g.startsAt, g.endsAt, now),
     ...(g.accessGrantKey !== null ? { access_grant_key: g.accessGrantKey } : {}),
@@ -159,41 +159,32 @@ const methodDeleteParams = z
     message: 'give exactly one of access_method_id, access_grant_id, reservation_key',
   })
 
-export function accessGrantRoutes(app: FastifyInstance, store: Store, site: SitePolicy): void {
-  const grants = store.accessGrants
-  const wire = (g: AccessGrant) => accessGrantWire(g, store)
+export function accessGrantRoutes(app: FastifyInstance, uc: UseCases): void {
+  const grants = uc.accessGrants
+  const wire = (g: AccessGrant) => accessGrantWire(g, uc)
 
   addRoute(app, {
     path: '/access_grants/create', verbs: ['POST'], params: createParams,
     handler: (p) => {
-      const grant = store.tx(() => {
-        let userIdentityId = p.user_identity_id
-        if (p.user_identity) {
-          const u = p.user_identity
-          const known = u.user_identity_key ? store.userIdentities.findByKey(u.user_identity_key) : undefined
-          userIdentityId = known?.userIdentityId ?? store.userIdentities.create(
-            { fullName: u.full_name, emailAddress: u.email_address, phoneNumber: u.phone_number, userIdentityKey: u.user_identity_key },
-            { allowSharedEmails: site.allow_shared_emails },
-          ).userIdentityId
-        }
-        const now = store.ctx.clock.now()
-        return grants.create({
-          userIdentityId: userIdentityId!,
-          requested: p.requested_access_methods.map((r) => (r.code === undefined ? { mode: r.mode } : { mode: r.mode, code: r.code })),
-          targets: { spaceIds: p.space_ids, spaceKeys: p.space_keys, deviceIds: p.device_ids, acsEntranceIds: p.acs_entrance_ids },
-          window: { startsAt: p.starts_at ?? now, endsAt: p.ends_at ?? null },
-          name: p.name ?? null,
-          accessGrantKey: p.access_grant_key ?? null,
-          reservationKey: p.reservation_key ?? null,
-          reservationKeyRequiredForGuestCards: site.reservation_key_required_for_guest_cards,
-        })
+      const u = p.user_identity
+      const grant = grants.create({
+        ...(u
+          ? { userIdentity: { fullName: u.full_name, emailAddress: u.email_address, phoneNumber: u.phone_number, userIdentityKey: u.user_identity_key } }
+          : { userIdentityId: p.user_identity_id! }),
+        requested: p.requested_access_methods.map((r) => (r.code === undefined ? { mode: r.mode } : { mode: r.mode, code: r.code })),
+        targets: { spaceIds: p.space_ids, spaceKeys: p.space_keys, deviceIds: p.device_ids, acsEntranceIds: p.acs_entrance_ids },
+        startsAt: p.starts_at,
+        endsAt: p.ends_at ?? null,
+        name: p.name ?? null,
+        accessGrantKey: p.access_grant_key ?? null,
+        reservationKey: p.reservation_key ?? null,
       })
       return { access_grant: wire(grant) }
     },
   })
   addRoute(app, {
     path: '/access_grants/get', verbs: ['GET'], params: refParams,
-    handler: (p) => ({ access_grant: wire(grants.getByIdOrKey({ id: p.access_grant_id, key: p.access_grant_key })) }),
+    handler: (p) => ({ access_grant: wire(grants.get({ id: p.access_grant_id, key: p.access_grant_key })) }),
   })
   addRoute(app, {
     path: '/access_grants/list', verbs: ['GET'], params: listParams,
@@ -210,25 +201,21 @@ export function accessGrantRoutes(app: FastifyInstance, store: Store, site: Site
   addRoute(app, {
     path: '/access_grants/update', verbs: ['PATCH', 'PUT'], params: updateParams,
     handler: (p) => {
-      const g = store.tx(() => {
-        const current = grants.getByIdOrKey({ id: p.access_grant_id, key: p.access_grant_key })
-        if (p.starts_at === undefined && p.ends_at === undefined && p.name === undefined) throw invalidInput('nothing to update: give starts_at, ends_at or name')
-        return grants.update(current.accessGrantId, { startsAt: p.starts_at, endsAt: p.ends_at, name: p.name })
-      })
+      const g = grants.update({ id: p.access_grant_id, key: p.access_grant_key }, { startsAt: p.starts_at, endsAt: p.ends_at, name: p.name })
       return { access_grant: wire(g) }
     },
   })
   addRoute(app, {
     path: '/access_grants/delete', verbs: ['DELETE'], params: z.object({ access_grant_id: uuid }),
     handler: (p) => {
-      const warnings = store.tx(() => grants.delete([p.access_grant_id]))
+      const warnings = grants.delete(p.access_grant_id)
       return warnings.length ? { warnings } : {}
     },
   })
 
   addRoute(app, {
     path: '/access_methods/get', verbs: ['GET'], params: z.object({ access_method_id: uuid }),
-    handler: (p) => ({ access_method: accessMethodWire(grants.getMethod(p.access_method_id), store) }),
+    handler: (p) => ({ access_method: accessMethodWire(grants.getMethod(p.access_method_id), uc.workspaceId) }),
   })
   addRoute(app, {
     path: '/access_methods/list', verbs: ['GET'], params: methodListParams,
@@ -238,18 +225,13 @@ export function accessGrantRoutes(app: FastifyInstance, store: Store, site: Site
         spaceId: p.space_id, accessCodeId: p.access_code_id,
       })
       const { page, pagination } = paginate(list, p, 500)
-      return { access_methods: page.map((m) => accessMethodWire(m, store)), pagination }
+      return { access_methods: page.map((m) => accessMethodWire(m, uc.workspaceId)), pagination }
     },
   })
   addRoute(app, {
     path: '/access_methods/delete', verbs: ['DELETE'], params: methodDeleteParams,
     handler: (p) => {
-      const warnings = store.tx(() => {
-        const ids = p.access_method_id
-          ? [p.access_method_id]
-          : grants.methodIdsOf(p.access_grant_id ? { accessGrantId: p.access_grant_id } : { reservationKey: p.reservation_key! })
-        return grants.deleteMethods(ids)
-      })
+      const warnings = grants.deleteMethods({ accessMethodId: p.access_method_id, accessGrantId: p.access_grant_id, reservationKey: p.reservation_key })
       return warnings.length ? { warnings } : {}
     },
   })

@@ -3,20 +3,20 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { isoUtc } from '../../kernel/clock.js'
 import { notFound } from '../../domain/errors.js'
-import type { AcsEncoder, AcsEntrance } from '../../store/acs.js'
-import type { Store } from '../../store/store.js'
+import type { AcsEncoder, AcsEntrance } from '../../app/records.js'
+import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, uuid } from '../schemas.js'
 
-export function entranceWire(e: AcsEntrance, store: Store): Record<string, unknown> {
+export function entranceWire(e: AcsEntrance, uc: UseCases): Record<string, unknown> {
   return {
     acs_entrance_id: e.acsEntranceId,
     acs_system_id: e.acsSystemId,
-    connected_account_id: store.acs.connectedAccountId,
+    connected_account_id: uc.acs.connectedAccountId,
     display_name: e.displayName,
     created_at: isoUtc(e.createdAt),
-    space_ids: store.spaces.ofEntrance(e.acsEntranceId),
+    space_ids: uc.spaces.ofEntrance(e.acsEntranceId),
     errors: [],
     warnings: [],
     can_unlock_with_card: true,
@@ -26,12 +26,12 @@ export function entranceWire(e: AcsEntrance, store: Store): Record<string, unkno
   }
 }
 
-export function encoderWire(e: AcsEncoder, store: Store, online: boolean): Record<string, unknown> {
+export function encoderWire(e: AcsEncoder, uc: UseCases, online: boolean): Record<string, unknown> {
   return {
     acs_encoder_id: e.acsEncoderId,
     acs_system_id: e.acsSystemId,
-    connected_account_id: store.acs.connectedAccountId,
-    workspace_id: store.workspaceId,
+    connected_account_id: uc.acs.connectedAccountId,
+    workspace_id: uc.workspaceId,
     display_name: e.displayName,
     created_at: isoUtc(e.createdAt),
     // Seam's schema admits only `acs_encoder_removed` here, so reachability goes in our own object.
@@ -40,16 +40,16 @@ export function encoderWire(e: AcsEncoder, store: Store, online: boolean): Recor
   }
 }
 
-export function acsRoutes(app: FastifyInstance, store: Store, encoderOnline: (acsEncoderId: string) => boolean = () => false): void {
+export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (acsEncoderId: string) => boolean = () => false): void {
   const systemWire = (s: { acsSystemId: string; name: string; createdAt: number }) => ({
     acs_system_id: s.acsSystemId,
     name: s.name,
     is_credential_manager: false,
     location: { time_zone: null },
     created_at: isoUtc(s.createdAt),
-    workspace_id: store.workspaceId,
-    connected_account_ids: [store.acs.connectedAccountId],
-    connected_account_id: store.acs.connectedAccountId,
+    workspace_id: uc.workspaceId,
+    connected_account_ids: [uc.acs.connectedAccountId],
+    connected_account_id: uc.acs.connectedAccountId,
     image_url: 'https://connect.getseam.com/assets/images/acs_systems/default.png',
     image_alt_text: s.name,
     errors: [],
@@ -60,14 +60,14 @@ export function acsRoutes(app: FastifyInstance, store: Store, encoderOnline: (ac
   addRoute(app, {
     path: '/acs/systems/list', verbs: ['GET'], params: z.object({ connected_account_id: uuid.optional(), ...pageParams }),
     handler: (p) => {
-      const { page, pagination } = paginate(store.acs.systems().map((s, i) => ({ ...s, seq: i })), p, 500)
+      const { page, pagination } = paginate(uc.acs.systems().map((s, i) => ({ ...s, seq: i })), p, 500)
       return { acs_systems: page.map(systemWire), pagination }
     },
   })
   addRoute(app, {
     path: '/acs/systems/get', verbs: ['GET'], params: z.object({ acs_system_id: uuid }),
     handler: (p) => {
-      const s = store.acs.systems().find((x) => x.acsSystemId === p.acs_system_id)
+      const s = uc.acs.systems().find((x) => x.acsSystemId === p.acs_system_id)
       if (!s) throw notFound('acs_system', p.acs_system_id)
       return { acs_system: systemWire(s) }
     },
@@ -77,31 +77,31 @@ export function acsRoutes(app: FastifyInstance, store: Store, encoderOnline: (ac
     params: z.object({ acs_system_id: uuid.optional(), space_id: uuid.optional(), acs_entrance_ids: idList.optional(), search: z.string().optional(), ...pageParams }),
     handler: (p) => {
       const q = p.search?.toLowerCase()
-      const list = store.acs.entrances().filter((e) =>
+      const list = uc.acs.entrances().filter((e) =>
         (!p.acs_system_id || e.acsSystemId === p.acs_system_id) &&
         (!p.acs_entrance_ids?.length || p.acs_entrance_ids.includes(e.acsEntranceId)) &&
-        (!p.space_id || store.spaces.ofEntrance(e.acsEntranceId).includes(p.space_id)) &&
+        (!p.space_id || uc.spaces.ofEntrance(e.acsEntranceId).includes(p.space_id)) &&
         (!q || e.displayName.toLowerCase().includes(q)))
       const { page, pagination } = paginate(list, p, 900)
-      return { acs_entrances: page.map((e) => entranceWire(e, store)), pagination }
+      return { acs_entrances: page.map((e) => entranceWire(e, uc)), pagination }
     },
   })
   addRoute(app, {
     path: '/acs/entrances/get', verbs: ['GET'], params: z.object({ acs_entrance_id: uuid }),
-    handler: (p) => ({ acs_entrance: entranceWire(store.acs.entrance(p.acs_entrance_id), store) }),
+    handler: (p) => ({ acs_entrance: entranceWire(uc.acs.entrance(p.acs_entrance_id), uc) }),
   })
   addRoute(app, {
     path: '/acs/encoders/list', verbs: ['GET'],
     params: z.object({ acs_system_id: uuid.optional(), acs_system_ids: idList.optional(), acs_encoder_ids: idList.optional(), ...pageParams }),
     handler: (p) => {
       const systems = [...(p.acs_system_ids ?? []), ...(p.acs_system_id ? [p.acs_system_id] : [])]
-      const list = store.acs.encoders().filter((e) => (!systems.length || systems.includes(e.acsSystemId)) && (!p.acs_encoder_ids?.length || p.acs_encoder_ids.includes(e.acsEncoderId)))
+      const list = uc.acs.encoders().filter((e) => (!systems.length || systems.includes(e.acsSystemId)) && (!p.acs_encoder_ids?.length || p.acs_encoder_ids.includes(e.acsEncoderId)))
       const { page, pagination } = paginate(list, p, 500)
-      return { acs_encoders: page.map((e) => encoderWire(e, store, encoderOnline(e.acsEncoderId))), pagination }
+      return { acs_encoders: page.map((e) => encoderWire(e, uc, encoderOnline(e.acsEncoderId))), pagination }
     },
   })
   addRoute(app, {
     path: '/acs/encoders/get', verbs: ['GET'], params: z.object({ acs_encoder_id: uuid }),
-    handler: (p) => ({ acs_encoder: encoderWire(store.acs.encoder(p.acs_encoder_id), store, encoderOnline(p.acs_encoder_id)) }),
+    handler: (p) => ({ acs_encoder: encoderWire(uc.acs.encoder(p.acs_encoder_id), uc, encoderOnline(p.acs_encoder_id)) }),
   })
 }

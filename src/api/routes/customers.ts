@@ -4,35 +4,25 @@
 // same results go to the event log and the automation-run log.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { DomainError } from '../../domain/errors.js'
 import { deleteDataSchema, pushDataSchema } from '../../domain/push-data.js'
-import type { Store } from '../../store/store.js'
+import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { pageParams } from '../schemas.js'
-import type { SitePolicy } from './user-identities.js'
+import { automationRunWire } from '../wire.js'
 
-export function customerRoutes(app: FastifyInstance, store: Store, site: SitePolicy): void {
+export function customerRoutes(app: FastifyInstance, uc: UseCases): void {
   addRoute(app, {
     path: '/customers/push_data', verbs: ['POST'], params: pushDataSchema,
     handler: (p) => {
-      const policy = { allowSharedEmails: site.allow_shared_emails }
-      // Fast path in one plain transaction; if an item fails on store state, roll back and apply again
-      // with a savepoint per grant so that item alone is rejected.
-      let run
-      try {
-        run = store.tx(() => store.customers.push(p, policy, { savepoints: false }))
-      } catch (e) {
-        if (!(e instanceof DomainError)) throw e
-        run = store.tx(() => store.customers.push(p, policy, { savepoints: true }))
-      }
+      const run = uc.pushData.push(p)
       return { automation_run_id: run.automationRunId, summary: run.summary, results: run.results }
     },
   })
   addRoute(app, {
     path: '/customers/delete_data', verbs: ['DELETE'], params: deleteDataSchema,
     handler: (p) => {
-      const run = store.tx(() => store.customers.deleteData(p))
+      const run = uc.pushData.deleteData(p)
       return { automation_run_id: run.automationRunId, summary: run.summary, results: run.results }
     },
   })
@@ -40,8 +30,8 @@ export function customerRoutes(app: FastifyInstance, store: Store, site: SitePol
     path: '/customers/automation_runs/list', verbs: ['GET'],
     params: z.object({ kind: z.enum(['push_data', 'delete_data', 'draft_activation']).optional(), customer_key: z.string().min(1).optional(), ...pageParams }),
     handler: (p) => {
-      const { page, pagination } = paginate(store.customers.runs({ kind: p.kind, customerKey: p.customer_key }), p, 100)
-      return { automation_runs: page, pagination }
+      const { page, pagination } = paginate(uc.pushData.runs({ kind: p.kind, customerKey: p.customer_key }), p, 100)
+      return { automation_runs: page.map(automationRunWire), pagination }
     },
   })
 }

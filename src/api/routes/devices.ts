@@ -1,14 +1,12 @@
 // /devices/* and /locks/* — every device lockstep manages is a lock.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { notFound } from '../../domain/errors.js'
 import type { Device } from '../../domain/device.js'
-import type { Store } from '../../store/store.js'
-import type { LockCommands } from '../commands.js'
+import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
-import { deviceWire } from '../wire.js'
+import { actionAttemptWire, deviceWire } from '../wire.js'
 
 const listParams = z.object({
   device_ids: idList.optional(),
@@ -28,13 +26,12 @@ const getParams = z
   .refine((p) => p.device_id || p.name, { message: 'device_id or name is required' })
 const actionParams = z.object({ device_id: uuid, sync: z.boolean().optional() })
 
-export type SpaceLookup = (deviceId: string) => string[]
-
-export function deviceRoutes(app: FastifyInstance, store: Store, commands: LockCommands, spacesOf: SpaceLookup = () => []): void {
-  const wire = (d: Device) => deviceWire(d, store.workspaceId, { spaceIds: spacesOf(d.deviceId) })
+export function deviceRoutes(app: FastifyInstance, uc: UseCases): void {
+  const spacesOf = (deviceId: string) => uc.spaces.ofDevice(deviceId)
+  const wire = (d: Device) => deviceWire(d, uc.workspaceId, { spaceIds: spacesOf(d.deviceId) })
   const list = (p: z.infer<typeof listParams>) => {
     const types = [...(p.device_types ?? []), ...(p.device_type ? [p.device_type] : [])]
-    let devices = store.devices.list({ deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before })
+    let devices = uc.devices.list({ deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before })
     if (p.space_id) devices = devices.filter((d) => spacesOf(d.deviceId).includes(p.space_id!))
     const accounts = [...(p.connected_account_ids ?? []), ...(p.connected_account_id ? [p.connected_account_id] : [])]
     if (accounts.length) devices = devices.filter((d) => accounts.includes(d.connectedAccountId))
@@ -42,11 +39,7 @@ export function deviceRoutes(app: FastifyInstance, store: Store, commands: LockC
     if (p.custom_metadata_has && Object.keys(p.custom_metadata_has).length) devices = []
     return paginate(devices, p, 500)
   }
-  const get = (p: z.infer<typeof getParams>) => {
-    const d = p.device_id ? store.devices.get(p.device_id) : store.devices.findByName(p.name!)
-    if (!d) throw notFound('device', p.name)
-    return d
-  }
+  const get = (p: z.infer<typeof getParams>) => uc.devices.getByIdOrName({ deviceId: p.device_id, name: p.name })
 
   addRoute(app, { path: '/devices/list', verbs: ['GET'], params: listParams, handler: (p) => {
     const { page, pagination } = list(p)
@@ -67,7 +60,7 @@ export function deviceRoutes(app: FastifyInstance, store: Store, commands: LockC
       path: `/locks/${action}_door`,
       verbs: ['POST'],
       params: actionParams,
-      handler: (p) => ({ action_attempt: commands.lockAction(p.device_id, action) }),
+      handler: (p) => ({ action_attempt: actionAttemptWire(uc.lockActions.lockAction(p.device_id, action)) }),
     })
   }
 }

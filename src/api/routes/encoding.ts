@@ -3,14 +3,15 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { invalidInput } from '../../domain/errors.js'
-import type { CardEncoding } from '../../encoding/card-encoding.js'
+import type { CardEncoderAttempts } from '../../app/card-encoder-attempts.js'
 import { addRoute } from '../route.js'
 import { uuid } from '../schemas.js'
+import { actionAttemptWire } from '../wire.js'
 
-export function encodingRoutes(app: FastifyInstance, encoding: CardEncoding): void {
+export function encodingRoutes(app: FastifyInstance, encoding: CardEncoderAttempts): void {
   addRoute(app, {
     path: '/access_methods/encode', verbs: [], params: z.object({ access_method_id: uuid, acs_encoder_id: uuid }),
-    handler: (p) => ({ action_attempt: encoding.encode(p.acs_encoder_id, { accessMethodId: p.access_method_id }) }),
+    handler: (p) => ({ action_attempt: actionAttemptWire(encoding.encode(p.acs_encoder_id, { accessMethodId: p.access_method_id })) }),
   })
   addRoute(app, {
     path: '/acs/encoders/encode_credential', verbs: [],
@@ -20,12 +21,12 @@ export function encodingRoutes(app: FastifyInstance, encoding: CardEncoding): vo
         throw invalidInput('Exactly one of access_method_id or acs_credential_id is required')
       }
       const target = p.access_method_id !== undefined ? { accessMethodId: p.access_method_id } : { acsCredentialId: p.acs_credential_id! }
-      return { action_attempt: encoding.encode(p.acs_encoder_id, target) }
+      return { action_attempt: actionAttemptWire(encoding.encode(p.acs_encoder_id, target)) }
     },
   })
   addRoute(app, {
     path: '/acs/encoders/scan_credential', verbs: [],
     params: z.object({ acs_encoder_id: uuid, salto_ks_metadata: z.object({ detect_new_tags: z.boolean().optional() }).optional() }),
-    handler: (p) => ({ action_attempt: encoding.scan(p.acs_encoder_id) }),
+    handler: (p) => ({ action_attempt: actionAttemptWire(encoding.scan(p.acs_encoder_id)) }),
   })
 }

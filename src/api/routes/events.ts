@@ -2,10 +2,11 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { invalidInput, notFound } from '../../domain/errors.js'
-import type { Store } from '../../store/store.js'
+import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
+import { actionAttemptWire } from '../wire.js'
 
 const listParams = z.object({
   since: timestamp.optional(),
@@ -28,7 +29,7 @@ const getParams = z
   .object({ event_id: uuid.optional(), event_type: z.string().optional(), device_id: uuid.optional() })
   .refine((p) => p.event_id || p.event_type || p.device_id, { message: 'event_id, event_type or device_id is required' })
 
-export function eventRoutes(app: FastifyInstance, store: Store): void {
+export function eventRoutes(app: FastifyInstance, uc: UseCases): void {
   addRoute(app, {
     path: '/events/list',
     verbs: ['GET'],
@@ -36,7 +37,7 @@ export function eventRoutes(app: FastifyInstance, store: Store): void {
     handler: (p) => {
       if (p.since !== undefined && p.between !== undefined) throw invalidInput('pass either since or between, not both', 'between')
       const [from, to] = p.between ?? [p.since, undefined]
-      const stored = store.events.list({
+      const stored = uc.events.list({
         sinceMs: from,
         untilMs: to,
         deviceIds: [...(p.device_ids ?? []), ...(p.device_id ? [p.device_id] : [])],
@@ -69,12 +70,12 @@ export function eventRoutes(app: FastifyInstance, store: Store): void {
     params: getParams,
     handler: (p) => {
       if (p.event_id) {
-        const event = store.events.get(p.event_id)
+        const event = uc.events.get(p.event_id)
         if (!event) throw notFound('event', p.event_id)
         return { event }
       }
       // Newest event matching the filters.
-      const matches = store.events.list({ eventTypes: p.event_type ? [p.event_type] : [], deviceIds: p.device_id ? [p.device_id] : [] })
+      const matches = uc.events.list({ eventTypes: p.event_type ? [p.event_type] : [], deviceIds: p.device_id ? [p.device_id] : [] })
       const last = matches[matches.length - 1]
       if (!last) throw notFound('event')
       return { event: last.body }
@@ -85,6 +86,6 @@ export function eventRoutes(app: FastifyInstance, store: Store): void {
     path: '/action_attempts/get',
     verbs: ['GET'],
     params: z.object({ action_attempt_id: uuid }),
-    handler: (p) => ({ action_attempt: store.actionAttempts.get(p.action_attempt_id) }),
+    handler: (p) => ({ action_attempt: actionAttemptWire(uc.events.actionAttempt(p.action_attempt_id)) }),
   })
 }

@@ -4,15 +4,15 @@ import { z } from 'zod'
 import { isoUtc } from '../../kernel/clock.js'
 import { DomainError } from '../../domain/errors.js'
 import type { LabControl } from '../../lab/control.js'
-import type { Store } from '../../store/store.js'
+import type { UseCases } from '../../app/index.js'
 import { addRoute } from '../route.js'
 import { uuid } from '../schemas.js'
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `must be ${bytes} bytes of hex`)
 
-export function labRoutes(app: FastifyInstance, store: Store, lab: LabControl): void {
+export function labRoutes(app: FastifyInstance, uc: UseCases, lab: LabControl): void {
   const lockOf = (deviceId: string) => {
-    store.devices.get(deviceId)
+    uc.devices.get(deviceId)
     const lock = lab.lock(deviceId)
     if (!lock) throw new DomainError('device_not_simulated', 'This device is not simulated by the lab', 400)
     return lock
@@ -60,19 +60,19 @@ export function labRoutes(app: FastifyInstance, store: Store, lab: LabControl): 
   })
   addRoute(app, {
     path: '/lab/encoders/place_card', verbs: [], params: z.object({ acs_encoder_id: uuid, card_id: z.string().min(1) }),
-    handler: (p) => (store.acs.encoder(p.acs_encoder_id), cards().placeOnEncoder(p.acs_encoder_id, p.card_id), {}),
+    handler: (p) => (uc.acs.encoder(p.acs_encoder_id), cards().placeOnEncoder(p.acs_encoder_id, p.card_id), {}),
   })
   addRoute(app, {
     path: '/lab/encoders/remove_card', verbs: [], params: z.object({ acs_encoder_id: uuid }),
-    handler: (p) => (store.acs.encoder(p.acs_encoder_id), cards().removeFromEncoder(p.acs_encoder_id), {}),
+    handler: (p) => (uc.acs.encoder(p.acs_encoder_id), cards().removeFromEncoder(p.acs_encoder_id), {}),
   })
   addRoute(app, {
     path: '/lab/entrances/present_card', verbs: [], params: z.object({ acs_entrance_id: uuid, card_id: z.string().min(1) }),
-    handler: (p) => (store.acs.entrance(p.acs_entrance_id), { result: cards().present(p.acs_entrance_id, p.card_id) }),
+    handler: (p) => (uc.acs.entrance(p.acs_entrance_id), { result: cards().present(p.acs_entrance_id, p.card_id) }),
   })
   addRoute(app, {
     path: '/lab/entrances/audit_log', verbs: [], params: z.object({ acs_entrance_id: uuid }),
-    handler: (p) => (store.acs.entrance(p.acs_entrance_id), { audit_log: cards().auditLog(p.acs_entrance_id) }),
+    handler: (p) => (uc.acs.entrance(p.acs_entrance_id), { audit_log: cards().auditLog(p.acs_entrance_id) }),
   })
 }
 

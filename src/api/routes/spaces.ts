@@ -1,10 +1,9 @@
 // /spaces/* — groups of doors that grants and reservations target.
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { invalidInput } from '../../domain/errors.js'
 import { isoUtc } from '../../kernel/clock.js'
-import type { Space } from '../../store/spaces.js'
-import type { Store } from '../../store/store.js'
+import type { Space } from '../../app/records.js'
+import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, uuid } from '../schemas.js'
@@ -60,65 +59,60 @@ export function spaceWire(s: Space, workspaceId: string): Record<string, unknown
   }
 }
 
-/** `inUse(spaceId)` says whether live grants target the space (they must be dealt with before deletion). */
-export function spaceRoutes(app: FastifyInstance, store: Store, inUse: (spaceId: string) => boolean = () => false): void {
-  const wire = (s: Space) => spaceWire(s, store.workspaceId)
+export function spaceRoutes(app: FastifyInstance, uc: UseCases): void {
+  const spaces = uc.spaces
+  const wire = (s: Space) => spaceWire(s, uc.workspaceId)
   addRoute(app, {
     path: '/spaces/create', verbs: ['POST'], params: createParams,
     handler: (p) => ({
-      space: wire(store.tx(() => store.spaces.create({
+      space: wire(spaces.create({
         name: p.name, spaceKey: p.space_key, customerKey: p.customer_key, customerData: p.customer_data,
         deviceIds: p.device_ids, acsEntranceIds: p.acs_entrance_ids,
-      }))),
+      })),
     }),
   })
   addRoute(app, {
     path: '/spaces/get', verbs: ['GET'], params: refParams,
-    handler: (p) => ({ space: wire(store.spaces.getByIdOrKey({ spaceId: p.space_id, spaceKey: p.space_key })) }),
+    handler: (p) => ({ space: wire(spaces.get({ spaceId: p.space_id, spaceKey: p.space_key })) }),
   })
   addRoute(app, {
     path: '/spaces/list', verbs: ['GET'], params: listParams,
     handler: (p) => {
-      const { page, pagination } = paginate(store.spaces.list({ search: p.search, spaceKey: p.space_key, customerKey: p.customer_key }), p, 500)
+      const { page, pagination } = paginate(spaces.list({ search: p.search, spaceKey: p.space_key, customerKey: p.customer_key }), p, 500)
       return { spaces: page.map(wire), pagination }
     },
   })
   addRoute(app, {
     path: '/spaces/update', verbs: ['PATCH', 'PUT'], params: updateParams,
     handler: (p) => {
-      const space = store.tx(() => {
-        const current = p.space_id ? store.spaces.get(p.space_id) : store.spaces.getByIdOrKey({ spaceKey: p.space_key })
-        if (p.space_id && p.space_key && current.spaceKey !== p.space_key && current.spaceKey !== null) {
-          throw invalidInput('space_key of an existing space cannot change; create a new space', 'space_key')
-        }
-        return store.spaces.update(current.spaceId, {
-          name: p.name, spaceKey: p.space_id ? p.space_key : undefined, customerData: p.customer_data, deviceIds: p.device_ids, acsEntranceIds: p.acs_entrance_ids,
-        })
-      })
+      const space = spaces.update(
+        { spaceId: p.space_id, spaceKey: p.space_key },
+        { name: p.name, customerData: p.customer_data, deviceIds: p.device_ids, acsEntranceIds: p.acs_entrance_ids },
+      )
       return { space: wire(space) }
     },
   })
   addRoute(app, {
     path: '/spaces/delete', verbs: ['DELETE'], params: z.object({ space_id: uuid }),
     handler: (p) => {
-      store.tx(() => store.spaces.delete(p.space_id, inUse))
+      spaces.delete(p.space_id)
       return {}
     },
   })
   addRoute(app, {
     path: '/spaces/add_devices', verbs: ['PUT'], params: devicesParams,
-    handler: (p) => (store.tx(() => store.spaces.addDoors(p.space_id, p.device_ids, [])), {}),
+    handler: (p) => (spaces.addDoors(p.space_id, p.device_ids, []), {}),
   })
   addRoute(app, {
     path: '/spaces/remove_devices', verbs: ['DELETE'], params: devicesParams,
-    handler: (p) => (store.tx(() => store.spaces.removeDoors(p.space_id, p.device_ids, [])), {}),
+    handler: (p) => (spaces.removeDoors(p.space_id, p.device_ids, []), {}),
   })
   addRoute(app, {
     path: '/spaces/add_acs_entrances', verbs: ['PUT'], params: entrancesParams,
-    handler: (p) => (store.tx(() => store.spaces.addDoors(p.space_id, [], p.acs_entrance_ids)), {}),
+    handler: (p) => (spaces.addDoors(p.space_id, [], p.acs_entrance_ids), {}),
   })
   addRoute(app, {
     path: '/spaces/remove_acs_entrances', verbs: ['DELETE'], params: entrancesParams,
-    handler: (p) => (store.tx(() => store.spaces.removeDoors(p.space_id, [], p.acs_entrance_ids)), {}),
+    handler: (p) => (spaces.removeDoors(p.space_id, [], p.acs_entrance_ids), {}),
   })
 }

@@ -3,16 +3,13 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { isoUtc } from '../../kernel/clock.js'
-import type { Store } from '../../store/store.js'
-import type { UserIdentity } from '../../store/user-identities.js'
+import type { UseCases } from '../../app/index.js'
+import type { UserIdentity } from '../../app/records.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
 
-export interface SitePolicy {
-  allow_shared_emails: boolean
-  reservation_key_required_for_guest_cards: boolean
-}
+export type { SitePolicy } from '../../app/index.js'
 
 const key = z.string().min(1).max(200)
 export const contactFields = {
@@ -44,26 +41,24 @@ export function identityWire(u: UserIdentity, workspaceId: string): Record<strin
 const one = <T extends z.ZodRawShape>(shape: T, a: keyof T & string, b: keyof T & string) =>
   z.object(shape).refine((p: Record<string, unknown>) => p[a] != null || p[b] != null, { message: `${a} or ${b} is required` })
 
-export function userIdentityRoutes(app: FastifyInstance, store: Store, site: SitePolicy): void {
-  const wire = (u: UserIdentity) => identityWire(u, store.workspaceId)
-  const policy = { allowSharedEmails: site.allow_shared_emails }
+export function userIdentityRoutes(app: FastifyInstance, uc: UseCases): void {
+  const identities = uc.userIdentities
+  const wire = (u: UserIdentity) => identityWire(u, uc.workspaceId)
   addRoute(app, {
     path: '/user_identities/create', verbs: ['POST'], params: z.object({ ...contactFields, acs_system_ids: idList.optional() }),
     handler: (p) => ({
-      user_identity: wire(store.tx(() => store.userIdentities.create(
-        { fullName: p.full_name, emailAddress: p.email_address, phoneNumber: p.phone_number, userIdentityKey: p.user_identity_key }, policy,
-      ))),
+      user_identity: wire(identities.create({ fullName: p.full_name, emailAddress: p.email_address, phoneNumber: p.phone_number, userIdentityKey: p.user_identity_key })),
     }),
   })
   addRoute(app, {
     path: '/user_identities/get', verbs: ['GET'], params: one({ user_identity_id: uuid.optional(), user_identity_key: key.optional() }, 'user_identity_id', 'user_identity_key'),
-    handler: (p) => ({ user_identity: wire(store.userIdentities.getByIdOrKey({ id: p.user_identity_id, key: p.user_identity_key })) }),
+    handler: (p) => ({ user_identity: wire(identities.get({ id: p.user_identity_id, key: p.user_identity_key })) }),
   })
   addRoute(app, {
     path: '/user_identities/list', verbs: ['GET'],
     params: z.object({ user_identity_ids: idList.optional(), search: z.string().optional(), created_before: timestamp.optional(), customer_key: key.optional(), ...pageParams }),
     handler: (p) => {
-      const list = store.userIdentities.list({ ids: p.user_identity_ids, search: p.search ?? undefined, createdBefore: p.created_before, customerKey: p.customer_key })
+      const list = identities.list({ ids: p.user_identity_ids, search: p.search ?? undefined, createdBefore: p.created_before, customerKey: p.customer_key })
       const { page, pagination } = paginate(list, p, 500)
       return { user_identities: page.map(wire), pagination }
     },
@@ -71,25 +66,16 @@ export function userIdentityRoutes(app: FastifyInstance, store: Store, site: Sit
   addRoute(app, {
     path: '/user_identities/update', verbs: ['PATCH', 'PUT'], params: z.object({ user_identity_id: uuid, ...contactFields }),
     handler: (p) => ({
-      user_identity: wire(store.tx(() => store.userIdentities.update(
+      user_identity: wire(identities.update(
         p.user_identity_id,
         { fullName: p.full_name, emailAddress: p.email_address, phoneNumber: p.phone_number, userIdentityKey: p.user_identity_key },
-        policy,
-      ))),
+      )),
     }),
   })
   addRoute(app, {
     path: '/user_identities/delete', verbs: ['DELETE'], params: z.object({ user_identity_id: uuid }),
     handler: (p) => {
-      // Deleting a person deletes their grants (codes removed, cards reported). An unknown id is a
-      // repeated delete whose answer was lost: ok.
-      const warnings = store.tx(() => {
-        if (!store.userIdentities.find(p.user_identity_id)) return []
-        const grants = store.accessGrants.all({ includeDrafts: true }).filter((g) => g.userIdentityId === p.user_identity_id).map((g) => g.accessGrantId)
-        const w = grants.length ? store.accessGrants.delete(grants) : []
-        store.userIdentities.remove(p.user_identity_id)
-        return w
-      })
+      const warnings = identities.delete(p.user_identity_id)
       return warnings.length ? { warnings } : {}
     },
   })

@@ -3,9 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Pn532EncoderDriver } from '../../../adapters/pn532-serial/driver.js'
 import { ManualClock, OffsetClock } from '../../../src/kernel/clock.js'
-import { encoderKeyring, issueCardImage, nextStamp } from '../../../src/domain/card-issue.js'
+import { encoderKeyring, issueCardImage, nextStamp } from '../../../src/domain/card-image-plan.js'
 import { seededRandom } from '../../../src/kernel/ids.js'
-import { CardLab } from '../../../simulators/card-lab.js'
+import { CardLab } from '../../../src/lab/card-lab.js'
 import type { Stamp } from '../../../src/protocols/lockstep-card/card.js'
 
 const rnd = seededRandom('lab')

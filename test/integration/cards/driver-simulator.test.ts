@@ -4,13 +4,14 @@ import { Pn532EncoderDriver } from '../../../adapters/pn532-serial/driver.js'
 import { duplexPair, type DuplexPair } from '../../../src/kernel/duplex-pair.js'
 import { seededRandom } from '../../../src/kernel/ids.js'
 import { decodeCard, CARD_DATA_BLOCKS } from '../../../src/protocols/lockstep-card/card.js'
-import { encoderKeyring, issueCardImage, type CardGrantFacts } from '../../../src/domain/card-issue.js'
+import { encoderKeyring, issueCardImage, type CardGrantFacts } from '../../../src/domain/card-image-plan.js'
 import type { SiteKeys } from '../../../src/protocols/lockstep-card/keys.js'
 import { EncoderError } from '../../../src/ports/errors.js'
 import { VirtualCardStore } from '../../../simulators/mifare-classic/card-store.js'
 import { Pn532Simulator, type ExchangeEvent } from '../../../simulators/pn532-encoder/encoder.js'
 import { OfflineLock } from '../../../simulators/offline-lock/lock.js'
 import { ManualClock } from '../../../src/kernel/clock.js'
+import { eventually } from '../../helpers/eventually.js'
 
 const rnd = seededRandom('driver-sim')
 const KEYS: SiteKeys = { kMac: rnd.bytes(32), kA: rnd.bytes(32), kB: rnd.bytes(32) }
@@ -105,12 +106,15 @@ describe('PN532 driver ↔ simulator (in-process link)', () => {
   })
 
   it('waitForCard honours its AbortSignal', async () => {
-    const { driver } = await rig()
+    const { sim, driver } = await rig()
     const ac = new AbortController()
-    setTimeout(() => ac.abort(), 30)
-    const t = Date.now()
-    const err = await driver.waitForCard('enc1', 5000, ac.signal).catch((e) => e)
-    expect(Date.now() - t).toBeLessThan(1000)
+    const polledBefore = sim.stats.framesIn
+    // A wait far longer than the test may run: only the abort can end it.
+    const waiting = driver.waitForCard('enc1', 600_000, ac.signal).catch((e) => e)
+    // Abort once the driver is demonstrably in its poll loop (two polls reached the encoder).
+    await eventually(() => expect(sim.stats.framesIn).toBeGreaterThanOrEqual(polledBefore + 2))
+    ac.abort()
+    const err = await waiting
     expect(err).toBeInstanceOf(EncoderError)
     expect((err as EncoderError).type).toBe('encoding_interrupted')
   })

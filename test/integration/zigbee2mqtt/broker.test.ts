@@ -2,8 +2,7 @@ import { createConnection } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import mqtt from 'mqtt'
 import { mqttPortFromEnv, startBroker } from '../../../src/mqtt/broker.js'
-import { startZigbeeLab } from '../../../simulators/zigbee2mqtt-lock/index.js'
-import { measureConvergenceFloor } from '../../../testkit/convergence-floor.js'
+import { startZigbeeLab } from '../../../src/lab/zigbee-lab.js'
 import { eventually } from '../../helpers/eventually.js'
 
 describe('embedded broker', () => {
@@ -29,26 +28,6 @@ describe('embedded broker', () => {
     expect(mqttPortFromEnv({ LOCKSTEP_MQTT_PORT: '0' })).toBe(0)
     expect(() => mqttPortFromEnv({ LOCKSTEP_MQTT_PORT: 'x' })).toThrow(RangeError)
   })
-
-  it('raw floor on aedes is not Nagle-bound', async () => {
-    const broker = await startBroker({ port: 0 })
-    const lab = await startZigbeeLab({
-      brokerUrl: broker.url,
-      locks: [
-        { name: 'A', manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } },
-        { name: 'B', manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } },
-      ],
-    })
-    try {
-      const seq = await measureConvergenceFloor({ brokerUrl: broker.url, deviceNames: ['A'], roundTrips: 200, concurrency: 1 })
-      const par = await measureConvergenceFloor({ brokerUrl: broker.url, deviceNames: ['A', 'B'], roundTrips: 400, concurrency: 16 })
-      console.log(`aedes floor: sequential ${(seq / 200).toFixed(3)} ms/round trip, 16 in flight ${(par / 400).toFixed(3)} ms/round trip`)
-      expect(seq / 200).toBeLessThan(15)
-    } finally {
-      await lab.stop()
-      await broker.close()
-    }
-  })
 })
 
 describe('driver without a broker', () => {
@@ -59,9 +38,8 @@ describe('driver without a broker', () => {
     const url = broker.url
     await broker.close() // a port that nothing listens on
     const driver = new Zigbee2MqttDriver({ url, connectTimeoutMs: 300, reconnectPeriodMs: 100 })
-    const started = Date.now()
+    // No wall-clock limit here: were the 300 ms ignored, start() would wait the 5 s default and outlive the test's timeout.
     await driver.start(() => {})
-    expect(Date.now() - started).toBeLessThan(2000)
     expect(driver.isConnected()).toBe(false)
     await expect(driver.writeSlot('Front Door', 1, '1234', 'x')).rejects.toBeInstanceOf(TransientDeviceError)
     await driver.stop()
@@ -105,14 +83,17 @@ describe('broker connection lost', () => {
     const locks = ['A', 'B'].map((name) => ({ name, manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } }))
     const lab = await startZigbeeLab({ brokerUrl: broker.url, locks })
     const log = new EventLog()
-    const driver = new Zigbee2MqttDriver({ url: broker.url, reconnectPeriodMs: 50, requestTimeoutMs: 300 })
+    // Each failed reconnect attempt surfaces as a logged MQTT error: the count shows attempts have happened.
+    const mqttErrors: string[] = []
+    const driver = new Zigbee2MqttDriver({ url: broker.url, reconnectPeriodMs: 50, requestTimeoutMs: 300, log: (_level, m) => void (m.startsWith('mqtt:') && mqttErrors.push(m)) })
     try {
       await driver.start(log.sink)
       await log.waitFor((e) => e.type === 'discovered' && e.device.nativeId === 'B')
       expect(log.events.filter((e) => e.type === 'eventsMissed')).toEqual([])
       await broker.close()
       await log.waitFor((e) => e.type === 'eventsMissed' && e.nativeId === 'B')
-      await new Promise((r) => setTimeout(r, 400)) // several failed reconnect attempts
+      const failedBefore = mqttErrors.length
+      await eventually(() => expect(mqttErrors.length).toBeGreaterThanOrEqual(failedBefore + 3)) // several failed reconnect attempts
       expect(log.events.filter((e) => e.type === 'eventsMissed').map((e) => (e as { nativeId: string }).nativeId).sort()).toEqual(['A', 'B'])
       broker = await startBroker({ port })
       await eventually(() => expect(driver.isConnected()).toBe(true))

@@ -1,10 +1,12 @@
-// Driver and simulator against a real mosquitto (TCP_NODELAY on), including a broker restart.
+// Driver and simulator against a real mosquitto, including a broker restart. Speed through mosquitto (the
+// set+get floor, which Nagle would push to ~40 ms a round trip) is measured by `npm run bench -- convergence
+// --broker mosquitto`, not asserted here: a wall-clock limit in a test fails on a busy machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Zigbee2MqttDriver } from '../../../adapters/zigbee2mqtt/index.js'
 import { TransientDeviceError } from '../../../src/ports/errors.js'
-import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../simulators/zigbee2mqtt-lock/index.js'
-import { measureConvergenceFloor } from '../../../testkit/convergence-floor.js'
+import { labDeviceFacts, startZigbeeLab, type ZigbeeLab, type ZigbeeLabLock } from '../../../src/lab/zigbee-lab.js'
 import { EventLog } from '../../helpers/event-log.js'
+import { eventually } from '../../helpers/eventually.js'
 import { Mosquitto, findMosquitto, freePort } from '../../../testkit/mosquitto.js'
 
 const bin = findMosquitto()
@@ -12,7 +14,6 @@ const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
 if (!bin && !required) console.warn('system tier skipped: mosquitto not installed (apt-get install -y mosquitto); set LOCKSTEP_REQUIRE_SYSTEM_TIER=1 to make this fail')
 
 const LOCKS: ZigbeeLabLock[] = [
-  { name: 'Front Door', manufacturer: 'Yale', model: 'YRD256HA20BP', slots: 250, pinLength: { min: 4, max: 8 } },
   { name: 'Gym', manufacturer: 'Schlage', model: 'BE468', slots: 30, pinLength: { min: 4, max: 8 } },
 ]
 
@@ -44,36 +45,17 @@ describe.skipIf(!bin && !required)('zigbee2mqtt against real mosquitto', () => {
   })
 
   it('survives a broker restart: Transient while down, then reconnects, resubscribes and reads again', async () => {
+    await driver.writeSlot('Gym', 4, '4321', 'x')
     await broker.stop()
-    const noticed = Date.now() + 5000
-    while (driver.isConnected() && Date.now() < noticed) await new Promise((r) => setTimeout(r, 20))
-    expect(driver.isConnected()).toBe(false)
+    await eventually(() => expect(driver.isConnected()).toBe(false), 5000)
     await expect(driver.readSlots('Gym', [4])).rejects.toBeInstanceOf(TransientDeviceError)
     await expect(driver.writeSlot('Gym', 5, '5555', 'x')).rejects.toBeInstanceOf(TransientDeviceError)
     await broker.start()
-    const until = Date.now() + 10_000
-    let reading: unknown
-    while (Date.now() < until) {
-      try {
-        reading = await driver.readSlots('Gym', [4])
-        if ((reading as { state: string }[])[0]?.state === 'occupied') break
-      } catch (err) {
-        if (!(err instanceof TransientDeviceError)) throw err
-      }
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    expect(reading).toEqual([{ slot: 4, state: 'occupied', code: '4321' }])
+    // Transient (or unreadable) until the driver has reconnected and resubscribed; then the slot as written.
+    await eventually(async () => expect(await driver.readSlots('Gym', [4])).toEqual([{ slot: 4, state: 'occupied', code: '4321' }]), 10_000, 100)
     // Events flow again after the restart too.
     const since = log.mark()
     lab.simulator.enterCode('Gym', '4321')
     await log.waitFor((e) => e.type === 'keypadUsed' && e.granted && e.slot === 4, 3000, since)
-  })
-
-  it('raw floor: set+get round trips are not Nagle-bound', async () => {
-    const sequential = await measureConvergenceFloor({ brokerUrl: broker.url, deviceNames: ['Front Door'], roundTrips: 200, concurrency: 1 })
-    const parallel = await measureConvergenceFloor({ brokerUrl: broker.url, deviceNames: ['Front Door', 'Gym'], roundTrips: 400, concurrency: 16 })
-    console.log(`mosquitto floor: sequential ${(sequential / 200).toFixed(3)} ms/round trip, 16 in flight ${(parallel / 400).toFixed(3)} ms/round trip`)
-    // Nagle would make each sequential round trip take ~40 ms.
-    expect(sequential / 200).toBeLessThan(15)
   })
 })

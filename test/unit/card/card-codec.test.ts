@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { decodeCard, encodeCard, type CardFields } from '../../../src/protocols/lockstep-card/card.js'
 import { cardKeyA, cardKeyB, projectTrailer } from '../../../src/protocols/lockstep-card/keys.js'
-import { cardFieldsFor, issueCardImage, nextStamp, reservationTag } from '../../../src/domain/card-issue.js'
+import { cardFieldsFor, issueCardImage, nextStamp, reservationTag } from '../../../src/domain/card-image-plan.js'
 
 const seq = (from: number) => Buffer.from(Array.from({ length: 32 }, (_, i) => from + i))
 const K_MAC = seq(0x00)

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/kernel/clock.js'
 import { seededRandom } from '../../../src/kernel/ids.js'
-import { nextStamp, type CardGrantFacts } from '../../../src/domain/card-issue.js'
+import { nextStamp, type CardGrantFacts } from '../../../src/domain/card-image-plan.js'
 import { projectTrailer, sectorKeysFor, type SiteKeys } from '../../../src/protocols/lockstep-card/keys.js'
 import type { Stamp } from '../../../src/protocols/lockstep-card/card.js'
 import { VirtualCardStore } from '../../../simulators/mifare-classic/card-store.js'

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/kernel/clock.js'
 import { seededRandom } from '../../../src/kernel/ids.js'
-import { MemoryRepo } from '../../../src/reconcile/memory-repo.js'
+import { MemoryRepo } from '../../helpers/memory-repo.js'
 import { Reconciler, type ReconcilerObserver } from '../../../src/reconcile/reconciler.js'
 import type { BreakerState } from '../../../src/reconcile/breaker.js'
 import { Metrics } from '../../../src/metrics.js'

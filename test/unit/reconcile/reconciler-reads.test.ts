@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/kernel/clock.js'
 import { seededRandom } from '../../../src/kernel/ids.js'
-import { MemoryRepo } from '../../../src/reconcile/memory-repo.js'
+import { MemoryRepo } from '../../helpers/memory-repo.js'
 import { Reconciler } from '../../../src/reconcile/reconciler.js'
 import type { LockDriver, SlotReading } from '../../../src/ports/lock-driver.js'
 import { FakeLockDriver } from '../../helpers/fake-lock-driver.js'

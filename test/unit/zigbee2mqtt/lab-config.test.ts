@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { labDeviceFacts, zigbeeLabSchema } from '../../../simulators/zigbee2mqtt-lock/lab.js'
+import { loadConfig } from '../../../src/config.js'
+import { labDeviceFacts, zigbeeLabLocks, zigbeeLabSchema } from '../../../src/lab/zigbee-lab.js'
 
 describe('lab config', () => {
-  const example = JSON.parse(readFileSync(new URL('../../../simulators/zigbee2mqtt-lock/lab.example.json', import.meta.url), 'utf8'))
-  it('the example declares Front Door, Back Door and Gym', () => {
-    const cfg = zigbeeLabSchema.parse(example.zigbee2mqtt)
+  it("config/lab.json's Zigbee2MQTT locks are Front Door, Back Door and Gym, and the simulator accepts them", () => {
+    const config = loadConfig({ mode: 'lab', env: {} })
+    const cfg = zigbeeLabSchema.parse({ locks: zigbeeLabLocks(config.locks) })
     expect(cfg.locks.map((l) => l.name)).toEqual(['Front Door', 'Back Door', 'Gym'])
+    expect(cfg.locks.find((l) => l.name === 'Gym')).toMatchObject({ manufacturer: 'Schlage', model: 'BE468', exposePin: true })
     expect(labDeviceFacts(cfg.locks)['Back Door']).toEqual({ slotCount: 30, minPinLength: 4, maxPinLength: 8 })
   })
   it('rejects unknown models, inverted PIN lengths and slashes in names', () => {

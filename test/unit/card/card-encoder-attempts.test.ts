@@ -1,8 +1,8 @@
-// CardEncoding's attempt lifecycle with fake encoder drivers: every attempt ends within its bound, errors
+// CardEncoderAttempts's attempt lifecycle with fake encoder drivers: every attempt ends within its bound, errors
 // keep Seam's types, one card operation per encoder at a time.
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/kernel/clock.js'
-import { CardEncoding } from '../../../src/encoding/card-encoding.js'
+import { CardEncoderAttempts } from '../../../src/app/card-encoder-attempts.js'
 import { seededRandom } from '../../../src/kernel/ids.js'
 import { createLogger } from '../../../src/log.js'
 import type { CardHandle, CardImage, EncoderDriver } from '../../../src/ports/encoder-driver.js'
@@ -49,7 +49,7 @@ function rig(driver: FakeEncoder, attemptTimeoutMs = 5000) {
   store.tx(() => store.acs.sync([], [{ name: 'Desk' }], 'cards'))
   const id = store.acs.encoderIdFor('Desk')
   const keys = { kMac: Buffer.alloc(32, 1), kA: Buffer.alloc(32, 2), kB: Buffer.alloc(32, 3) }
-  const enc = new CardEncoding({ store, keys, drivers: new Map([[id, driver]]), log: createLogger('silent'), attemptTimeoutMs, cardWaitMs: 100 })
+  const enc = new CardEncoderAttempts({ store, keys, drivers: new Map([[id, driver]]), log: createLogger('silent'), attemptTimeoutMs, cardWaitMs: 100 })
   const done = async (attemptId: string) => {
     await eventually(() => expect(store.actionAttempts.get(attemptId).status).not.toBe('pending'), 5000)
     return store.actionAttempts.get(attemptId)
@@ -57,14 +57,14 @@ function rig(driver: FakeEncoder, attemptTimeoutMs = 5000) {
   return { store, id, enc, done }
 }
 
-describe('CardEncoding attempts', () => {
+describe('CardEncoderAttempts', () => {
   it('a hung driver call ends as action_attempt_expired within the bound', async () => {
     const d = new FakeEncoder()
     d.readHangs = true
     const { id, enc, done } = rig(d, 200)
     const a = enc.scan(id)
     expect(a.status).toBe('pending')
-    expect((await done(a.action_attempt_id)).error).toEqual({ type: 'action_attempt_expired', message: expect.any(String) })
+    expect((await done(a.actionAttemptId)).error).toEqual({ type: 'action_attempt_expired', message: expect.any(String) })
   })
 
   it('an encoder that will not open → encoder_not_online; scan errors stay within SCAN_CREDENTIAL types', async () => {
@@ -72,18 +72,18 @@ describe('CardEncoding attempts', () => {
     d.online = false
     d.startFails = true
     const { id, enc, done } = rig(d)
-    expect((await done(enc.scan(id).action_attempt_id)).error?.type).toBe('encoder_not_online')
+    expect((await done(enc.scan(id).actionAttemptId)).error?.type).toBe('encoder_not_online')
     d.startFails = false
     d.readError = new EncoderError('encoding_interrupted', 'card left')
-    expect((await done(enc.scan(id).action_attempt_id)).error?.type).toBe('no_credential_on_encoder')
+    expect((await done(enc.scan(id).actionAttemptId)).error?.type).toBe('no_credential_on_encoder')
     d.readError = new EncoderError('encoder_communication_timeout', 'no answer')
-    expect((await done(enc.scan(id).action_attempt_id)).error?.type).toBe('encoder_communication_timeout')
+    expect((await done(enc.scan(id).actionAttemptId)).error?.type).toBe('encoder_communication_timeout')
   })
 
   it('attempts on one encoder run one at a time; a blank card scans as blank', async () => {
     const d = new FakeEncoder()
     const { id, enc, done } = rig(d)
-    const ids = [enc.scan(id), enc.scan(id), enc.scan(id)].map((a) => a.action_attempt_id)
+    const ids = [enc.scan(id), enc.scan(id), enc.scan(id)].map((a) => a.actionAttemptId)
     for (const x of ids) expect((await done(x)).result).toMatchObject({ acs_credential_on_encoder: null, lockstep_card_metadata: { card_status: 'blank' } })
     expect(d.maxActive).toBe(1)
   })

@@ -1,8 +1,8 @@
-// Offline card issuance state (migration 5): the site's card id, the persisted stamp allocator and
+// Offline card credentials (migration 5): the site's card id, the persisted stamp allocator and
 // credential-number counter, the staff generation stamp, and every card written and read back.
 // Pure rules (nextStamp, card layout) live in src/domain; this file only remembers.
 import { createHash } from 'node:crypto'
-import { nextStamp } from '../domain/card-issue.js'
+import { nextStamp } from '../domain/card-image-plan.js'
 import type { CardLevel, Stamp } from '../protocols/lockstep-card/card.js'
 import { json, type StoreContext } from './context.js'
 
@@ -81,7 +81,7 @@ const fromRow = (r: Row): IssuedCard => ({
 
 export const doorSetKey = (ids: readonly string[]): string[] => [...new Set(ids)].sort()
 
-export class CardIssuance {
+export class CardCredentials {
   constructor(private readonly ctx: StoreContext) {
     const exists = ctx.db.prepare('SELECT 1 FROM card_issuance WHERE id = 1').get()
     if (!exists) {

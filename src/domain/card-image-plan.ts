@@ -1,5 +1,5 @@
-// Issuing: grant facts → card fields → card image, plus the per-site stamp allocator.
-// Pure; the daemon persists the allocator's last value and the credential id counter.
+// The card image plan: grant facts → card fields → card image, plus the per-site stamp allocator.
+// Pure; the card-credentials repository persists the allocator's last value and the credential number counter.
 import { createHmac } from 'node:crypto'
 import type { CardImage } from './card-image.js'
 import { encodeCard, NO_RESERVATION_TAG, type CardFields, type CardLevel, type CardType, type Stamp } from '../protocols/lockstep-card/card.js'

@@ -1,9 +1,10 @@
-// The simulated Zigbee2MQTT side of the lab property, started from config/lab.json's `zigbee2mqtt`
-// section (shape below; example in lab.example.json).
+// The simulated Zigbee2MQTT side of the lab property: one simulator playing Zigbee2MQTT for the
+// config's zigbee2mqtt locks (zigbeeLabLocks), or for the locks a test declares (with faults).
 import { z } from 'zod'
-import type { Clock } from '../../src/kernel/clock.js'
-import { LOCK_MODELS } from './definitions.js'
-import { Zigbee2MqttSimulator } from './simulator.js'
+import type { Clock } from '../kernel/clock.js'
+import type { LockConfig } from '../config.js'
+import { LOCK_MODELS } from '../../simulators/zigbee2mqtt-lock/definitions.js'
+import { Zigbee2MqttSimulator } from '../../simulators/zigbee2mqtt-lock/simulator.js'
 
 const faults = z
   .object({
@@ -80,4 +81,18 @@ export function labDeviceFacts(locks: ZigbeeLabLock[]): Record<string, { slotCou
   return Object.fromEntries(
     locks.map((l) => [l.name, { slotCount: l.slots, minPinLength: l.pinLength.min, maxPinLength: l.pinLength.max }]),
   )
+}
+
+/** The config's Zigbee2MQTT locks as the simulator plays them (the friendly name is the lock's native_id). */
+export function zigbeeLabLocks(locks: LockConfig[]): ZigbeeLabLock[] {
+  return locks
+    .filter((l) => l.driver === 'zigbee2mqtt')
+    .map((l) => ({
+      name: l.native_id,
+      manufacturer: l.manufacturer,
+      model: l.model,
+      slots: l.slots,
+      pinLength: { min: l.code_length[0], max: l.code_length[1] },
+      exposePin: l.expose_pin,
+    }))
 }

@@ -1,11 +1,11 @@
-// The offline card path (docs/card-encoding.md): ENCODE_CREDENTIAL and SCAN_CREDENTIAL action
+// Card encoder attempts, the offline card path (docs/card-encoding.md): ENCODE_CREDENTIAL and SCAN_CREDENTIAL action
 // attempts over an EncoderDriver per encoder. The attempt is created at once; the background work waits
 // for a card (bounded), builds the image from the grant (stamp from the site allocator, MAC), writes and
 // reads back through the driver, then records the card and issues the method in one transaction.
 import { performance } from 'node:perf_hooks'
 import { isoUtc } from '../kernel/clock.js'
 import { CARD_DATA_BLOCKS, decodeCard, type CardFields, type CardLevel, type Stamp } from '../protocols/lockstep-card/card.js'
-import { issueCardImage, reservationTag, type CardGrantFacts } from '../domain/card-issue.js'
+import { issueCardImage, reservationTag, type CardGrantFacts } from '../domain/card-image-plan.js'
 import type { SiteKeys } from '../protocols/lockstep-card/keys.js'
 import { DomainError } from '../domain/errors.js'
 import type { Logger } from '../log.js'
@@ -13,14 +13,14 @@ import type { MetricsSink } from '../metrics.js'
 import type { CardHandle, EncoderDriver } from '../ports/encoder-driver.js'
 import { EncoderError } from '../ports/errors.js'
 import type { ActionAttempt } from '../store/action-attempts.js'
-import type { CardEncodingJob } from '../store/access-grants.js'
-import type { IssuedCard } from '../store/card-issuance.js'
+import { cardEncodingJob, markCardEncoded, type CardEncodingJob } from './card-methods.js'
+import type { IssuedCard } from '../store/card-credentials.js'
 import type { Store } from '../store/store.js'
 
 /** u32 seconds cannot say "never": an open-ended grant's card ends at the last second the format holds. */
 const OPEN_END_SEC = 0xffffffff
 
-export interface CardEncodingOptions {
+export interface CardEncoderAttemptsOptions {
   store: Store
   keys: SiteKeys
   /** One driver per encoder, keyed by acs_encoder_id. An encoder without one is never online. */
@@ -45,13 +45,13 @@ interface CardPlan {
   addresses: number[]
 }
 
-export class CardEncoding {
+export class CardEncoderAttempts {
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly running = new Set<AbortController>()
   private readonly cardWaitMs: number
   private readonly attemptTimeoutMs: number
 
-  constructor(private readonly opts: CardEncodingOptions) {
+  constructor(private readonly opts: CardEncoderAttemptsOptions) {
     this.cardWaitMs = opts.cardWaitMs ?? 30_000
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 50_000
   }
@@ -70,7 +70,7 @@ export class CardEncoding {
   encode(acsEncoderId: string, target: EncodeTarget): ActionAttempt {
     this.store.acs.encoder(acsEncoderId)
     const accessMethodId = this.methodOf(target)
-    this.store.accessGrants.cardEncodingJob(accessMethodId) // 404 / 400 now, not as a failed attempt
+    cardEncodingJob(this.store, accessMethodId) // 404 / 400 now, not as a failed attempt
     return this.start('ENCODE_CREDENTIAL', acsEncoderId, (signal) => this.runEncode(acsEncoderId, accessMethodId, signal))
   }
 
@@ -82,7 +82,7 @@ export class CardEncoding {
 
   private methodOf(target: EncodeTarget): string {
     if ('accessMethodId' in target) return target.accessMethodId
-    const card = this.store.cards.byCredentialId(target.acsCredentialId)
+    const card = this.store.cardCredentials.byCredentialId(target.acsCredentialId)
     if (!card) throw new DomainError('acs_credential_not_found', `ACS credential not found: ${target.acsCredentialId}`, 404)
     if (!card.accessMethodId || !this.store.accessGrants.findMethod(card.accessMethodId)) {
       throw new DomainError('credential_cannot_be_reissued', 'The access method of this credential was deleted; it cannot be encoded again', 400)
@@ -95,7 +95,7 @@ export class CardEncoding {
   private start(actionType: 'ENCODE_CREDENTIAL' | 'SCAN_CREDENTIAL', acsEncoderId: string, work: (signal: AbortSignal) => Promise<Record<string, unknown>>): ActionAttempt {
     const store = this.store
     const attempt = store.tx(() => store.actionAttempts.create(actionType, null))
-    const id = attempt.action_attempt_id
+    const id = attempt.actionAttemptId
     const ctl = new AbortController()
     this.running.add(ctl)
     const timer = setTimeout(() => ctl.abort(new EncoderError('uncategorized_error', 'timed out')), this.attemptTimeoutMs)
@@ -169,13 +169,13 @@ export class CardEncoding {
     const uid = Buffer.from(handle.uid, 'hex')
     const store = this.store
     // The grant as it is now (it may have changed while the attempt waited for a card).
-    const plan = store.tx(() => this.plan(store.accessGrants.cardEncodingJob(accessMethodId)))
+    const plan = store.tx(() => this.plan(cardEncodingJob(store, accessMethodId)))
     await driver.write(handle, issueCardImage(plan.facts, uid, this.opts.keys))
     // The card is on the plastic now: record it even if the attempt expired meanwhile (observed means read back).
     const card = store.tx(() => {
       const job = plan.job
       const at = store.ctx.clock.now()
-      const issued = store.cards.record({
+      const issued = store.cardCredentials.record({
         acsCredentialId: store.ctx.random.uuid(),
         credentialNumber: plan.facts.credentialId,
         cardUid: handle.uid,
@@ -194,7 +194,7 @@ export class CardEncoding {
         entranceAddresses: plan.addresses,
         issuedAt: at,
       })
-      store.accessGrants.markCardEncoded(accessMethodId, { cardUid: handle.uid, credentialId: issued.acsCredentialId, window: job.window, entranceIds: job.entranceIds, at })
+      markCardEncoded(store, accessMethodId, { cardUid: handle.uid, credentialId: issued.acsCredentialId, window: job.window, entranceIds: job.entranceIds, at })
       store.events.append({
         event_type: 'acs_credential.issued',
         connected_account_id: store.acs.connectedAccountId,
@@ -229,17 +229,17 @@ export class CardEncoding {
     if (job.reservationKey !== null) {
       level = 'guest'
       doorSet = [...(job.reservationEntranceIds.length ? job.reservationEntranceIds : job.capableEntranceIds)].sort()
-      const existing = store.cards.reservationStamp(job.reservationKey, doorSet, (grantId) => store.accessGrants.find(grantId) !== undefined)
-      const previous = store.cards.latestForMethod(job.method.accessMethodId)
+      const existing = store.cardCredentials.reservationStamp(job.reservationKey, doorSet, (grantId) => store.accessGrants.find(grantId) !== undefined)
+      const previous = store.cardCredentials.latestForMethod(job.method.accessMethodId)
       const narrows = previous !== undefined && (job.window.startsAt > previous.startsAt || (job.window.endsAt !== null && (previous.endsAt === null || job.window.endsAt < previous.endsAt)))
       if (existing && !narrows) {
         stamp = existing
         joiner = true
-      } else stamp = store.cards.allocateStamp()
-    } else stamp = store.cards.staffStamp()
+      } else stamp = store.cardCredentials.allocateStamp()
+    } else stamp = store.cardCredentials.staffStamp()
     const facts: CardGrantFacts = {
-      siteId: store.cards.siteId,
-      credentialId: store.cards.allocateCredentialNumber(),
+      siteId: store.cardCredentials.siteId,
+      credentialId: store.cardCredentials.allocateCredentialNumber(),
       level,
       reservationKey: job.reservationKey,
       stamp,
@@ -302,7 +302,7 @@ export class CardEncoding {
     }
     const base = { card_uid: handle.uid }
     if (!blocks) return { acs_credential_on_encoder: null, acs_credential_on_seam: null, warnings: [], lockstep_card_metadata: { ...base, card_status: 'unreadable' } }
-    const decoded = decodeCard(blocks, uid, this.opts.keys.kMac, this.store.cards.siteId)
+    const decoded = decodeCard(blocks, uid, this.opts.keys.kMac, this.store.cardCredentials.siteId)
     if (!decoded.ok) {
       const blank = [...blocks.values()].every((b) => b.every((x) => x === 0))
       return {
@@ -318,7 +318,7 @@ export class CardEncoding {
   private scanReport(cardUid: string, f: CardFields): Record<string, unknown> {
     const store = this.store
     const now = store.ctx.clock.now()
-    const issued = store.cards.byCredentialNumber(f.credentialId)
+    const issued = store.cardCredentials.byCredentialNumber(f.credentialId)
     const known = issued !== undefined && issued.cardUid === cardUid
     const method = known && issued.accessMethodId ? store.accessGrants.findMethod(issued.accessMethodId) : undefined
     const grant = method ? store.accessGrants.find(method.accessGrantId) : undefined
@@ -328,7 +328,7 @@ export class CardEncoding {
     if (!live) {
       warnings.push({ warning_code: 'acs_credential_on_seam_not_found', warning_message: known ? 'The access grant or method of this card was deleted.' : 'lockstep has no record of this card.' })
     } else {
-      const job = store.accessGrants.cardEncodingJob(method.accessMethodId)
+      const job = cardEncodingJob(store, method.accessMethodId)
       const sameWindow = Math.floor(job.window.startsAt / 1000) === f.startsAt && (job.window.endsAt === null ? endsAtMs === null : Math.ceil(job.window.endsAt / 1000) === f.endsAt)
       const sameDoors = [...job.entranceIds].sort().join() === [...issued.acsEntranceIds].sort().join()
       if (!sameWindow || !sameDoors) {
@@ -337,9 +337,9 @@ export class CardEncoding {
     }
     const addressToEntrance = new Map(store.acs.entrances().map((e) => [e.seq, e]))
     const capable = f.entrances.filter((a) => addressToEntrance.get(a)?.canBelongToReservation)
-    const newer = f.level === 'guest' ? store.cards.newerGuestCardsAt(capable, f.stamp) : []
+    const newer = f.level === 'guest' ? store.cardCredentials.newerGuestCardsAt(capable, f.stamp) : []
     const overriddenAt = [...new Set(newer.flatMap((c) => c.entranceAddresses.filter((a) => capable.includes(a))))]
-    const latestOnMethod = known && issued.accessMethodId ? store.cards.latestForMethod(issued.accessMethodId) : undefined
+    const latestOnMethod = known && issued.accessMethodId ? store.cardCredentials.latestForMethod(issued.accessMethodId) : undefined
     return {
       acs_credential_on_encoder: {
         created_at: known ? isoUtc(issued.issuedAt) : null,

@@ -1,17 +1,16 @@
 // An in-memory ReconcileRepo: used by tests and the executable reference of what the SQLite store must
 // do for each call. Every method mutates state synchronously, which is what "one transaction" means here.
-import type { SlotReading } from '../ports/lock-driver.js'
-import type { AccessCodeErrorCode, AccessCodeWarningCode, CodeIssue, CodeVerdict, DesiredCode, UnmanagedCode } from './plan.js'
-import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from './repo.js'
-import { verdictEffect, type StoredCodeStatus, type VerdictEventType } from './verdict-effect.js'
-
-export type CodeStatus = StoredCodeStatus
+import type { SlotReading } from '../../src/ports/lock-driver.js'
+import type { AccessCodeErrorCode, AccessCodeWarningCode, CodeVerdict, DesiredCode, UnmanagedCode, VerdictIssue } from '../../src/reconcile/plan.js'
+import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../../src/reconcile/repo.js'
+import type { AccessCodeStatus } from '../../src/domain/access-code.js'
+import { verdictEffect, type VerdictEventType } from '../../src/reconcile/verdict-effect.js'
 
 export interface StoredCode extends DesiredCode {
   deviceId: string
-  status: CodeStatus
-  errors: CodeIssue<AccessCodeErrorCode>[]
-  warnings: CodeIssue<AccessCodeWarningCode>[]
+  status: AccessCodeStatus
+  errors: VerdictIssue<AccessCodeErrorCode>[]
+  warnings: VerdictIssue<AccessCodeWarningCode>[]
 }
 
 export interface StoredEvent {

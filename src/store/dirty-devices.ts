@@ -2,7 +2,7 @@
 // Marking dirty happens in the same transaction as the change that requires it.
 import type { StoreContext } from './context.js'
 
-export class WorkItems {
+export class DirtyDevices {
   private listeners = new Set<(deviceId: string) => void>()
   private pending = new Set<string>()
   /** Devices already marked in the open transaction (cleared at its end). */
@@ -31,6 +31,11 @@ export class WorkItems {
   /** Clears the item only if no change arrived since the pass read `revision` (no lost wake-ups). */
   markClean(deviceId: string, revision: number): void {
     if (this.revision(deviceId) === revision) this.ctx.db.prepare('DELETE FROM work_items WHERE device_id = ?').run(deviceId)
+  }
+
+  /** How many devices wait for a pass. */
+  depth(): number {
+    return (this.ctx.db.prepare('SELECT count(*) AS n FROM work_items').get() as { n: number }).n
   }
 
   dirty(): { deviceId: string; dirtyAt: number; reason: string }[] {

@@ -1,14 +1,14 @@
-// The offline-card part of a simulated property: virtual cards, PN532 encoders on in-process
-// serial links, and offline locks. The lab's HTTP routes map one-to-one onto these methods.
+// The offline-card part of the simulated property: virtual cards, PN532 encoders on in-process serial
+// links, and offline locks. The lab's HTTP routes map one-to-one onto these methods.
 import type { Duplex } from 'node:stream'
-import type { Clock } from '../src/kernel/clock.js'
-import type { LockKeys } from '../src/protocols/lockstep-card/keys.js'
-import type { Random } from '../src/kernel/ids.js'
-import { duplexPair, type DuplexPair } from '../src/kernel/duplex-pair.js'
-import { VirtualCardStore, type CardDump } from './mifare-classic/card-store.js'
-import type { Decision } from './offline-lock/decide.js'
-import { OfflineLock, type AuditEntry } from './offline-lock/lock.js'
-import { Pn532Simulator } from './pn532-encoder/encoder.js'
+import type { Clock } from '../kernel/clock.js'
+import type { LockKeys } from '../protocols/lockstep-card/keys.js'
+import type { Random } from '../kernel/ids.js'
+import { duplexPair, type DuplexPair } from '../kernel/duplex-pair.js'
+import { VirtualCardStore, type CardDump } from '../../simulators/mifare-classic/card-store.js'
+import type { Decision } from '../../simulators/offline-lock/decide.js'
+import { OfflineLock, type AuditEntry } from '../../simulators/offline-lock/lock.js'
+import { Pn532Simulator } from '../../simulators/pn532-encoder/encoder.js'
 
 export interface CardLabConfig {
   siteId: number

@@ -1,0 +1,101 @@
+// The device registry: locks named in config, what drivers discover and report (availability, battery),
+// and the device reads of the API. Everything else a driver reports goes on to the reconciler.
+import type { Config, LockConfig } from '../config.js'
+import type { Device } from '../domain/device.js'
+import { notFound } from '../domain/errors.js'
+import type { Logger } from '../log.js'
+import type { DeviceEvent, DiscoveredLock } from '../ports/device-events.js'
+import type { DeviceFilter } from '../store/devices.js'
+import type { Store } from '../store/store.js'
+
+/** Who hears the device events the registry does not keep (the reconciler). */
+export interface DeviceEventListener {
+  onDeviceEvent(deviceId: string, event: DeviceEvent): void
+}
+
+export class DevicesApp {
+  constructor(private readonly store: Store) {}
+
+  /** Locks named in config are known before any driver reports them, so their ids are stable from the first start. */
+  registerConfiguredLocks(config: Pick<Config, 'locks'>): void {
+    registerConfiguredLocks(this.store, config)
+  }
+
+  /** A driver's report: discovery, availability and battery go to the registry; the reconciler hears the rest. */
+  onDeviceEvent(config: Pick<Config, 'locks'>, next: DeviceEventListener, driver: string, event: DeviceEvent, log: Logger): void {
+    onDeviceEvent(config, this.store, next, driver, event, log)
+  }
+
+  list(f?: DeviceFilter): Device[] {
+    return this.store.devices.list(f)
+  }
+
+  get(deviceId: string): Device {
+    return this.store.devices.get(deviceId)
+  }
+
+  /** By id, else by display name. */
+  getByIdOrName(ref: { deviceId?: string; name?: string }): Device {
+    const d = ref.deviceId ? this.store.devices.get(ref.deviceId) : this.store.devices.findByName(ref.name!)
+    if (!d) throw notFound('device', ref.name)
+    return d
+  }
+}
+
+export function onDeviceEvent(config: Pick<Config, 'locks'>, store: Store, next: DeviceEventListener, driver: string, event: DeviceEvent, log: Logger): void {
+  try {
+    if (event.type === 'discovered') {
+      // Config speaks for the site: its name and the manufacturer app's name rules win over what the radio says.
+      const declared = config.locks.find((l) => l.driver === driver && l.native_id === event.device.nativeId)
+      const lock: DiscoveredLock = declared
+        ? { ...event.device, displayName: declared.name, constraints: { ...event.device.constraints, name: nameRules(declared) } }
+        : event.device
+      const { device, created } = store.tx(() => {
+        const result = store.devices.upsert(lock)
+        store.devices.setOnline(result.device.deviceId, lock.online)
+        return result
+      })
+      if (created) log.info({ device_id: device.deviceId, name: device.displayName, driver }, 'new lock discovered')
+      next.onDeviceEvent(device.deviceId, { type: event.device.online ? 'online' : 'offline', nativeId: event.device.nativeId })
+      return
+    }
+    const device = store.devices.findByNative(driver, event.nativeId)
+    if (!device) return log.debug({ driver, native_id: event.nativeId, type: event.type }, 'event for an unknown device ignored')
+    if (event.type === 'battery') return void store.tx(() => store.devices.setBattery(device.deviceId, event.level))
+    // The registry follows availability at once; the reconciler only hears about transitions it saw.
+    if (event.type === 'online' || event.type === 'offline') store.tx(() => store.devices.setOnline(device.deviceId, event.type === 'online'))
+    next.onDeviceEvent(device.deviceId, event)
+  } catch (err) {
+    log.error({ err, driver, type: event.type }, 'device event failed')
+  }
+}
+
+function nameRules(lock: LockConfig) {
+  return { maxLength: lock.name_rules.max_length, charset: lock.name_rules.charset, unique: lock.name_rules.unique }
+}
+
+export function registerConfiguredLocks(store: Store, config: Pick<Config, 'locks'>): void {
+  store.tx(() => {
+    for (const lock of config.locks) {
+      const discovered: DiscoveredLock = {
+        nativeId: lock.native_id,
+        driver: lock.driver,
+        displayName: lock.name,
+        manufacturer: lock.manufacturer,
+        model: lock.model,
+        deviceType: lock.device_type,
+        online: false,
+        constraints: {
+          minLength: lock.code_length[0],
+          maxLength: lock.code_length[1],
+          alphabet: lock.alphabet,
+          noLeadingZero: lock.no_leading_zero,
+          firstSlot: 1,
+          slotCount: lock.slots,
+          name: nameRules(lock),
+        },
+      }
+      store.devices.upsert(discovered)
+    }
+  })
+}

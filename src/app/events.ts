@@ -1,0 +1,20 @@
+// Reads of the event log and of action attempts.
+import type { ActionAttempt } from '../store/action-attempts.js'
+import type { EventFilter, StoredEvent } from '../store/events.js'
+import type { Store } from '../store/store.js'
+
+export class EventsApp {
+  constructor(private readonly store: Store) {}
+
+  list(f: EventFilter): StoredEvent[] {
+    return this.store.events.list(f)
+  }
+
+  get(eventId: string): Record<string, unknown> | undefined {
+    return this.store.events.get(eventId)
+  }
+
+  actionAttempt(actionAttemptId: string): ActionAttempt {
+    return this.store.actionAttempts.get(actionAttemptId)
+  }
+}

@@ -1,0 +1,72 @@
+// The application layer: one object per aggregate, each use case one method that owns its transaction.
+// Front doors (src/api, src/cli, the lab routes) call these, never the repositories.
+import type { Logger } from '../log.js'
+import type { LockDriver } from '../ports/lock-driver.js'
+import type { Store } from '../store/store.js'
+import { AccessCodesApp } from './access-codes.js'
+import { AccessGrantsApp } from './access-grants.js'
+import { AcsApp } from './acs.js'
+import { DevicesApp } from './devices.js'
+import { EventsApp } from './events.js'
+import { KeysApp } from './keys.js'
+import { LockActionsApp } from './lock-actions.js'
+import { PushDataApp } from './push-data.js'
+import { registerReactions } from './reactions.js'
+import { SpacesApp } from './spaces.js'
+import { UserIdentitiesApp } from './user-identities.js'
+
+/** Site policies (config `site`): shared emails, reservation_key required for guest cards. */
+export interface SitePolicy {
+  allow_shared_emails: boolean
+  reservation_key_required_for_guest_cards: boolean
+}
+
+export interface UseCaseDeps {
+  site?: SitePolicy
+  log: Logger
+  /** The running lock driver of a kind (lock/unlock). */
+  driverOf?: (kind: string) => LockDriver | undefined
+  /** Whether live grants target a space (then it cannot be deleted); default: the grants repository says. */
+  spaceInUse?: (spaceId: string) => boolean
+}
+
+export interface UseCases {
+  readonly workspaceId: string
+  now(): number
+  readonly accessCodes: AccessCodesApp
+  readonly accessGrants: AccessGrantsApp
+  readonly userIdentities: UserIdentitiesApp
+  readonly spaces: SpacesApp
+  readonly acs: AcsApp
+  readonly devices: DevicesApp
+  readonly events: EventsApp
+  readonly pushData: PushDataApp
+  readonly lockActions: LockActionsApp
+  readonly keys: KeysApp
+  /** Removes the reactions registered on the store. */
+  close(): void
+}
+
+export function createUseCases(store: Store, deps: UseCaseDeps): UseCases {
+  const site = deps.site ?? { allow_shared_emails: false, reservation_key_required_for_guest_cards: false }
+  const unregister = registerReactions(store)
+  const userIdentities = new UserIdentitiesApp(store, { allowSharedEmails: site.allow_shared_emails })
+  const accessGrants = new AccessGrantsApp(store, {
+    reservationKeyRequiredForGuestCards: site.reservation_key_required_for_guest_cards, allowSharedEmails: site.allow_shared_emails,
+  })
+  return {
+    workspaceId: store.workspaceId,
+    now: () => store.ctx.clock.now(),
+    accessCodes: new AccessCodesApp(store),
+    accessGrants,
+    userIdentities,
+    spaces: new SpacesApp(store, deps.spaceInUse ?? ((id) => accessGrants.spaceInUse(id))),
+    acs: new AcsApp(store),
+    devices: new DevicesApp(store),
+    events: new EventsApp(store),
+    pushData: new PushDataApp(store, { allowSharedEmails: site.allow_shared_emails }),
+    lockActions: new LockActionsApp(store, deps.driverOf ?? (() => undefined), deps.log),
+    keys: new KeysApp(store),
+    close: unregister,
+  }
+}
