@@ -158,6 +158,8 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
       'LOCKSTEP_API_KEY: must start with "seam_" followed by at least 8 letters, digits or underscores (not seam_at…, seam_cst…, seam_pk…)',
     )
   }
+  // Port 0 is the lab's "run the PMS simulator here"; a site's daemon must dial a real PMS.
+  if (config.fias && !config.lab && /:0\/?$/.test(config.fias.url)) throw new ConfigError(`config ${path}: fias.url: port 0 (the lab PMS) only in lab mode`)
   const natives = new Set<string>()
   for (const [i, lock] of config.locks.entries()) {
     if (natives.has(lock.native_id)) throw new ConfigError(`config ${path}: locks.${i}.native_id: duplicate "${lock.native_id}"`)

@@ -72,6 +72,12 @@ export class AccessGrantsApp {
     return this.store.tx(() => deleteGrants(this.store, [accessGrantId]))
   }
 
+  /** Several grants in one transaction (a FIAS check-in ends the room's earlier reservations at once). */
+  deleteMany(accessGrantIds: string[]): ReservationWarning[] {
+    if (accessGrantIds.length === 0) return []
+    return this.store.tx(() => deleteGrants(this.store, accessGrantIds))
+  }
+
   /** Deletes one method, or every method of a grant or of a reservation. */
   deleteMethods(ref: { accessMethodId?: string; accessGrantId?: string; reservationKey?: string }): ReservationWarning[] {
     const grants = this.store.accessGrants

@@ -16,13 +16,14 @@ export interface FiasSettings {
 }
 
 /** A lockstep-prefixed event for the log (design rule 9); the caller appends it through src/app. */
-export type FiasEvent = { event_type: `lockstep.fias.${string}` } & Record<string, unknown>
+export type FiasEvent = { event_type: `lockstep.fias.${string}`; occurred_at?: number } & Record<string, unknown>
 
 export interface FiasServiceDeps {
   keys: KeyService
   clock: Clock
   timers: Timers
-  event: (e: FiasEvent) => void
+  /** Appends events in one transaction (a request and its answer go together: one commit per key, not two). */
+  events: (e: FiasEvent[]) => void
   log?: { info(o: object, msg: string): void; warn(o: object, msg: string): void }
   /** Link tuning for tests; defaults follow the FIAS specification. */
   link?: { startWaitMs?: number; answerWaitMs?: number; keepAliveMs?: number; backoffMs?: number; maxBackoffMs?: number }
@@ -43,19 +44,23 @@ export class FiasService {
       deps.keys,
       { clock: deps.clock, timers: deps.timers, timeZone: settings.time_zone, answerTimeoutMs: () => this.answerTimeoutSec * 1000 },
       {
-        answered: (request, rec, answer, delivered, elapsedMs) =>
-          deps.event({
-            event_type: 'lockstep.fias.key_answer_sent',
-            record: recordText(rec),
-            request_kind: request?.kind ?? null,
-            encoder: request?.encoder ?? null,
-            workstation: request?.workstation ?? null,
-            answer_status: answer.status,
-            answer_text: answer.text,
-            // false: the link dropped or re-initialised first, so the PMS never saw it (and assumes no key).
-            delivered,
-            elapsed_ms: Math.round(elapsedMs),
-          }),
+        answered: (x) =>
+          deps.events([
+            { event_type: 'lockstep.fias.key_request_received', occurred_at: x.receivedAt, record: recordText(x.incoming), request_kind: x.request?.kind ?? null },
+            {
+              event_type: 'lockstep.fias.key_answer_sent',
+              record: recordText(x.outgoing),
+              request_record: recordText(x.incoming),
+              request_kind: x.request?.kind ?? null,
+              encoder: x.request?.encoder ?? null,
+              workstation: x.request?.workstation ?? null,
+              answer_status: x.answer.status,
+              answer_text: x.answer.text,
+              // false: the link dropped or re-initialised first, so the PMS never saw it (and assumes no key).
+              delivered: x.delivered,
+              elapsed_ms: Math.round(x.elapsedMs),
+            },
+          ]),
         failed: (request, err) => deps.log?.warn({ err, request_kind: request.kind, encoder: request.encoder }, 'FIAS key request failed'),
       },
     )
@@ -70,10 +75,8 @@ export class FiasService {
         ...deps.link,
       },
       {
-        request: (rec, reply) => {
-          deps.event({ event_type: 'lockstep.fias.key_request_received', record: recordText(rec) })
-          this.desk.handle(rec, reply)
-        },
+        // The request's event is written with its answer (one commit per key): see KeyDeskEvents.answered.
+        request: (rec, reply) => this.desk.handle(rec, reply),
         answerTimeout: (s) => {
           this.answerTimeoutSec = s
         },
@@ -81,7 +84,7 @@ export class FiasService {
           // Any way out of 'alive' (re-init, close) means the PMS forgot what it asked: cancel it.
           if (s !== 'alive') this.desk.abortAll(`FIAS link ${s}`)
           if (s === 'alive' || lastState === 'alive') {
-            deps.event({ event_type: s === 'alive' ? 'lockstep.fias.link_up' : 'lockstep.fias.link_down', url: settings.url, state: s })
+            deps.events([{ event_type: s === 'alive' ? 'lockstep.fias.link_up' : 'lockstep.fias.link_down', url: settings.url, state: s }])
             deps.log?.info({ url: settings.url, state: s }, s === 'alive' ? 'FIAS link alive' : 'FIAS link lost')
           }
           lastState = s
@@ -89,6 +92,15 @@ export class FiasService {
         problem: (message) => deps.log?.warn({ url: settings.url }, `FIAS: ${message}`),
       },
     )
+  }
+
+  /** Encoders (KC) with a request running: the lab and tests watch it. */
+  get busyEncoders(): ReadonlySet<string> {
+    return this.desk.busyEncoders
+  }
+
+  get url(): string {
+    return this.settings.url
   }
 
   get state(): string {

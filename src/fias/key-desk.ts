@@ -32,7 +32,16 @@ export interface KeyDeskOptions {
 
 export interface KeyDeskEvents {
   /** The request as parsed, and the answer sent (or not sent: the link re-initialised meanwhile). */
-  answered?(request: KeyRequest | null, rec: FiasRecord, answer: KeyAnswer, delivered: boolean, elapsedMs: number): void
+  answered?(exchange: {
+    /** The request record as received, and when. */
+    incoming: FiasRecord
+    receivedAt: number
+    request: KeyRequest | null
+    outgoing: FiasRecord
+    answer: KeyAnswer
+    delivered: boolean
+    elapsedMs: number
+  }): void
   /** An error thrown by the key service (answered RY with its message). */
   failed?(request: KeyRequest, error: unknown): void
 }
@@ -72,14 +81,14 @@ export class KeyDesk {
     if (!parsed.ok) {
       const out = keyAnswerRecord({ encoder: parsed.encoder, workstation: parsed.workstation }, parsed.answer, this.stamp())
       const delivered = reply(out)
-      this.events.answered?.(null, out, parsed.answer, delivered, 0)
+      this.events.answered?.({ incoming: rec, receivedAt: started, request: null, outgoing: out, answer: parsed.answer, delivered, elapsedMs: 0 })
       return
     }
     const request = parsed.request
     const send = (answer: KeyAnswer | ReadAnswer) => {
       const out = this.toRecord(request, answer)
       const delivered = reply(out)
-      this.events.answered?.(request, out, answer, delivered, this.opts.clock.now() - started)
+      this.events.answered?.({ incoming: rec, receivedAt: started, request, outgoing: out, answer, delivered, elapsedMs: this.opts.clock.now() - started })
     }
     const encoderKey = request.encoder
     if (usesEncoder(request) && this.busy.has(encoderKey)) return send({ status: 'BY', text: 'Encoder busy' })

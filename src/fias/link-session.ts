@@ -14,6 +14,16 @@ export interface Timers {
   clearTimeout(handle: unknown): void
 }
 
+/** Node's timers, unref'd: a FIAS timer never keeps the process alive. */
+export const nodeTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms)
+    t.unref?.()
+    return t
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+}
+
 export type LinkState =
   /** Connected, waiting for the PMS's LS (or the answer to ours). */
   | 'awaiting_start'
