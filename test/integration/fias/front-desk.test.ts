@@ -114,6 +114,13 @@ describe('FIAS front desk (lab)', () => {
     expect(ry).toMatchObject({ status: 'RY', text: 'No card on encoder' })
     expect(ry.elapsed_ms).toBeLessThan(TIMEOUT_S * 1000)
     expect(await seam.accessGrants.list({ reservation_key: '777' } as any)).toHaveLength(0)
+    // The attempt was cancelled with the RY: a card laid on the encoder now is not written.
+    const encoder = (await seam.acs.encoders.list())[0]!.acs_encoder_id
+    const spare = (await lab('cards/create')).card.card_id
+    await lab('encoders/place_card', { acs_encoder_id: encoder, card_id: spare })
+    await eventually(() => expect(t.daemon.fias!.busyEncoders.size).toBe(0))
+    expect((await lab('cards/get', { card_id: spare })).card.blocks[4]).toBe('00'.repeat(16))
+    await lab('encoders/remove_card', { acs_encoder_id: encoder })
     // The encoder is free again once the cancelled attempt has ended.
     await eventually(async () => expect((await pms('checkin', { room: '102', reservation: '779', ...s })).exchanges[0].status).toBe('OK'))
     expect((await lab('pms/status')).pms.late_answers).toBe(0)
