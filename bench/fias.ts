@@ -1,6 +1,7 @@
-// Bench: N hotel check-ins with K keys each through the FIAS link (lab PMS → loopback TCP → lockstep's
-// FIAS client → src/app → the lab's PN532 encoder simulator at 115200 Bd), a fresh blank card laid on the
-// encoder before each key request. Per key: KR sent → KA received. The floor: the same encodes through
+// Bench: N hotel check-ins with K keys each through the FIAS link (the PMS simulator in its own thread, as a
+// PMS is on its own host → loopback TCP → lockstep's FIAS client → src/app → the lab's PN532 encoder
+// simulator at 115200 Bd), a fresh blank card laid on the encoder before each key request (KTN, then KTD).
+// Per key: KR sent → KA received, timed by the PMS. The floor: the same encodes through
 // POST /access_methods/encode (in-process inject) on grants made beforehand (encode request → attempt ended). Check-ins and
 // floor keys alternate so machine load hits both alike. Last line ratio=<FIAS per key ÷ direct per key>
 // on medians (one scheduler stall on a shared machine does not decide it).
@@ -10,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { Worker } from 'node:worker_threads'
 import { loadConfig } from '../src/config.js'
 import { startDaemon } from '../src/daemon.js'
 import { createLogger } from '../src/log.js'
@@ -28,12 +30,29 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-bench-fias-'))
   const env = { LOCKSTEP_DATA_DIR: dir, LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_MQTT_PORT: '0', LOCKSTEP_API_KEY: KEY }
-  const config = loadConfig({ mode: 'lab', env })
+  // tsx's loader is registered in the worker itself (Node 20 workers do not inherit --import hooks).
+  const script = new URL('./_fias-pms-worker.ts', import.meta.url).href
+  const worker = new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(script)}) })`, { eval: true })
+  const messages: Array<(m: any) => void> = []
+  worker.on('message', (m) => messages.shift()?.(m))
+  worker.on('error', (e) => {
+    console.error(e)
+    process.exit(1)
+  })
+  const next = () => new Promise<any>((r) => messages.push(r))
+  const port = (await next()).port as number
+  const alive = next()
+  // A PMS elsewhere (as LOCKSTEP_FIAS_URL would name it): the lab runs no PMS of its own.
+  const config = loadConfig({ mode: 'lab', env: { ...env, LOCKSTEP_FIAS_URL: `tcp://127.0.0.1:${port}` } })
   const d = await startDaemon({ ...config, fias: { ...config.fias!, answer_timeout_seconds: 60 } }, { log: createLogger('silent'), print: () => {} })
+  const request = (fields: Array<[string, string]>) => {
+    const answer = next()
+    worker.postMessage({ id: 'KR', fields })
+    return answer as Promise<{ status: string | null; text: string | null; elapsedMs: number }>
+  }
   try {
-    const pms = d.labPms!
     const cards = d.lab!.control.cards!
-    await pms.sim.whenAlive()
+    await alive
     const encoderId = d.useCases.acs.encoders()[0]!.acsEncoderId
     const rooms = d.useCases.acs.entrances().filter((e) => e.canBelongToReservation)
     const now = d.clock.now()
@@ -42,14 +61,17 @@ async function main(): Promise<void> {
     const direct: number[] = []
 
     for (let i = 0; i < CHECKINS; i++) {
-      // FIAS: a real check-in, KTN then KTD.
-      const r = await pms.checkin({
-        room: String(101 + (i % 3)), guest: `Guest ${i}`, reservation: String(300_000 + i), keys: KEYS,
-        arrival: yymmdd(now), departure: yymmdd(now + 2 * 86_400_000), departure_time: '11:00',
-      })
-      for (const ex of r.exchanges) {
-        if (ex.status !== 'OK') throw new Error(`check-in ${i}: ${ex.answer ?? 'no answer'}`)
-        fias.push(ex.elapsed_ms)
+      // FIAS: a real check-in, KTN then KTD after each answer, a blank card on the encoder for each.
+      for (let k = 0; k < KEYS; k++) {
+        const card = cards.create().card_id
+        cards.placeOnEncoder(encoderId, card)
+        const ex = await request([
+          ['WS', 'FO-PC1'], ['KC', '1'], ['RN', String(101 + (i % 3))], ['KT', k === 0 ? 'N' : 'D'], ['G#', String(300_000 + i)],
+          ['GA', yymmdd(now)], ['GD', yymmdd(now + 2 * 86_400_000)], ['DT', '11:00'], ['GN', `Guest ${i}`],
+        ])
+        cards.removeFromEncoder(encoderId)
+        if (ex.status !== 'OK') throw new Error(`check-in ${i} key ${k + 1}: ${ex.status} ${ex.text}`)
+        fias.push(ex.elapsedMs)
       }
       // Floor: the same number of encodes through access_methods/encode, grants made beforehand (untimed).
       for (let k = 0; k < KEYS; k++) {
@@ -80,7 +102,9 @@ async function main(): Promise<void> {
     console.log(`ratio_mean=${(mean(fias) / mean(direct)).toFixed(3)}`)
     console.log(`ratio=${(median(fias) / median(direct)).toFixed(3)}`)
   } finally {
+    worker.postMessage({ stop: true })
     await d.stop()
+    await worker.terminate()
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -25,6 +25,8 @@ export interface CreateGrantRequest {
   name: string | null
   accessGrantKey: string | null
   reservationKey: string | null
+  /** Grants this one replaces (a room move, a new check-in): deleted in the same transaction, before it is made. */
+  replacing?: string[]
 }
 
 export class AccessGrantsApp {
@@ -36,6 +38,7 @@ export class AccessGrantsApp {
   create(r: CreateGrantRequest): AccessGrant {
     const store = this.store
     return store.tx(() => {
+      if (r.replacing?.length) deleteGrants(store, r.replacing)
       const userIdentityId = r.userIdentity ? this.findOrCreateIdentity(r.userIdentity) : r.userIdentityId!
       const now = store.ctx.clock.now()
       return createGrant(store, {

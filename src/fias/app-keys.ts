@@ -66,13 +66,13 @@ export class AppKeyService implements KeyService {
     const reservationKey = r.reservation!
     const window = this.window(r)
     const grants = this.uc.accessGrants
-    if (r.keyType === 'new') {
-      // KTN cancels the room's existing keys (S1): this reservation's own, so its card takes a fresh stamp
-      // (override), and the room's earlier reservations, whose cards stop at this card's first use.
-      const ended = [...grants.list({ reservationKey }), ...grants.list(this.roomFilter(targets)).filter((g) => g.reservationKey !== null)]
-      grants.deleteMany([...new Set(ended.map((g) => g.accessGrantId))])
-    }
+    // KTN cancels the room's existing keys (S1): this reservation's own, so its card takes a fresh stamp
+    // (override), and the room's earlier reservations, whose cards stop at this card's first use.
+    const ended = r.keyType === 'new'
+      ? [...grants.list({ reservationKey }), ...grants.list(this.roomFilter(targets)).filter((g) => g.reservationKey !== null)]
+      : []
     const grant = grants.create({
+      replacing: [...new Set(ended.map((g) => g.accessGrantId))],
       userIdentity: { userIdentityKey: `fias-guest-${reservationKey}`, fullName: r.guestName ?? null },
       requested: [{ mode: 'card' }],
       targets,
@@ -134,8 +134,9 @@ export class AppKeyService implements KeyService {
     const existing = grants.list({ reservationKey })
     const first = existing[0]
     const window = this.window(r, first)
-    grants.deleteMany(existing.map((g) => g.accessGrantId))
+    // One transaction: the old room's grants go as the new room's is made (a refused grant leaves them).
     const grant = grants.create({
+      replacing: existing.map((g) => g.accessGrantId),
       ...(first ? { userIdentityId: first.userIdentityId } : { userIdentity: { userIdentityKey: `fias-guest-${reservationKey}`, fullName: r.guestName ?? null } }),
       requested: [{ mode: 'card' }],
       targets,
