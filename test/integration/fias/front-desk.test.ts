@@ -126,11 +126,41 @@ describe('FIAS front desk (lab)', () => {
     expect((await lab('pms/status')).pms.late_answers).toBe(0)
   })
 
+  it('one-shot (KTO): a staff-style card for today that opens the room and overrides no guest', async () => {
+    const guest = await pms('checkin', { room: '101', guest: 'Lee, Kim', reservation: '888', ...(await stay(2)) })
+    const guestCard = guest.exchanges[0].card_id
+    expect(await present('Room 101', guestCard)).toMatchObject({ granted: true, mode: 'override' })
+    const shot = await pms('checkin', { room: '101', first: 'one_shot' })
+    expect(shot.exchanges[0]).toMatchObject({ status: 'OK', text: 'One-shot OK' })
+    expect(await present('Room 101', shot.exchanges[0].card_id)).toMatchObject({ granted: true })
+    expect(await present('Room 101', guestCard)).toMatchObject({ granted: true })
+    const grants = await seam.accessGrants.list({ acs_entrance_id: door['Room 101'] } as any)
+    const oneShot = grants.find((g: any) => g.reservation_key === undefined)!
+    const endOfToday = new Date(Date.parse((await lab('clock/get')).clock.now)).toISOString().slice(0, 10) + 'T23:59:59.000Z'
+    expect(oneShot.ends_at).toBe(endOfToday)
+  })
+
+  it('link dropped mid-request: lockstep reconnects, the lost request is cancelled, never answered late, and leaves no grant', async () => {
+    const s = await stay(1)
+    const lost = pms('checkin', { room: '103', reservation: '990', place_cards: false, ...s })
+    await eventually(() => expect(t.daemon.fias!.busyEncoders.has('1')).toBe(true))
+    await lab('pms/drop_connection')
+    expect((await lost).exchanges[0]).toMatchObject({ status: null, answer: null })
+    await eventually(async () => expect((await lab('pms/status')).pms.alive).toBe(true))
+    await eventually(() => expect(t.daemon.fias!.busyEncoders.size).toBe(0))
+    expect(await seam.accessGrants.list({ reservation_key: '990' } as any)).toHaveLength(0)
+    const again = await pms('checkin', { room: '103', reservation: '991', ...s })
+    expect(again.exchanges[0].status).toBe('OK')
+    expect((await lab('pms/status')).pms.late_answers).toBe(0)
+    const sent = await seam.events.list({ event_type: 'lockstep.fias.key_answer_sent' } as any)
+    expect(sent.filter((e: any) => String(e.request_record).includes('G#990')).map((e: any) => e.delivered)).toEqual([false])
+  })
+
   it('every request and answer is a lockstep event', async () => {
     const answers = await seam.events.list({ event_type: 'lockstep.fias.key_answer_sent' } as any)
     expect(answers.length).toBeGreaterThan(5)
     expect(answers.some((e: any) => e.answer_status === 'BY')).toBe(true)
-    expect(answers.every((e: any) => e.delivered === true)).toBe(true)
+    expect(answers.filter((e: any) => e.delivered === false)).toHaveLength(1) // the one lost with the link
     const requests = await seam.events.list({ event_type: 'lockstep.fias.key_request_received' } as any)
     expect(requests).toHaveLength(answers.length)
     expect(requests.some((e: any) => String(e.record).startsWith('KR|WSFO-PC1|KC1|RN101|KTN|G#123456|'))).toBe(true)
