@@ -24,6 +24,8 @@ export class FiasLinkClient {
   private retry: unknown = null
   private delayMs: number
   private running = false
+  /** Failed connects in a row: only the first of an outage is reported (quiet while the PMS stays down). */
+  private failedConnects = 0
   private state_: LinkState | 'connecting' | 'stopped' = 'stopped'
   private readonly target: { host: string; port: number }
 
@@ -78,6 +80,7 @@ export class FiasLinkClient {
       if (!socket.destroyed) socket.destroy()
       if (this.socket === socket) this.socket = null
       if (session) this.events.connection?.(false, reason)
+      else if (this.running && this.failedConnects++ === 0) this.events.problem?.(`cannot connect to the PMS at ${this.opts.url}: ${reason}; retrying`)
       this.scheduleReconnect()
     }
     socket.once('connect', () => {
@@ -97,6 +100,7 @@ export class FiasLinkClient {
         (reason) => end(reason),
       )
       this.session = session
+      this.failedConnects = 0
       this.state_ = 'awaiting_start'
       this.events.connection?.(true)
       session.start()
