@@ -189,7 +189,10 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
       async (a) => metricsRoute(a, metrics, (key) => useCases.keys.verify(key)),
     ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
-    health: () => healthReport(store, config),
+    health: () => healthReport(store, config, {
+      trippedBreakers: () => reconciler.trippedBreakers(),
+      offlineEncoders: () => cardEncoding.offlineEncoders(),
+    }),
   }))
   // Bind before a key is generated and shown: a busy port must not print a key for a daemon that never ran.
   const generatedApiKey = bootstrapApiKey(store, config, print)

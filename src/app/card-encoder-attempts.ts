@@ -62,12 +62,25 @@ export class CardEncoderAttempts {
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 50_000
   }
 
+  private readonly reached = new Set<string>()
+
   private get store(): Store {
     return this.opts.store
   }
 
   encoderOnline(acsEncoderId: string): boolean {
     return this.opts.drivers.get(acsEncoderId)?.isOnline(acsEncoderId) ?? false
+  }
+
+  /** Opens an encoder's link (the lab's at start, a site's on first use); from then on it counts in /health. */
+  async wake(acsEncoderId: string): Promise<void> {
+    this.reached.add(acsEncoderId)
+    await this.opts.drivers.get(acsEncoderId)?.start()
+  }
+
+  /** Encoders lockstep has tried to reach that are not answering now. */
+  offlineEncoders(): string[] {
+    return [...this.reached].filter((id) => !this.encoderOnline(id))
   }
 
   // ------------------------------------------------------------------ API entry points (synchronous)
@@ -173,7 +186,7 @@ export class CardEncoderAttempts {
     const driver = this.opts.drivers.get(acsEncoderId)
     if (!driver) throw new EncoderError('encoder_not_online', 'No encoder hardware is configured for this encoder (serial_path)')
     // Lazily (re)open: a real port opens on first use and again after it dropped.
-    if (!driver.isOnline(acsEncoderId)) await driver.start()
+    if (!driver.isOnline(acsEncoderId)) await this.wake(acsEncoderId)
     return driver
   }
 

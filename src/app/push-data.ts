@@ -35,7 +35,7 @@ export class PushDataApp {
       const plan = planDeleteData(payload, store.customers.snapshot({ withIssuedCards: true }))
       const apply = new ChangeApplier(store, undefined)
       for (const c of plan.changes) apply.apply(c)
-      return store.customers.record('delete_data', payload.customer_keys?.length === 1 ? payload.customer_keys[0]! : null, [...plan.results])
+      return recordRun(store, 'delete_data', payload.customer_keys?.length === 1 ? payload.customer_keys[0]! : null, [...plan.results])
     })
   }
 
@@ -47,7 +47,26 @@ export class PushDataApp {
 function pushInTx(store: Store, payload: PushDataPayload, policy: { allowSharedEmails: boolean }, savepoints: boolean): RunOutcome<PushItemResult> {
   const plan = planPushData(payload, store.customers.snapshot(), policy)
   const results = applyAll(store, plan.changes, [...plan.results], savepoints)
-  return store.customers.record('push_data', payload.customer_key, results)
+  return recordRun(store, 'push_data', payload.customer_key, results)
+}
+
+/** The event every problem item of a run gets, so an SDK user (whose push_data answer is a bare ok) sees it. */
+export const ITEM_PROBLEM_EVENT = 'lockstep.automation_run.item_problem'
+
+type RunResult = { status: string; key: string; warnings?: readonly unknown[] } & Record<string, unknown>
+
+/**
+ * Logs the run (one `lockstep.automation_run.completed` event with every result) and appends one
+ * ITEM_PROBLEM_EVENT per item that was rejected, is waiting, or carries warnings — in the same transaction.
+ */
+function recordRun<R extends RunResult>(store: Store, kind: RunKind, customerKey: string | null, results: R[]): RunOutcome<R> {
+  const run = store.customers.record(kind, customerKey, results)
+  for (const r of results) {
+    const problem = r.status === 'rejected' ? 'rejected' : r.status === 'waiting' ? 'waiting' : r.warnings?.length ? 'warning' : null
+    if (!problem) continue
+    store.events.append({ event_type: ITEM_PROBLEM_EVENT, automation_run_id: run.automationRunId, kind, customer_key: customerKey ?? undefined, problem, item: r })
+  }
+  return run
 }
 
 /**
@@ -59,7 +78,7 @@ export function activateDrafts(store: Store, spaceKey: string): RunOutcome<PushI
   const plan = planDraftActivation(spaceKey, store.customers.snapshot())
   if (plan.results.length === 0) return null
   const results = applyAll(store, plan.changes, [...plan.results], true)
-  return store.customers.record('draft_activation', null, results)
+  return recordRun(store, 'draft_activation', null, results)
 }
 
 /** Applies each change in its own savepoint; a change that fails turns its item's result into a rejection. */

@@ -1,4 +1,5 @@
 // CLI verbs on the official SDK against the local API: lockstep is its own first SDK user.
+import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { SeamHttp } from '@seamapi/http'
 import { CliError, EXIT, explain, getHealth, post, resolveTarget, sdk, type ConnOptions, type Target } from './client.js'
@@ -83,6 +84,28 @@ export function parseDuration(s: string): number {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v]
 
+type PushResult = {
+  status: string; collection: string; key: string; outcome?: string
+  error?: { type: string; message: string }; waiting_for?: Record<string, unknown>; warnings?: (string | { message?: string })[]
+}
+
+/** What a person needs to act on one push_data item. */
+function pushDetail(r: PushResult): string {
+  if (r.error) return `${r.error.type}: ${r.error.message}`
+  const parts: string[] = []
+  const waiting = Object.entries(r.waiting_for ?? {}).filter(([, v]) => !Array.isArray(v) || v.length > 0)
+  if (waiting.length) parts.push(`waiting for ${waiting.map(([k, v]) => `${k.replaceAll('_', ' ')}: ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('; ')}`)
+  for (const w of r.warnings ?? []) parts.push(`warning: ${typeof w === 'string' ? w : w.message ?? JSON.stringify(w)}`)
+  if (!parts.length && r.outcome) parts.push(r.outcome)
+  return parts.join('; ')
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 export function registerVerbs(program: Command): void {
   verb(program.command('status').description('is the daemon up, healthy, and does the key work'), async (t, o) => {
     const health = await getHealth(t)
@@ -99,6 +122,34 @@ export function registerVerbs(program: Command): void {
       ]).split('\n').slice(1).join('\n')
     })
   })
+
+  verb(
+    program.command('push-data').description("push a PMS's data (customers/push_data body as JSON: a file, or - for stdin); every item's result is shown, problems first")
+      .argument('<file>'),
+    async (t, o, file) => {
+      const text = file === '-' ? await readStdin() : await readFile(file!, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(EXIT.usage, `cannot read ${file}: ${err.code ?? err.message}`)
+      })
+      let payload: Record<string, unknown>
+      try {
+        payload = JSON.parse(text) as Record<string, unknown>
+      } catch (err) {
+        throw new CliError(EXIT.usage, `${file}: not JSON (${(err as Error).message})`)
+      }
+      const body = (await post(t, '/customers/push_data', payload)) as { automation_run_id: string; summary: Record<string, number>; results: PushResult[] }
+      const rank = (r: PushResult) => (r.status === 'rejected' ? 0 : r.status === 'waiting' ? 1 : r.warnings?.length ? 2 : 3)
+      const rows = [...body.results].sort((a, b) => rank(a) - rank(b))
+      emit(o.json, body, () => {
+        const counts = Object.entries(body.summary).filter(([k]) => k !== 'total').map(([k, n]) => `${n} ${k}`).join(', ')
+        return `run ${body.automation_run_id}: ${body.summary.total ?? rows.length} items (${counts || 'none'})\n` + table(
+          ['STATUS', 'COLLECTION', 'KEY', 'DETAIL'],
+          rows.map((r) => [r.status, r.collection, r.key, pushDetail(r)]),
+        )
+      })
+      // A rejected item is a failure a script must notice (exit 1); waiting items and warnings are shown, not fatal.
+      if (body.results.some((r) => r.status === 'rejected')) process.exitCode = EXIT.api
+    },
+  )
 
   verb(program.command('devices').description('list the locks'), async (t, o) => {
     const devices = await (await sdk(t)).devices.list()

@@ -203,6 +203,31 @@ async function pollEvents() {
   while (list.children.length > 200) list.lastChild.remove()
 }
 
+/** A customers/push_data item that was rejected, waits, or carries warnings: what the PMS's data needs. */
+function describePushProblem(e) {
+  const item = e.item ?? {}
+  const detail = item.error
+    ? `${item.error.type}: ${item.error.message}`
+    : item.waiting_for
+      ? `waiting for ${Object.entries(item.waiting_for).filter(([, v]) => !Array.isArray(v) || v.length).map(([k, v]) => `${k.replaceAll('_', ' ')}: ${[].concat(v).join(', ')}`).join('; ')}`
+      : (item.warnings ?? []).map((w) => (typeof w === 'string' ? w : w.message)).join('; ')
+  return `${e.problem} · ${item.collection} ${item.key} · ${detail}`
+}
+
+async function pollPushProblems() {
+  const since = state.pushSince ?? new Date(Date.now() - 24 * 3600_000).toISOString()
+  const { events } = await api('/events/list', { since, limit: 200, event_type: 'lockstep.automation_run.item_problem' })
+  const list = $('#pushes')
+  for (const e of events) {
+    if (state.seenEvents.has(e.event_id)) continue
+    state.seenEvents.add(e.event_id)
+    list.prepend(el('li', { 'data-problem': e.problem, 'data-key': e.item?.key ?? '' }, el('time', { datetime: e.created_at }, new Date(e.created_at).toLocaleTimeString()), describePushProblem(e)))
+    if (!state.pushSince || (e.created_at ?? '') > state.pushSince) state.pushSince = e.created_at
+  }
+  while (list.children.length > 100) list.lastChild.remove()
+  $('#pushes-section').hidden = list.children.length === 0
+}
+
 async function loadHealth() {
   const res = await fetch('/health')
   const h = await res.json()
@@ -238,7 +263,7 @@ async function start() {
     if (err.status === 401) return signOut('The API key was refused; enter a valid key.')
     notice(err.message)
   }
-  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(loadHealth, 10000)])
+  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(pollPushProblems, 5000), loop(loadHealth, 10000)])
 }
 
 function signOut(message) {

@@ -89,6 +89,11 @@ export class WorkQueue {
     return this.entries.get(deviceId)?.paused ?? false
   }
 
+  /** Devices whose breaker is not closed (open, or half-open while one probe runs). */
+  trippedBreakers(): string[] {
+    return [...this.entries].filter(([, e]) => e.breaker.state !== 'closed').map(([id]) => id)
+  }
+
   breakerState(deviceId: string): BreakerState {
     return this.entries.get(deviceId)?.breaker.state ?? 'closed'
   }

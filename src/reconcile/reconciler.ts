@@ -116,6 +116,11 @@ export class Reconciler {
   }
 
   /** Something about this device may have changed: run a pass soon (coalesced if one is queued/running). */
+  /** Devices the circuit breaker is keeping the reconciler away from (for /health). */
+  trippedBreakers(): string[] {
+    return this.queue.trippedBreakers()
+  }
+
   poke(deviceId: string): void {
     this.queue.poke(deviceId)
   }

@@ -41,8 +41,8 @@ export class Encoders implements Service {
   async start(): Promise<void> {
     // Lab encoders sit on in-process links: wake them now. A site's serial encoders open lazily on first use.
     if (!this.deps.cardLab) return
-    for (const [id, d] of this.drivers) {
-      await d.start().catch((err) => this.deps.log.warn({ acs_encoder_id: id, err: (err as Error).message }, 'card encoder did not start'))
+    for (const id of this.drivers.keys()) {
+      await this.cardEncoding.wake(id).catch((err) => this.deps.log.warn({ acs_encoder_id: id, err: (err as Error).message }, 'card encoder did not start'))
     }
   }
 

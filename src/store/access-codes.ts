@@ -131,6 +131,17 @@ export class AccessCodes {
   }
 
   /** The fields of a device's live codes that choosing a code and a name looks at (cheap for large pushes). */
+  /** Live codes that carry an error, counted by error code (for /health). Counted here rather than with SQL's
+   *  GROUP BY: SQLite 3.53 put equal json_extract() results from json_each into separate groups. */
+  errorCounts(): Record<string, number> {
+    const rows = this.ctx.db
+      .prepare(`SELECT json_extract(e.value, '$.error_code') AS code FROM access_codes c, json_each(c.errors) e WHERE c.deleted_at IS NULL AND c.errors != '[]'`)
+      .all() as { code: string | null }[]
+    const counts: Record<string, number> = {}
+    for (const { code } of rows) counts[code ?? 'unknown'] = (counts[code ?? 'unknown'] ?? 0) + 1
+    return counts
+  }
+
   peers(deviceId: string): CodePeer[] {
     return this.ctx.db
       .prepare('SELECT access_code_id AS accessCodeId, code, appearance_name AS appearanceName, is_managed = 1 AS isManaged FROM access_codes WHERE device_id = ? AND deleted_at IS NULL ORDER BY seq')

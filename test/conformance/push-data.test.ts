@@ -98,6 +98,24 @@ describe('seed 000 gotchas', () => {
     for (const e of plain) schemas.seam_event.parse(e)
   })
 
+  test('an SDK user, whose push_data answer is void, sees each problem item as an event', async () => {
+    await seam.userIdentities.create({ full_name: 'Holder', email_address: 'holder@example.com' })
+    const since = new Date(Date.now() - 1_000).toISOString()
+    expect(await seam.customers.pushData({
+      customer_key: 'cust-sdk',
+      guests: [{ guest_key: 'g-sdk', name: 'Copy Holder', email_address: 'HOLDER@example.com' }, { guest_key: 'g-fine', name: 'Fine Guest' }],
+      reservations: [{ reservation_key: 'res-later', guest_key: 'g-fine', space_keys: ['unit-not-yet'], ...stay }],
+    } as any)).toBeUndefined()
+    const events = (await seam.client.get('/events/list', { params: { since, event_type: 'lockstep.automation_run.item_problem' } })).data.events
+    const byKey = Object.fromEntries(events.filter((e: any) => e.customer_key === 'cust-sdk').map((e: any) => [e.item.key, e]))
+    expect(Object.keys(byKey).sort()).toEqual(['g-sdk', 'res-later']) // the applied guest is no problem
+    expect(byKey['g-sdk']).toMatchObject({ problem: 'rejected', kind: 'push_data', customer_key: 'cust-sdk', item: { collection: 'guests', status: 'rejected', error: { type: 'user_identity_email_or_phone_conflict' } } })
+    expect(byKey['res-later']).toMatchObject({ problem: 'waiting', item: { collection: 'reservations', status: 'waiting' } })
+    expect(byKey['g-sdk'].automation_run_id).toBe(byKey['res-later'].automation_run_id)
+    // Not in a plain list.
+    expect((await seam.events.list({ since })).some((e) => String(e.event_type).startsWith('lockstep.'))).toBe(false)
+  })
+
   test('site allows shared emails → the same push applies', async () => {
     const t2 = await startTestDaemon({ patch: (c) => ({ ...c, site: { ...c.site, allow_shared_emails: true } }) })
     try {

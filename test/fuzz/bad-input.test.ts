@@ -104,6 +104,10 @@ describe('bad input never breaks the daemon', () => {
   })
 
   test('control and bidi-override characters in names are refused with a clear 400, changing nothing', async () => {
+    // Its own code: the random requests above may have deleted the shared seed.
+    const codeId = t.daemon.store.tx(() => createCode(t.daemon.store, {
+      deviceId, name: 'names', code: '1357', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,
+    })).accessCodeId
     for (const bad of ['a\u0000b', 'Room\u0007', 'x\u0085y', 'Anna\u202egnp.exe', 'a\u2066b\u2069', 'line\nbreak']) {
       const before = storeSnapshot(t.daemon.store)
       for (const payload of [{ device_id: deviceId, name: bad }]) {

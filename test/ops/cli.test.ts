@@ -1,7 +1,7 @@
 // The `lockstep` verbs against a lab daemon spawned as the real CLI: --json output, exit codes
 // (0 ok, 1 API error, 2 usage, 3 unreachable), and a backup that restores to the same state.
 import { execFile } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -74,6 +74,24 @@ test('codes create, list and delete with --json', { timeout: 120_000 }, async ()
   expect(deleted.code, deleted.stderr).toBe(0)
   const after = await cli(['codes', 'list', '--json'])
   expect(after.json().map((c: any) => c.access_code_id)).not.toContain(code.access_code_id)
+})
+
+test('push-data shows every problem item first and exits 1 when an item is rejected', { timeout: 120_000 }, async () => {
+  const file = join(dataDir, 'push-reject.json')
+  writeFileSync(file, JSON.stringify({
+    customer_key: 'cli',
+    guests: [{ guest_key: 'cli-a', name: 'Same Mail A', email_address: 'same@example.com' }, { guest_key: 'cli-b', name: 'Same Mail B', email_address: 'same@example.com' }, { guest_key: 'cli-ok', name: 'Fine' }],
+  }))
+  const r = await cli(['push-data', file])
+  expect(r.code, r.stderr).toBe(1)
+  const lines = r.stdout.trim().split('\n')
+  expect(lines[0]).toMatch(/^run [0-9a-f-]{36}: 3 items \(/)
+  expect(lines[2]).toMatch(/^rejected\s+guests\s+cli-b\s+user_identity_email_or_phone_conflict: .*same@example\.com/)
+  expect(lines.slice(3).every((l) => l.startsWith('applied'))).toBe(true)
+  const json = await cli(['push-data', file, '--json'])
+  expect(json.json()).toMatchObject({ summary: { total: 3 } })
+  const notJson = await cli(['push-data', join(dataDir, 'lab-api-key')])
+  expect([notJson.code, notJson.stderr]).toEqual([2, expect.stringContaining('not JSON')])
 })
 
 test('exit codes: 1 API error, 2 usage or config, 3 daemon unreachable', { timeout: 120_000 }, async () => {

@@ -89,6 +89,12 @@ test.skipIf(missing && !required)('console: key, doors, create a code, events, l
   await doomed.waitFor({ state: 'detached' })
   expect((await seam.accessCodes.list({ device_id: deviceId! })).map((c) => c.code)).not.toContain('97531')
 
+  // A PMS push with a problem item shows up in words, without anyone reading the raw answer.
+  await seam.customers.pushData({ customer_key: 'console', reservations: [{ reservation_key: 'console-res', guest_key: 'nobody', space_keys: ['unit-x'] }] } as any)
+  const problem = page.locator('#pushes li[data-key="console-res"]')
+  await problem.waitFor({ timeout: 15_000 })
+  expect(await problem.textContent()).toMatch(/rejected · reservations console-res · \S+: /)
+
   mkdirSync(resolve(SHOT, '..'), { recursive: true })
   await page.screenshot({ path: SHOT, fullPage: true })
   const png = readFileSync(SHOT)

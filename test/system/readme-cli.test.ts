@@ -2,7 +2,7 @@
 // <placeholders> are the ids earlier commands printed). Extraction is exhaustive: a fenced command that this
 // file does not know fails the test, so a new example arrives with its run.
 import { exec } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
@@ -95,6 +95,16 @@ test('the README commands run as written against the lab', { timeout: 300_000 },
   const cardGrantId = /created access grant ([0-9a-f-]{36})/.exec(cardGrant.stdout)![1]!
   expect((await ok('npx lockstep grants list')).stdout).toContain(vars.access_grant_id)
   await ok('npx lockstep grants delete <access_grant_id>')
+
+  // A PMS push: the guest is applied, the reservation waits for a space that does not exist yet; both are shown.
+  vars.push_data_file = join(scratch, 'push.json')
+  writeFileSync(vars.push_data_file, JSON.stringify({
+    customer_key: 'readme', guests: [{ guest_key: 'readme-guest', name: 'Readme Guest' }],
+    reservations: [{ reservation_key: 'readme-res', guest_key: 'readme-guest', space_keys: ['unit-later'], starts_at: '2031-01-01T15:00:00Z', ends_at: '2031-01-03T11:00:00Z' }],
+  }))
+  const pushed = (await ok('npx lockstep push-data <push_data_file>')).stdout
+  expect(pushed).toMatch(/2 items \(1 applied, 1 waiting\)/)
+  expect(pushed.split('\n')[2]).toMatch(/^waiting\s+reservations\s+readme-res\s+waiting for missing space keys: unit-later/) // problems first
 
   // A blank card on the encoder, then encode the card grant's method and read it back.
   const g = (await seam.accessGrants.get({ access_grant_id: cardGrantId })) as { access_method_ids: string[] }

@@ -54,11 +54,14 @@ describe('reconciler metrics', () => {
     t.repo.putCode('dev1', { accessCodeId: 'ac2', code: '2468' })
     t.r.poke('dev1')
     await t.r.idle()
+    expect(t.r.trippedBreakers()).toEqual([])
     await t.tick(4_000)
     expect(breaker).toEqual([['dev1', 'open']])
+    expect(t.r.trippedBreakers()).toEqual(['dev1']) // what /health counts
     t.lock.down = false
     await t.tick(60_000)
     expect(breaker).toEqual([['dev1', 'open'], ['dev1', 'half_open'], ['dev1', 'closed']])
+    expect(t.r.trippedBreakers()).toEqual([])
     expect(t.repo.codes.get('ac2')!.status).toBe('set')
     expect(lags).toHaveLength(2)
     expect(lags[1]![1]).toBeGreaterThanOrEqual(60)
