@@ -11,9 +11,9 @@ export const DATA_FILE_MODE = 0o600
 /** Creates the data dir 0700, or tightens one lockstep owns (never a shared sticky dir such as /tmp). */
 export function ensureDataDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE })
-  const st = statSync(dir)
-  const mine = typeof process.getuid !== 'function' || st.uid === process.getuid()
-  if (mine && (st.mode & 0o1000) === 0 && (st.mode & 0o7777) !== DATA_DIR_MODE) chmodSync(dir, DATA_DIR_MODE)
+  const stat = statSync(dir)
+  const mine = typeof process.getuid !== 'function' || stat.uid === process.getuid()
+  if (mine && (stat.mode & 0o1000) === 0 && (stat.mode & 0o7777) !== DATA_DIR_MODE) chmodSync(dir, DATA_DIR_MODE)
 }
 
 /** Creates `file` empty with mode 0600 if missing, and tightens it if it exists with looser bits. */

@@ -2,6 +2,8 @@
 // attempts over an EncoderDriver per encoder. The attempt is created at once; the background work waits
 // for a card (bounded), builds the image from the grant (stamp from the site allocator, MAC), writes and
 // reads back through the driver, then records the card and issues the method in one transaction.
+// Over 400 lines on purpose: one attempt's life (queue per encoder, card wait, abort on expiry, write, read
+// back, record) is one state machine whose steps share its abort signal; split, it would be read in pieces.
 import { performance } from 'node:perf_hooks'
 import { isoUtc } from '../kernel/clock.js'
 import { CARD_DATA_BLOCKS, decodeCard, type CardFields, type CardLevel, type Stamp } from '../protocols/lockstep-card/card.js'

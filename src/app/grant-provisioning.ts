@@ -9,10 +9,11 @@
 import { isoUtc } from '../kernel/clock.js'
 import type { AccessCode } from '../domain/access-code.js'
 import {
-  planAccessMethods, planGrantCreation, planGrantTimeFrameUpdate, planReprovision,
+  planAccessMethods, planGrantCreation, planGrantTimeFrameUpdate,
   type AccessMethodPlan, type EntranceInfo, type GrantTargets, type PlannedAccessMethod, type RequestedAccessMethod,
   type ResolvedTargets, type TargetLookup,
 } from '../domain/access-grant.js'
+import { planReprovision } from '../domain/grant-reprovision.js'
 import { DomainError, conflict, notFound } from '../domain/errors.js'
 import { releaseReservationGrants, type ReservationMember, type ReservationWarning, type TimeWindow } from '../domain/reservation.js'
 import {
@@ -344,7 +345,7 @@ export function reprovision(store: Store, grants: AccessGrant[], context: Record
     }
     repo.setCapableEntranceIds(g.accessGrantId, r.capableEntranceIds)
     const resolved = repo.resolve(g, lookup)
-    recordPlanIssues(store, g, safePlan(p.requested, resolved), [...g.warnings.filter((w) => w.warning_code === 'requested_code_unavailable'), ...extra], false)
+    recordPlanIssues(store, g, planForIssues(p.requested, resolved), [...g.warnings.filter((w) => w.warning_code === 'requested_code_unavailable'), ...extra], false)
     return { accessGrantId: r.accessGrantId, status: r.status }
   })
 }
@@ -384,11 +385,16 @@ export function memoLookup(l: TargetLookup): TargetLookup {
   return { space: memo(l.space), spaceByKey: memo((k) => l.spaceByKey?.(k)), device: memo(l.device), entrance: memo(l.entrance) }
 }
 
-/** The plan of the grant's methods on its current doors, for its recorded issues; a plan the rules refuse records none. */
-function safePlan(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
+/**
+ * The plan of the grant's methods on its current doors, for its recorded issues. When the rules refuse the
+ * plan on the doors the grant has now (a space lost its last capable door), that refusal is the grant's error,
+ * in words; anything else is a bug and is not swallowed.
+ */
+function planForIssues(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
   try {
     return planAccessMethods(requested, targets)
-  } catch {
-    return { methods: [], errors: [], warnings: [] }
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e
+    return { methods: [], errors: [{ error_code: 'cannot_create_requested_access_methods', message: e.message }], warnings: [] }
   }
 }

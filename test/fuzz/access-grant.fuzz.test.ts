@@ -3,15 +3,9 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import {
-  planAccessMethods,
-  planReprovision,
-  resolveTargets,
-  type DeviceInfo,
-  type EntranceInfo,
-  type GrantProvisioning,
-  type RequestedAccessMethod,
-  type TargetLookup,
+  planAccessMethods, resolveTargets, type DeviceInfo, type EntranceInfo, type RequestedAccessMethod, type TargetLookup,
 } from '../../src/domain/access-grant.js'
+import { planReprovision, type GrantProvisioning } from '../../src/domain/grant-reprovision.js'
 
 const deviceArb = fc.uniqueArray(fc.record({ deviceId: fc.constantFrom('d1', 'd2', 'd3', 'd4'), canProgramAccessCodes: fc.boolean() }), { selector: (d) => d.deviceId })
 const entranceArb = fc.uniqueArray(

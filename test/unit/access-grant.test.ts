@@ -1,21 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import {
-  cardNeedsEncoding,
-  cardWarnings,
-  planAccessMethods,
-  planGrantCreation,
-  planGrantTimeFrameUpdate,
-  planReprovision,
-  planTimeFrameChange,
-  resolveTargets,
-  validateRequestedAccessMethods,
-  type CardMethodState,
-  type DeviceInfo,
-  type EntranceInfo,
-  type GrantProvisioning,
-  type SpaceDoors,
-  type TargetLookup,
+  cardNeedsEncoding, cardWarnings, planAccessMethods, planGrantCreation, planGrantTimeFrameUpdate, planTimeFrameChange, resolveTargets, validateRequestedAccessMethods, type CardMethodState, type DeviceInfo, type EntranceInfo, type SpaceDoors, type TargetLookup,
 } from '../../src/domain/access-grant.js'
+import { planReprovision, type GrantProvisioning } from '../../src/domain/grant-reprovision.js'
 import type { TimeWindow } from '../../src/domain/reservation.js'
 
 function site(spaces: SpaceDoors[], devices: DeviceInfo[], entrances: EntranceInfo[], keys: Record<string, string> = {}): TargetLookup {
