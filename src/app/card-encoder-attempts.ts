@@ -56,6 +56,8 @@ export class CardEncoderAttempts {
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly running = new Set<AbortController>()
   private readonly settling = new Map<string, Promise<void>>()
+  /** Attempts per encoder not yet done with the driver (queued, waiting for a card, writing). */
+  private readonly active = new Map<string, number>()
   private readonly cardWaitMs: number
   private readonly attemptTimeoutMs: number
 
@@ -113,6 +115,11 @@ export class CardEncoderAttempts {
 
   // ------------------------------------------------------------------ attempt lifecycle
 
+  /** Whether an attempt holds or waits for this encoder (another door asking for it answers "busy"). */
+  isBusy(acsEncoderId: string): boolean {
+    return (this.active.get(acsEncoderId) ?? 0) > 0
+  }
+
   /** The attempt once it has ended (at once if it already has). */
   async settled(actionAttemptId: string): Promise<ActionAttempt> {
     await this.settling.get(actionAttemptId)
@@ -166,7 +173,14 @@ export class CardEncoderAttempts {
       clearTimeout(timer)
       this.running.delete(ctl)
     })
-    this.queues.set(acsEncoderId, settled.then(() => driverWork).then(() => undefined))
+    this.active.set(acsEncoderId, (this.active.get(acsEncoderId) ?? 0) + 1)
+    const released = settled.then(() => driverWork).then(() => undefined)
+    void released.then(() => {
+      const n = (this.active.get(acsEncoderId) ?? 1) - 1
+      if (n > 0) this.active.set(acsEncoderId, n)
+      else this.active.delete(acsEncoderId)
+    })
+    this.queues.set(acsEncoderId, released)
     this.settling.set(id, settled.finally(() => this.settling.delete(id)))
     return store.actionAttempts.get(id)
   }

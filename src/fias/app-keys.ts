@@ -247,11 +247,13 @@ export class AppKeyService implements KeyService {
     return 'acsEntranceIds' in t ? { acsEntranceId: t.acsEntranceIds[0]! } : { spaceId: t.spaceIds[0]! }
   }
 
+  /** KC → the encoder; one another door (the console, the API) is using answers BY at once, never queues. */
   private encoder(kc: string): string {
     const name = this.map.encoders[kc]
     if (name === undefined) throw refuse('UR', `Unknown encoder ${kc}`)
     const found = this.uc.acs.encoders().find((e) => e.displayName === name)
     if (!found) throw refuse('UR', `Encoder ${kc}: no encoder "${name}"`)
+    if (this.encoding.isBusy(found.acsEncoderId)) throw refuse('BY', 'Encoder busy')
     return found.acsEncoderId
   }
 
