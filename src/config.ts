@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { PACKAGE_ROOT } from './package-root.js'
+import { validAllowEntry } from './events/url-policy.js'
 
 export const CONFIG_DIR = join(PACKAGE_ROOT, 'config')
 
@@ -16,7 +17,7 @@ const nameRules = z.strictObject({
 /** A lock declared in config. In lab mode it is simulated; on a real site a driver discovers it by native_id. */
 const lockConfig = z.strictObject({
   name: z.string().min(1),
-  driver: z.enum(['zigbee2mqtt', 'nuki-ble']),
+  driver: z.enum(['zigbee2mqtt', 'nuki-ble', 'zwave-js']),
   native_id: z.string().min(1),
   manufacturer: z.string().min(1),
   model: z.string().min(1),
@@ -87,6 +88,12 @@ export const configSchema = z.strictObject({
       base_topic: z.string().min(1).default('zigbee2mqtt'),
     })
     .default({ port: 1883, host: '127.0.0.1', url: null, base_topic: 'zigbee2mqtt' }),
+  zwave_js: z
+    .strictObject({
+      /** zwave-js-server's WebSocket (Home Assistant add-on, Z-Wave JS UI), e.g. ws://127.0.0.1:3000; null = no Z-Wave. Lab mode runs its own. */
+      url: z.string().regex(/^wss?:\/\//, 'must start with ws:// or wss://').nullable().default(null),
+    })
+    .default({ url: null }),
   reconcile: z
     .strictObject({
       /** Every device is read back this often even without a change, to catch edits no event announces. */
@@ -96,6 +103,29 @@ export const configSchema = z.strictObject({
       trust_empty_seconds: z.number().min(0).max(86_400).default(600),
     })
     .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600 }),
+  webhooks: z
+    .strictObject({
+      /** Private/LAN targets allowed: host names, IPs or CIDRs ("192.168.1.20", "10.0.0.0/8", "pms.local"). */
+      allow_hosts: z.array(z.string().refine(validAllowEntry, 'must be a host name, an IP address or a CIDR such as 192.168.1.0/24')).default([]),
+      /** Webhooks to this machine itself; null: allowed in the lab (receivers run beside it), refused on a site. */
+      allow_loopback: z.boolean().nullable().default(null),
+      /** One delivery attempt may take this long (connect, send, answer). */
+      timeout_seconds: z.number().min(0.1).max(300).default(10),
+      /** The first retry comes within this (each later one about 3× later), at most max_retry_seconds apart. */
+      first_retry_seconds: z.number().min(0.001).max(3600).default(5),
+      max_retry_seconds: z.number().min(1).max(86_400).default(14_400),
+      /** An event still failing this long after its first failure is given up and the endpoint marked failing. */
+      give_up_after_hours: z.number().min(0.001).max(24 * 60).default(72),
+    })
+    .default({ allow_hosts: [], allow_loopback: null, timeout_seconds: 10, first_retry_seconds: 5, max_retry_seconds: 14_400, give_up_after_hours: 72 }),
+  outbox: z
+    .strictObject({
+      /** Delivery attempt rows older than this are pruned. */
+      retention_days: z.number().min(0).max(3650).default(30),
+      /** /health is degraded when a consumer's oldest undelivered event is older than this. */
+      behind_seconds: z.number().min(1).max(86_400 * 30).default(300),
+    })
+    .default({ retention_days: 30, behind_seconds: 300 }),
   locks: z.array(lockConfig).default([]),
   entrances: z.array(entranceConfig).default([]),
   encoders: z.array(encoderConfig).default([]),
@@ -164,6 +194,10 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
   for (const [i, lock] of config.locks.entries()) {
     if (natives.has(lock.native_id)) throw new ConfigError(`config ${path}: locks.${i}.native_id: duplicate "${lock.native_id}"`)
     natives.add(lock.native_id)
+    // A Z-Wave lock is addressed by its node id, as Z-Wave JS UI and Home Assistant show it.
+    if (lock.driver === 'zwave-js' && !/^[1-9][0-9]{0,3}$/.test(lock.native_id)) {
+      throw new ConfigError(`config ${path}: locks.${i}.native_id: a zwave-js lock's native_id is its node id, e.g. "5"`)
+    }
   }
   // A relative data dir is relative to the working directory, as a user typing a path expects.
   return { ...config, data_dir: resolve(config.data_dir), config_path: path }

@@ -17,7 +17,7 @@ import type { LockDriver } from './ports/lock-driver.js'
 import { Reconciler } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import type { Store } from './store/store.js'
-import { LockDrivers, nukiDriver, zigbeeDriver } from './drivers.js'
+import { LockDrivers, nukiDriver, zigbeeDriver, zwaveDriver } from './drivers.js'
 import { SiteBroker } from './mqtt/broker.js'
 import type { LabProperty } from './lab/property.js'
 import { encodingRoutes } from './api/routes/encoding.js'
@@ -37,6 +37,9 @@ import { ApiService } from './services/api.js'
 import type { FiasService } from './fias/fias-service.js'
 import { fiasFrontDoor } from './fias/front-door.js'
 import type { LabPms } from './lab/pms-lab.js'
+import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.js'
+import { WebhookUseCases } from './app/webhooks.js'
+import { webhookRoutes } from './api/routes/webhooks.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -133,7 +136,8 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const driverList = async (): Promise<LockDriver[]> => {
     // In the lab, simulated radios stand in for the box's Bluetooth adapter.
     const nuki = lab ? null : await nukiDriver(config, clock, log)
-    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : [])]
+    const zwave = lab ? null : await zwaveDriver(config, clock, log)
+    return [zigbeeDriver(config, mqtt.url, clock, log), ...(lab?.drivers ?? []), ...(nuki ? [nuki] : []), ...(zwave ? [zwave] : [])]
   }
   const lockDrivers = new LockDrivers({
     drivers: opts.lockDrivers ?? (await driverList()),
@@ -177,6 +181,11 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
         encoderIdOf: (name) => (config.encoders.some((e) => e.name === name) ? store.acs.encoderIdFor(name) : undefined),
       }))
     : null
+  // Webhooks: signature timestamps follow real time (opts.clock), not the lab clock moved forward.
+  const webhookDelivery = new WebhookDelivery({ store, clock, stampClock: opts.clock ?? systemClock, random, observer: metrics, userAgent: `lockstep/${VERSION}`, log: (msg, detail) => log.warn(detail, msg), ...deliverySettings(config) })
+  metrics.watchOutbox(() => webhookDelivery.health())
+  await services.start({ name: 'webhook delivery', start: () => webhookDelivery.start(), stop: () => webhookDelivery.stop() })
+
   const api = await services.start(new ApiService(config.http, {
     useCases, log, metrics, version: VERSION,
     encoderOnline: (id) => cardEncoding.encoderOnline(id),
@@ -187,11 +196,13 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
       ...(labPms ? [async (a: FastifyInstance) => (await import('./lab/pms-routes.js')).labPmsRoutes(a, labPms)] : []),
       async (a) => consoleRoutes(a),
       async (a) => metricsRoute(a, metrics, (key) => useCases.keys.verify(key)),
+      async (a) => webhookRoutes(a, new WebhookUseCases(store, webhookDelivery, urlPolicy(config))),
     ],
     openPaths: (p) => p === '/metrics' || CONSOLE_PATHS.has(p),
     health: () => healthReport(store, config, {
       trippedBreakers: () => reconciler.trippedBreakers(),
       offlineEncoders: () => cardEncoding.offlineEncoders(),
+      webhookProblems: () => webhookDelivery.degraded(),
     }),
   }))
   // Bind before a key is generated and shown: a busy port must not print a key for a daemon that never ran.

@@ -115,3 +115,26 @@ export async function nukiDriver(config: Config, clock: Clock, log: Logger): Pro
     log: log.child({ driver: 'nuki-ble' }),
   })
 }
+
+/**
+ * Z-Wave locks through zwave-js-server (the Home Assistant add-on, Z-Wave JS UI) when `zwave_js.url` is set.
+ * Config's zwave-js locks (native_id = node id) lend their slot count and code length to the driver.
+ */
+export async function zwaveDriver(config: Config, clock: Clock, log: Logger): Promise<LockDriver | null> {
+  if (!config.zwave_js.url) return null
+  const { ZwaveJsDriver } = await import('../adapters/zwave-js/index.js')
+  return new ZwaveJsDriver({
+    url: config.zwave_js.url,
+    devices: zwaveDeviceOverrides(config),
+    clock,
+    log: (level, message) => log[level]({ driver: 'zwave-js' }, message),
+  })
+}
+
+export function zwaveDeviceOverrides(config: Config): Record<string, { slotCount: number; minLength: number; maxLength: number }> {
+  return Object.fromEntries(
+    config.locks
+      .filter((l) => l.driver === 'zwave-js')
+      .map((l) => [l.native_id, { slotCount: l.slots, minLength: l.code_length[0], maxLength: l.code_length[1] }]),
+  )
+}

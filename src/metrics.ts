@@ -39,6 +39,8 @@ export class Metrics implements MetricsSink {
   private readonly breaker: Gauge<'device_id'>
   private readonly encode: Histogram<'outcome'>
   private readonly scrapeErrors: Counter
+  private readonly deliveries: Counter<'webhook_id' | 'outcome'>
+  private readonly deliveryLatency: Histogram
 
   constructor(store: Store, opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry]
@@ -65,6 +67,18 @@ export class Metrics implements MetricsSink {
       registers,
     })
     this.scrapeErrors = new Counter({ name: 'lockstep_metrics_scrape_errors_total', help: 'Store reads that failed during a scrape', registers })
+    this.deliveries = new Counter({
+      name: 'lockstep_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, failed, gave_up)',
+      labelNames: ['webhook_id', 'outcome'],
+      registers,
+    })
+    this.deliveryLatency = new Histogram({
+      name: 'lockstep_webhook_delivery_latency_seconds',
+      help: 'From an event commit to its webhook delivery answered 2xx',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 300, 3600],
+      registers,
+    })
     const scrapeErrors = this.scrapeErrors
     // prom-client calls collect with the metric as `this`; a failing store read counts, never breaks the scrape.
     const guard = <T>(fn: (this: T) => void) => function (this: T) {
@@ -116,6 +130,60 @@ export class Metrics implements MetricsSink {
       collect: guard(function (this: Gauge) {
         this.set((store.db.prepare('SELECT count(*) AS n FROM work_items').get() as { n: number }).n)
       }),
+    })
+  }
+
+  /** A webhook delivery attempt ended (DeliveryObserver). */
+  delivery(webhookId: string, outcome: 'delivered' | 'failed' | 'gave_up', commitToDeliveredSeconds?: number): void {
+    this.deliveries.inc({ webhook_id: webhookId, outcome })
+    if (commitToDeliveredSeconds !== undefined) this.deliveryLatency.observe(commitToDeliveredSeconds)
+  }
+
+  /** Outbox depth and the oldest undelivered event per webhook, read at scrape time from the delivery engine. */
+  watchOutbox(endpoints: () => { webhook_id: string; outbox_depth: number; oldest_undelivered_seconds: number | null; status: string }[]): void {
+    const scrapeErrors = this.scrapeErrors
+    const safe = (fn: () => void) => {
+      try {
+        fn()
+      } catch {
+        scrapeErrors.inc()
+      }
+    }
+    new Gauge({
+      name: 'lockstep_outbox_depth',
+      help: 'Events after each webhook\'s outbox cursor',
+      labelNames: ['webhook_id'],
+      registers: [this.registry],
+      collect(this: Gauge<'webhook_id'>) {
+        safe(() => {
+          this.reset()
+          for (const e of endpoints()) this.set({ webhook_id: e.webhook_id }, e.outbox_depth)
+        })
+      },
+    })
+    new Gauge({
+      name: 'lockstep_outbox_oldest_undelivered_seconds',
+      help: 'Age of the oldest event each webhook has not finished with (0 when caught up)',
+      labelNames: ['webhook_id'],
+      registers: [this.registry],
+      collect(this: Gauge<'webhook_id'>) {
+        safe(() => {
+          this.reset()
+          for (const e of endpoints()) this.set({ webhook_id: e.webhook_id }, e.oldest_undelivered_seconds ?? 0)
+        })
+      },
+    })
+    new Gauge({
+      name: 'lockstep_webhook_failing',
+      help: '1 if delivery to the webhook gave up and is paused',
+      labelNames: ['webhook_id'],
+      registers: [this.registry],
+      collect(this: Gauge<'webhook_id'>) {
+        safe(() => {
+          this.reset()
+          for (const e of endpoints()) this.set({ webhook_id: e.webhook_id }, e.status === 'failing' ? 1 : 0)
+        })
+      },
     })
   }
 

@@ -10,9 +10,11 @@ export interface HealthProbes {
   trippedBreakers(): string[]
   /** Configured card encoders that are not answering. */
   offlineEncoders(): string[]
+  /** Webhook endpoints failing or falling behind, each a reason with its number. */
+  webhookProblems(): string[]
 }
 
-const noProbes: HealthProbes = { trippedBreakers: () => [], offlineEncoders: () => [] }
+const noProbes: HealthProbes = { trippedBreakers: () => [], offlineEncoders: () => [], webhookProblems: () => [] }
 
 export function healthReport(store: Store, config: Pick<Config, 'lab'>, probes: HealthProbes = noProbes): Record<string, unknown> {
   const degraded: string[] = []
@@ -35,6 +37,11 @@ export function healthReport(store: Store, config: Pick<Config, 'lab'>, probes: 
   if (breakers > 0) degraded.push(`${breakers} device${breakers === 1 ? '' : 's'} with the circuit breaker open`)
   const encoders = probes.offlineEncoders().length
   if (encoders > 0) degraded.push(`${encoders} card encoder${encoders === 1 ? '' : 's'} offline`)
+  try {
+    degraded.push(...probes.webhookProblems())
+  } catch {
+    degraded.push('webhook delivery state unreadable')
+  }
   return {
     status: degraded.length ? 'degraded' : 'ok',
     degraded,

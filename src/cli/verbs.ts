@@ -273,6 +273,30 @@ export function registerVerbs(program: Command): void {
       }
     },
   )
+
+  const hooks = program.command('webhooks').description('webhook endpoints and their delivery attempts')
+  verb(hooks.command('list'), async (t, o) => {
+    const { webhooks } = (await post(t, '/webhooks/list', {})) as { webhooks: Record<string, any>[] }
+    emit(o.json, webhooks, () => table(['WEBHOOK ID', 'URL', 'EVENT TYPES', 'STATUS'], webhooks.map((w) => [
+      w.webhook_id, w.url, (w.event_types ?? []).join(','), w.status === 'failing' ? `failing: ${w.failing_reason}` : w.status ?? 'ok',
+    ])))
+  })
+  verb(
+    hooks.command('attempts').description('delivery attempts of a webhook, newest first').argument('<webhook_id>')
+      .option('--event <event_id>', 'only this event').option('--limit <n>', 'how many', '50'),
+    async (t, o: ConnOptions & { event?: string; limit: string }, id) => {
+      const body = await post(t, '/lockstep/webhooks/attempts/list', { webhook_id: id, limit: Number(o.limit), ...(o.event ? { event_id: o.event } : {}) })
+      const attempts = body.webhook_attempts as Record<string, any>[]
+      emit(o.json, attempts, () => table(['AT', 'EVENT', 'TYPE', '#', 'OUTCOME', 'STATUS', 'MS', 'ERROR', 'NEXT'], attempts.map((a) => [
+        a.attempted_at, a.event_id, a.event_type, String(a.attempt), a.outcome, a.status_code === null ? '—' : String(a.status_code),
+        String(a.duration_ms), a.error ?? '', a.next_attempt_at ?? '',
+      ])))
+    },
+  )
+  verb(hooks.command('resend').description('send one event to a webhook again now').argument('<webhook_id>').argument('<event_id>'), async (t, o, id, eventId) => {
+    const { webhook_attempt: a } = (await post(t, '/lockstep/webhooks/resend', { webhook_id: id, event_id: eventId })) as { webhook_attempt: Record<string, any> }
+    emit(o.json, a, () => `${a.outcome}${a.status_code ? ` (HTTP ${a.status_code})` : ''}${a.error ? `: ${a.error}` : ''}`)
+  })
 }
 
 /** Lab verbs under `lockstep lab …`: plain POSTs to the lab routes with the same key and envelope. */

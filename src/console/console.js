@@ -241,6 +241,24 @@ async function loadHealth() {
   badge.className = `badge ${h.status === 'degraded' ? 'warn' : 'ok'}`
 }
 
+/** Each webhook with its health: ok, failing (why), or behind (from /health's degraded lines). */
+async function loadWebhooks() {
+  const [{ webhooks }, health] = await Promise.all([api('/webhooks/list'), fetch('/health').then((r) => r.json())])
+  $('#webhooks-section').hidden = webhooks.length === 0
+  const behind = new Map()
+  for (const line of health.degraded ?? []) {
+    const m = /^webhook ([0-9a-f-]{36}) .* is (\d+) s behind/.exec(line)
+    if (m) behind.set(m[1], `${m[2]} s behind`)
+  }
+  $('#webhooks').replaceChildren(...webhooks.map((w) => {
+    const [word, cls] = w.status === 'failing' ? ['failing', 'bad'] : behind.has(w.webhook_id) ? [behind.get(w.webhook_id), 'warn'] : ['ok', 'ok']
+    return el('li', { 'data-webhook-id': w.webhook_id },
+      el('span', { class: `badge ${cls}` }, word), ' ', el('code', {}, w.url),
+      el('div', { class: 'meta' }, (w.event_types ?? []).join(', ')),
+      w.status === 'failing' ? el('div', { class: 'issues error' }, w.failing_reason) : null)
+  }))
+}
+
 function loop(fn, ms) {
   const tick = async () => {
     try {
@@ -268,7 +286,7 @@ async function start() {
   }
   const desk = frontDesk({ api, el, notice, $ })
   const deskOn = await desk.start().catch((err) => (notice(err.message), false))
-  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(pollPushProblems, 5000), loop(loadHealth, 10000),
+  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(pollPushProblems, 5000), loop(loadHealth, 10000), loop(loadWebhooks, 10000),
     ...(deskOn ? [loop(desk.refresh, 5000)] : [])])
 }
 

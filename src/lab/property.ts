@@ -16,6 +16,7 @@ import type { DaemonBus } from '../bus.js'
 import { labRoutes } from '../api/routes/lab.js'
 import type { UseCases } from '../app/index.js'
 import { startSimulatedNukiLab, type NukiLab } from './nuki-lab.js'
+import { startZwaveLab, type ZwaveLab } from './zwave-lab.js'
 import { startZigbeeLab, zigbeeLabLocks, type ZigbeeLab } from './zigbee-lab.js'
 
 export interface LabDeps {
@@ -41,6 +42,8 @@ export class LabProperty implements Service {
   cardLab: CardLab | null = null
   private zigbee: ZigbeeLab | null = null
   private nuki: NukiLab | null = null
+  /** The Z-Wave stack (zwave-js + server + mock locks); null without zwave-js locks in config. */
+  zwave: ZwaveLab | null = null
 
   constructor(private readonly deps: LabDeps) {}
 
@@ -64,6 +67,8 @@ export class LabProperty implements Service {
     this.zigbee = null
     await this.nuki?.stop()
     this.nuki = null
+    await this.zwave?.stop()
+    this.zwave = null
   }
 
   private async startSimulators(): Promise<void> {
@@ -81,6 +86,8 @@ export class LabProperty implements Service {
           locks: nukiLocks.map((l) => ({ name: l.native_id, kind: 'nuki' as const, slots: l.slots, securityPin: l.security_pin ?? 1234, nukiId: l.native_id })),
         })
       : null)
+
+    const zwave = (this.zwave = await startZwaveLab(config, clock))
 
     const nukiLock = (name: string): LabLock => {
       const sim = nuki!.locks.get(name)!
@@ -149,6 +156,7 @@ export class LabProperty implements Service {
         if (!device) return undefined
         if (device.driver === 'zigbee2mqtt' && zigbee && zigbeeLocks.some((l) => l.name === device.nativeId)) return zigbeeLock(device.nativeId)
         if (device.driver === 'nuki-ble' && nuki?.locks.has(device.nativeId)) return nukiLock(device.nativeId)
+        if (device.driver === 'zwave-js' && zwave) return zwave.lock(device.nativeId)
         return undefined
       },
       advanceClock(seconds) {
@@ -157,7 +165,7 @@ export class LabProperty implements Service {
       },
       now: () => clock.now(),
     }
-    this.drivers = nuki ? [nuki.driver] : []
+    this.drivers = [...(nuki ? [nuki.driver] : []), ...(zwave ? [zwave.driver] : [])]
   }
 }
 

@@ -6,6 +6,7 @@ import { stableUuid } from '../kernel/ids.js'
 import { isoUtc } from '../kernel/clock.js'
 import { json, type StoreContext } from './context.js'
 import type { EventLog } from './events.js'
+import { isLow, nextBatteryStatus, type BatteryStatus } from '../domain/battery.js'
 
 interface Row {
   seq: number
@@ -164,8 +165,21 @@ export class Devices {
     return true
   }
 
+  /**
+   * A battery reading. Unchanged readings write nothing (locks report their battery with every state
+   * message). A new status appends `device.battery_status_changed`; entering low/critical also `device.low_battery`.
+   */
   setBattery(deviceId: string, level: number): void {
-    this.ctx.db.prepare('UPDATE devices SET battery_level = ? WHERE device_id = ?').run(level, deviceId)
+    const d = this.get(deviceId)
+    const row = this.ctx.db.prepare('SELECT battery_status FROM devices WHERE device_id = ?').get(deviceId) as { battery_status: BatteryStatus | null }
+    const previous = row.battery_status
+    const status = nextBatteryStatus(previous, level)
+    if (d.batteryLevel === level && status === previous) return
+    this.ctx.db.prepare('UPDATE devices SET battery_level = ?, battery_status = ? WHERE device_id = ?').run(level, status, deviceId)
+    if (status === previous) return
+    const base = { device_id: deviceId, connected_account_id: d.connectedAccountId, battery_level: level }
+    this.events.append({ event_type: 'device.battery_status_changed', ...base, battery_status: status })
+    if (isLow(status) && (previous === null || !isLow(previous))) this.events.append({ event_type: 'device.low_battery', ...base })
   }
 }
 

@@ -284,4 +284,45 @@ export const migrations: string[] = [
   /* 7: the reconciler's last full read of each device, so a restart need not read every slot again */ `
   ALTER TABLE devices ADD COLUMN full_scan_at INTEGER;
   `,
+  /* 8: the outbox's delivery state beside the event log: webhooks, one cursor per consumer, webhook attempts */ `
+  CREATE TABLE webhooks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    event_types TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    -- Set when delivery gave up after the horizon; delivery pauses until the webhook is updated or an event re-sent.
+    failing_since INTEGER,
+    failing_reason TEXT
+  );
+  -- A consumer (webhook:<id>, later the uplink) has finished with every event up to last_seq (delivered,
+  -- given up, or not wanted). The head event's retry state survives a restart so the horizon does too.
+  CREATE TABLE outbox_cursors (
+    consumer TEXT PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    head_attempts INTEGER NOT NULL DEFAULT 0,
+    head_first_failed_at INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  -- attempt_id is a random UUID, unique by construction: no index (an index on random keys costs every insert).
+  CREATE TABLE webhook_attempts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    status_code INTEGER,
+    error TEXT,
+    duration_ms INTEGER NOT NULL,
+    attempted_at INTEGER NOT NULL,
+    next_attempt_at INTEGER
+  );
+  CREATE INDEX webhook_attempts_webhook ON webhook_attempts(webhook_id, seq);
+  CREATE INDEX webhook_attempts_time ON webhook_attempts(attempted_at);
+  -- The last battery status announced (device.battery_status_changed), kept for its hysteresis.
+  ALTER TABLE devices ADD COLUMN battery_status TEXT;
+  `,
 ]

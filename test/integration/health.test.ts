@@ -57,9 +57,9 @@ describe('/health', () => {
   test('open breakers and offline encoders are reasons with a count', () => {
     const store = Store.open(':memory:', new ManualClock(Date.UTC(2026, 0, 1)), seededRandom('health'))
     try {
-      const quiet = healthReport(store, { lab: false }, { trippedBreakers: () => [], offlineEncoders: () => [] })
+      const quiet = healthReport(store, { lab: false }, { trippedBreakers: () => [], offlineEncoders: () => [], webhookProblems: () => [] })
       expect(quiet).toMatchObject({ status: 'ok', degraded: [], devices_breaker_open: 0, encoders_offline: 0 })
-      const bad = healthReport(store, { lab: false }, { trippedBreakers: () => ['a', 'b'], offlineEncoders: () => ['e'] })
+      const bad = healthReport(store, { lab: false }, { trippedBreakers: () => ['a', 'b'], offlineEncoders: () => ['e'], webhookProblems: () => [] })
       expect(bad).toMatchObject({ status: 'degraded', devices_breaker_open: 2, encoders_offline: 1 })
       expect(bad.degraded).toEqual(['2 devices with the circuit breaker open', '1 card encoder offline'])
     } finally {

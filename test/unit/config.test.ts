@@ -36,6 +36,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ mode: 'serve', path: file({}), env: { LOCKSTEP_API_KEY: 'seam_pk_1234567890' } })).toThrow(ConfigError)
     expect(() => loadConfig({ mode: 'serve', path: file({}), env: { LOCKSTEP_HTTP_PORT: '99999' } })).toThrow(/LOCKSTEP_HTTP_PORT/)
   })
+  test('zwave_js: off by default; a ws:// URL; a zwave-js lock is addressed by its node id', () => {
+    expect(loadConfig({ mode: 'serve', path: file({}), env: {} }).zwave_js).toEqual({ url: null })
+    expect(loadConfig({ mode: 'serve', path: file({ zwave_js: { url: 'ws://127.0.0.1:3000' } }), env: {} }).zwave_js.url).toBe('ws://127.0.0.1:3000')
+    expect(() => loadConfig({ mode: 'serve', path: file({ zwave_js: { url: 'http://127.0.0.1:3000' } }), env: {} })).toThrow(/zwave_js\.url/)
+    const lock = { name: 'Side Gate', driver: 'zwave-js', manufacturer: 'Schlage', model: 'BE469', device_type: 'schlage_lock', slots: 30, code_length: [4, 8] }
+    expect(loadConfig({ mode: 'serve', path: file({ locks: [{ ...lock, native_id: '5' }] }), env: {} }).locks[0]!.driver).toBe('zwave-js')
+    expect(() => loadConfig({ mode: 'serve', path: file({ locks: [{ ...lock, native_id: 'Side Gate' }] }), env: {} })).toThrow(/locks\.0\.native_id: .*node id/)
+  })
   test('a bad config ends the process with one line and exit status 2', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
       env: { ...process.env, LOCKSTEP_CONFIG: file({ http: { port: -1 } }) },
