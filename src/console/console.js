@@ -184,8 +184,6 @@ function describeEvent(e) {
   if (e.device_id) parts.push(deviceName(e.device_id))
   if (e.code) parts.push(`code ${e.code}`)
   if (e.error_code) parts.push(e.error_code)
-  // FIAS: what the PMS asked and what it was told.
-  if (e.event_type === 'lockstep.fias.key_answer_sent') parts.push(`${e.answer_status} ${e.answer_text}`, e.request_record ?? '')
   return parts.join(' · ')
 }
 const names = new Map()

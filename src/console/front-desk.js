@@ -5,7 +5,7 @@
 const POLL_MS = 250
 
 export function frontDesk({ api, el, notice, $ }) {
-  const desk = { entrances: [], encoders: [], working: false }
+  const desk = { entrances: [], encoders: [], working: false, fiasSince: null, seen: new Set() }
 
   const entranceName = (id) => desk.entrances.find((e) => e.acs_entrance_id === id)?.display_name ?? id.slice(0, 8)
   const encoderName = (id) => desk.encoders.find((e) => e.acs_encoder_id === id)?.display_name ?? id.slice(0, 8)
@@ -173,6 +173,24 @@ export function frontDesk({ api, el, notice, $ }) {
     $('#desk-inhouse').replaceChildren(table(inHouse, 'Nobody in house.'))
   }
 
+  /** The PMS's key requests and lockstep's answers (lockstep.fias.* events, listed only when asked for by type). */
+  async function pollFias() {
+    const since = desk.fiasSince ?? new Date(Date.now() - 24 * 3600_000).toISOString()
+    const { events } = await api('/events/list', { since, limit: 200, event_types: ['lockstep.fias.key_answer_sent', 'lockstep.fias.link_up', 'lockstep.fias.link_down'] })
+    const list = $('#desk-fias')
+    for (const e of events) {
+      if (desk.seen.has(e.event_id)) continue
+      desk.seen.add(e.event_id)
+      const text = e.event_type === 'lockstep.fias.key_answer_sent'
+        ? `${e.request_record ?? ''} → ${e.answer_status} ${e.answer_text}${e.delivered === false ? ' (not delivered: link lost)' : ''}`
+        : e.event_type === 'lockstep.fias.link_up' ? `link to the PMS up (${e.url})` : `link to the PMS down (${e.url})`
+      list.prepend(el('li', { 'data-event-type': e.event_type, 'data-status': e.answer_status ?? '' }, el('time', { datetime: e.created_at }, new Date(e.created_at).toLocaleTimeString()), text))
+      if (!desk.fiasSince || e.created_at > desk.fiasSince) desk.fiasSince = e.created_at
+    }
+    while (list.children.length > 100) list.lastChild.remove()
+    $('#desk-fias-section').hidden = list.children.length === 0
+  }
+
   async function start() {
     try {
       desk.entrances = (await api('/acs/entrances/list')).acs_entrances
@@ -184,9 +202,9 @@ export function frontDesk({ api, el, notice, $ }) {
     if (!desk.entrances.length || !desk.encoders.length) return false
     $('#desk-section').hidden = false
     buildForm()
-    await refresh()
+    await Promise.all([refresh(), pollFias()])
     return true
   }
 
-  return { start, refresh }
+  return { start, refresh: () => Promise.all([refresh(), pollFias()]) }
 }

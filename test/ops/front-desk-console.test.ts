@@ -1,6 +1,7 @@
 // The console's front desk in headless Chromium (Debian's /usr/bin/chromium through playwright-core),
 // without any PMS: make a new key with live progress ("place a card…", then "done — key 1 of 1"), a
-// duplicate ("key 2 of 2"), both open Room 101 at the simulated lock; read the key on the encoder; check out.
+// duplicate ("key 2 of 2"), both open Room 101 at the simulated lock; read the key on the encoder; check out. Then a FIAS check-in
+// from the lab PMS shows in the desk's PMS feed and in house.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -90,5 +91,13 @@ test.skipIf(missing && !required)('front desk: new and duplicate keys with progr
   await row.getByRole('button', { name: 'Check out' }).click()
   await row.waitFor({ state: 'detached', timeout: 10_000 })
   expect(await seam.accessGrants.list({ reservation_key: 'R-77' } as any)).toHaveLength(0)
+
+  // A PMS check-in over FIAS shows up at the desk with the answer the PMS got.
+  const pmsCheckin = await lab('pms/checkin', { room: '102', guest: 'Okafor, Ngozi', reservation: '5151' })
+  expect(pmsCheckin.exchanges[0].status).toBe('OK')
+  const fiasLine = page.locator('#desk-fias li[data-event-type="lockstep.fias.key_answer_sent"]', { hasText: 'G#5151' })
+  await fiasLine.waitFor({ timeout: 15_000 })
+  expect(await fiasLine.textContent()).toMatch(/KR\|.*RN102\|KTN\|G#5151\|.*→ OK Key 1 OK/)
+  await page.locator('#desk-inhouse tr[data-reservation="5151"]').waitFor({ timeout: 10_000 })
   expect(errors).toEqual([])
 })
