@@ -50,6 +50,23 @@ const encoderConfig = z.strictObject({
   ack_timeout_ms: z.int().min(1).max(10_000).optional(),
 })
 
+/** The PMS's FIAS interface (docs/fias.md). In lab mode port 0 means: run the PMS simulator on a free port. */
+const fiasConfig = z.strictObject({
+  url: z.string().regex(/^tcp:\/\/(\[[^\]]+\]|[^:/]+):\d{1,5}\/?$/, 'must be tcp://host:port'),
+  /** KC (the PMS's key coder id) → encoder name. */
+  encoders: z.record(z.string().regex(/^[\x21-\x7e]{1,8}$/, 'KC is 1-8 printable characters'), z.string().min(1)).default({}),
+  /** RN (the PMS's room number) → entrance or space name. */
+  rooms: z.record(z.string().regex(/^[\x21-\x7e]{1,16}$/, 'RN is 1-16 printable characters'), z.string().min(1)).default({}),
+  code_page: z.enum(['cp850', 'latin1', 'ascii']).default('cp850'),
+  /** Key end time when the PMS sends no DT (HH:MM, property time). */
+  departure_time_default: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('12:00'),
+  /** The PMS's key-answer timeout until its LC A0 says otherwise. */
+  answer_timeout_seconds: z.int().min(2).max(120).default(10),
+  /** The property's time zone: FIAS dates and times are local. */
+  time_zone: z.string().refine((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true } catch { return false } }, 'unknown time zone').default('UTC'),
+})
+export type FiasConfig = z.infer<typeof fiasConfig>
+
 export const configSchema = z.strictObject({
   site: z
     .strictObject({
@@ -115,6 +132,7 @@ export const configSchema = z.strictObject({
   locks: z.array(lockConfig).default([]),
   entrances: z.array(entranceConfig).default([]),
   encoders: z.array(encoderConfig).default([]),
+  fias: fiasConfig.nullable().default(null),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 export type Config = z.infer<typeof configSchema>
@@ -158,6 +176,7 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
   if (env.LOCKSTEP_MQTT_URL) mqtt.url = env.LOCKSTEP_MQTT_URL
   if (env.LOCKSTEP_DATA_DIR) merged.data_dir = env.LOCKSTEP_DATA_DIR
   if (env.LOCKSTEP_API_KEY !== undefined) merged.api_key = env.LOCKSTEP_API_KEY
+  if (env.LOCKSTEP_FIAS_URL) merged.fias = { ...(merged.fias ?? {}), url: env.LOCKSTEP_FIAS_URL }
   if (opts.mode === 'lab') merged.lab = true
 
   const parsed = configSchema.safeParse(merged)
@@ -172,6 +191,8 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
       'LOCKSTEP_API_KEY: must start with "seam_" followed by at least 8 letters, digits or underscores (not seam_at…, seam_cst…, seam_pk…)',
     )
   }
+  // Port 0 is the lab's "run the PMS simulator here"; a site's daemon must dial a real PMS.
+  if (config.fias && !config.lab && /:0\/?$/.test(config.fias.url)) throw new ConfigError(`config ${path}: fias.url: port 0 (the lab PMS) only in lab mode`)
   const natives = new Set<string>()
   for (const [i, lock] of config.locks.entries()) {
     if (natives.has(lock.native_id)) throw new ConfigError(`config ${path}: locks.${i}.native_id: duplicate "${lock.native_id}"`)

@@ -35,6 +35,9 @@ import { StoreService } from './services/store.js'
 import { ReconcilerService } from './services/reconciler.js'
 import { Encoders } from './services/encoders.js'
 import { ApiService } from './services/api.js'
+import type { FiasService } from './fias/fias-service.js'
+import { fiasFrontDoor } from './fias/front-door.js'
+import type { LabPms } from './lab/pms-lab.js'
 import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.js'
 import { WebhookUseCases } from './app/webhooks.js'
 import { webhookRoutes } from './api/routes/webhooks.js'
@@ -67,6 +70,9 @@ export interface Daemon {
   encoderDrivers: Map<string, EncoderDriver>
   /** ENCODE_CREDENTIAL / SCAN_CREDENTIAL attempts. */
   cardEncoding: CardEncoderAttempts
+  /** The PMS's FIAS link (config `fias`), and the lab's PMS simulator when the lab runs one. */
+  fias: FiasService | null
+  labPms: LabPms | null
   app: FastifyInstance
   /** The use cases every front door calls. */
   useCases: UseCases
@@ -170,6 +176,14 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const { cardEncoding } = encoders
   await services.start(every('attempt expiry', 5_000, () => useCases.lockActions.expire(ATTEMPT_EXPIRY_MS)))
 
+  // The lab runs its own PMS when fias.url has port 0 (LOCKSTEP_FIAS_URL pointing at another PMS turns it off).
+  const pmsLab = lab && config.fias ? await import('./lab/pms-lab.js') : null
+  const labPms = pmsLab && config.fias && pmsLab.fiasPort(config.fias.url) === 0
+    ? await services.start(pmsLab.labPmsFor(config.fias, {
+        clock, ...(lab?.control.cards ? { cards: lab.control.cards } : {}),
+        encoderIdOf: (name) => (config.encoders.some((e) => e.name === name) ? store.acs.encoderIdFor(name) : undefined),
+      }))
+    : null
   // Webhooks: signature timestamps follow real time (opts.clock), not the lab clock moved forward.
   const webhookDelivery = new WebhookDelivery({ store, clock, stampClock: opts.clock ?? systemClock, random, observer: metrics, userAgent: `lockstep/${VERSION}`, log: (msg, detail) => log.warn(detail, msg), ...deliverySettings(config) })
   metrics.watchOutbox(() => webhookDelivery.health())
@@ -182,6 +196,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
       async (a) => encodingRoutes(a, cardEncoding),
       // The lab's routes exist only in lab mode.
       ...(lab ? [lab.routesFor(useCases)] : []),
+      ...(labPms ? [async (a: FastifyInstance) => (await import('./lab/pms-routes.js')).labPmsRoutes(a, labPms)] : []),
       async (a) => consoleRoutes(a),
       async (a) => metricsRoute(a, metrics, (key) => useCases.keys.verify(key)),
       async (a) => webhookRoutes(a, new WebhookUseCases(store, webhookDelivery, urlPolicy(config))),
@@ -197,9 +212,13 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const generatedApiKey = bootstrapApiKey(store, config, print)
   const url = api.url
   log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
+  // FIAS last: a key request from the PMS needs the use cases, the encoders and the event log up.
+  const fias = config.fias
+    ? await services.start(fiasFrontDoor({ ...config.fias, url: labPms?.url ?? config.fias.url }, { useCases, cardEncoding, clock, log }))
+    : null
 
   return {
-    url, config, store, clock, lab, reconciler, drivers, encoderDrivers: encoders.drivers, cardEncoding,
+    url, config, store, clock, lab, reconciler, drivers, encoderDrivers: encoders.drivers, cardEncoding, fias, labPms,
     app: api.app, useCases, log, bus, generatedApiKey, metrics,
     banner() {
       const labFile = join(config.data_dir, LAB_KEY_FILE)
@@ -217,7 +236,14 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
         apiKey,
         apiKeySource: source,
         dataDir: config.data_dir,
-        sections: propertySections(store, (id) => cardEncoding.encoderOnline(id)),
+        sections: [
+          ...propertySections(store, (id) => cardEncoding.encoderOnline(id)),
+          ...(fias ? [{
+            title: 'Hotel PMS (FIAS)',
+            rows: [[labPms ? `lab PMS simulator on ${labPms.url}` : `PMS at ${fias.url}`, `link ${fias.state}`,
+              `KC ${Object.entries(config.fias!.encoders).map(([k, n]) => `${k} → ${n}`).join(', ') || 'none'}`]],
+          }] : []),
+        ],
       })
     },
     stop: () => services.stop(),

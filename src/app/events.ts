@@ -32,6 +32,13 @@ export class EventsApp {
     return this.store.events.get(eventId)
   }
 
+  /** A front door's own lockstep-prefixed events (a FIAS request and its answer), in one transaction. */
+  appendFrontDoorEvents(events: Array<{ event_type: `lockstep.${string}`; occurred_at?: number } & Record<string, unknown>>): void {
+    this.store.tx(() => {
+      for (const e of events) this.store.events.append(e)
+    })
+  }
+
   actionAttempt(actionAttemptId: string): ActionAttempt {
     return this.store.actionAttempts.get(actionAttemptId)
   }

@@ -1,5 +1,6 @@
 // lockstep web console: plain ES module, no build, no network beyond this box's own API.
 // Every datum comes through the authenticated Seam-format API; the key lives in sessionStorage only.
+import { frontDesk } from './front-desk.js'
 const KEY = 'lockstep.apiKey'
 const $ = (sel) => document.querySelector(sel)
 const state = { lab: false, since: null, seenEvents: new Set(), timers: [], entrancesMissing: false }
@@ -281,7 +282,10 @@ async function start() {
     if (err.status === 401) return signOut('The API key was refused; enter a valid key.')
     notice(err.message)
   }
-  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(pollPushProblems, 5000), loop(loadHealth, 10000), loop(loadWebhooks, 10000)])
+  const desk = frontDesk({ api, el, notice, $ })
+  const deskOn = await desk.start().catch((err) => (notice(err.message), false))
+  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(pollPushProblems, 5000), loop(loadHealth, 10000), loop(loadWebhooks, 10000),
+    ...(deskOn ? [loop(desk.refresh, 5000)] : [])])
 }
 
 function signOut(message) {

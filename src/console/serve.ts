@@ -1,4 +1,4 @@
-// Serves the web console's three static files. The page itself is open; it asks for an API key and
+// Serves the web console's static files. The page itself is open; it asks for an API key and
 // reaches every datum through the authenticated API. Files are read once at start (they are small).
 import type { FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from '../package-root.js'
 const FILES: [path: string, file: string, type: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/console/console.js', 'console.js', 'text/javascript; charset=utf-8'],
+  ['/console/front-desk.js', 'front-desk.js', 'text/javascript; charset=utf-8'],
   ['/console/console.css', 'console.css', 'text/css; charset=utf-8'],
 ]
 
