@@ -28,6 +28,11 @@ const lockConfig = z.strictObject({
   name_rules: nameRules.default({ max_length: 16, charset: 'printable_ascii', unique: false }),
   /** Lab only: whether the simulated lock reveals PINs on read (many real Zigbee sites do not). */
   expose_pin: z.boolean().default(true),
+  /**
+   * Zigbee2MQTT only: whether the lock sends programming events when a code is edited at its keypad.
+   * Absent: as the driver's model table says (most do). In the lab it also sets what the simulated lock does.
+   */
+  reports_code_changes: z.boolean().optional(),
   /** Nuki only: the lock's security PIN, needed once to pair. */
   security_pin: z.int().min(0).max(0xffff).optional(),
 })

@@ -88,6 +88,7 @@ export class LabProperty implements Service {
         programCode: async (slot, code) => sim.programCode(slot, code),
         slots: async () => sim.slots(),
         setOnline: async (online) => sim.setOnline(online),
+        radioExchanges: () => sim.radio.connections,
       }
     }
 
@@ -104,6 +105,7 @@ export class LabProperty implements Service {
         },
         slots: async () => sim.slots(name),
         setOnline: async (online) => sim.setOnline(name, online),
+        radioExchanges: () => sim.radioTotal(name),
       }
     }
 
