@@ -5,8 +5,9 @@
 //
 // The lab property in-process (three Zigbee2MQTT locks and the Nuki lock), `--codes` codes on each lock,
 // brought to `set`; then `--hours` of fake time in steps of `--step-minutes`: each step moves the lab's
-// clock, which pokes every device as the daemon's resync timer does, and waits for the passes (the step is the site's resync interval, 5 min by default). `--gym-silent` makes Gym a lock that sends no programming events. Counted on the devices'
-// side (the simulators) and compared with the drivers' own counts. Printed: each lock's radio exchanges
+// clock, which pokes every device as the daemon's resync timer does (the step is the site's resync
+// interval, 5 min by default), and waits for the passes. `--gym-silent` makes Gym a lock that sends no
+// programming events. Counted on the devices' side (the simulators) and compared with the drivers' counts. Printed: each lock's radio exchanges
 // over the idle part, and last `ratio=<worst lock's exchanges per day ÷ 48>` (goal ≤ 1: at most one
 // exchange every half hour).
 import { mkdtempSync, rmSync } from 'node:fs'

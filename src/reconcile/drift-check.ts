@@ -12,6 +12,7 @@ export interface DriftSettings {
   unreportedCheckMs: (driverKind: string) => number
 }
 
+/** The daemon's defaults (config.ts sets them per driver): a daily safety net, hourly without reports. */
 export const defaultDriftSettings: DriftSettings = {
   reportedCheckMs: 24 * 3_600_000,
   unreportedCheckMs: () => 3_600_000,
@@ -25,7 +26,9 @@ export interface DriftSchedule {
 
 export type CheckRead = 'none' | 'owned' | 'full'
 
-export function driftSchedule(deviceId: string, driverKind: string, capability: DriftCapability, settings: DriftSettings): DriftSchedule {
+/** null settings: no schedule, every pass checks (see checkRead). */
+export function driftSchedule(deviceId: string, driverKind: string, capability: DriftCapability, settings: DriftSettings | null): DriftSchedule | null {
+  if (settings === null) return null
   const intervalMs = Math.max(1, capability.reportsCodeChanges ? settings.reportedCheckMs : settings.unreportedCheckMs(driverKind))
   return { intervalMs, offsetMs: Math.floor(stableFraction(deviceId) * intervalMs) }
 }
@@ -34,7 +37,8 @@ export function driftSchedule(deviceId: string, driverKind: string, capability: 
  * The next check after one at `checkedAt`: the first instant on the device's phase at least half an
  * interval later (so a check made off-phase, after a gap, is not followed by another minutes later).
  */
-export function nextCheckAt(checkedAt: number, s: DriftSchedule): number {
+export function nextCheckAt(checkedAt: number, s: DriftSchedule | null): number | null {
+  if (s === null) return null
   const earliest = checkedAt + s.intervalMs / 2
   return s.offsetMs + Math.ceil((earliest - s.offsetMs) / s.intervalMs) * s.intervalMs
 }
@@ -50,14 +54,16 @@ export function checkRead(input: {
   checkedAt: number | null
   /** Last full read (null = none known). */
   scannedAt: number | null
-  schedule: DriftSchedule
+  /** null: every pass checks the owned slots, and reads every slot once per fullScanMs. */
+  schedule: DriftSchedule | null
   fullScanMs: number
   readsAllAtOnce: boolean
 }): CheckRead {
   const { now, checkedAt, scannedAt, schedule } = input
   if (scannedAt === null) return 'full'
+  if (schedule === null) return now - scannedAt >= input.fullScanMs ? 'full' : 'owned'
   // A full read also falls on the device's phase: one that is due waits for the next check.
-  if (checkedAt !== null && now < nextCheckAt(checkedAt, schedule)) return 'none'
+  if (checkedAt !== null && now < nextCheckAt(checkedAt, schedule)!) return 'none'
   if (input.readsAllAtOnce) return 'full'
   return now >= scannedAt + input.fullScanMs - schedule.intervalMs / 2 ? 'full' : 'owned'
 }
