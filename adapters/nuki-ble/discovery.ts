@@ -45,7 +45,15 @@ export interface DiscoveryContext {
 }
 
 export class NukiDiscovery {
+  /** Sightings being handled (pairing, announcing): stop() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>()
+
   constructor(private readonly ctx: DiscoveryContext) {}
+
+  /** Resolves once every sighting being handled has finished (they check `stopped` and end early). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+  }
 
   readonly onDiscover = (peripheral: Peripheral): void => {
     const ad = parseNukiAdvertisement(peripheral.advertisement)
@@ -55,11 +63,13 @@ export class NukiDiscovery {
     entry.lastSeenMs = this.ctx.presenceClock.now()
     if (entry.sighting) return
     entry.sighting = true
-    void this.onSighting(entry, ad)
+    const handling: Promise<void> = this.onSighting(entry, ad)
       .catch((e: unknown) => this.ctx.log.warn({ nukiId: entry.nukiId, err: (e as Error).message }, 'nuki: handling advertisement failed'))
       .finally(() => {
         entry.sighting = false
+        this.inFlight.delete(handling)
       })
+    this.inFlight.add(handling)
   }
 
   /** Loads the stored authorization and slot bindings of a lock, once. */

@@ -140,6 +140,8 @@ export class NukiBleDriver implements LockDriver {
     if (this.presenceTimer) clearInterval(this.presenceTimer)
     this.noble.removeListener('discover', this.discovery.onDiscover)
     await this.noble.stopScanningAsync().catch(() => undefined)
+    // A sighting in flight (pairing, then announcing) sees `stopped` and opens no further connection.
+    await this.discovery.settled()
     for (const entry of this.locks.values()) {
       await entry.queue.idle()
       await this.session.closeLink(entry)
