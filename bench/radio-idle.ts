@@ -78,7 +78,9 @@ try {
   const driverCount = () =>
     new Map(devices.map((d) => [d.deviceId, daemon.drivers.get(d.driver)?.radioStats?.(d.nativeId).total.exchanges ?? NaN]))
   // A Nuki link idles 1.5 s (real time) before it closes: let it close, so the next step pays for its own.
-  const linksClosed = () => new Promise((r) => setTimeout(r, 1_600))
+  const linksClosed = async () => {
+    while (devices.some((d) => labLock(d.deviceId).linkOpen())) await new Promise((r) => setTimeout(r, 50))
+  }
   await linksClosed()
   const before = deviceCount()
   const driverBefore = driverCount()
@@ -86,12 +88,10 @@ try {
   const steps = Math.round((HOURS * 3_600_000) / STEP_MS)
   const t0 = performance.now()
   for (let i = 0; i < steps; i++) {
-    const seen = deviceCount()
     // Pokes every device, as the daemon's resync timer would once in each step.
     lab.control.advanceClock(STEP_MS / 1000)
     await reconciler.idle()
-    const after = deviceCount()
-    if (devices.some((d) => d.driver === 'nuki-ble' && after.get(d.deviceId) !== seen.get(d.deviceId))) await linksClosed()
+    await linksClosed()
   }
   const idleMs = performance.now() - t0
   const after = deviceCount()

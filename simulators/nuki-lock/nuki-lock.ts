@@ -136,6 +136,11 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
     else this.medium.advertise(this.id)
   }
 
+  /** A central holds a connection to the lock now. */
+  isConnected(): boolean {
+    return this.medium.isConnected(this.id)
+  }
+
   /** Holding the button: the lock accepts a new authorization. */
   setPairingMode(on: boolean): void {
     this.pairingMode = on

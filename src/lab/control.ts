@@ -15,6 +15,8 @@ export interface LabLock {
    * Nuki), counted on the device's side: what the gateway's own count is checked against.
    */
   radioExchanges(): number
+  /** A connection to the lock is open now (a Nuki link kept for a batch); always false for Zigbee. */
+  linkOpen(): boolean
 }
 
 export interface PresentResult {

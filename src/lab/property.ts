@@ -89,6 +89,7 @@ export class LabProperty implements Service {
         slots: async () => sim.slots(),
         setOnline: async (online) => sim.setOnline(online),
         radioExchanges: () => sim.radio.connections,
+        linkOpen: () => sim.isConnected(),
       }
     }
 
@@ -106,6 +107,7 @@ export class LabProperty implements Service {
         slots: async () => sim.slots(name),
         setOnline: async (online) => sim.setOnline(name, online),
         radioExchanges: () => sim.radioTotal(name),
+        linkOpen: () => false,
       }
     }
 
