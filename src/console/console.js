@@ -101,7 +101,7 @@ function codeRow(device, c) {
 function radioBadge(radio) {
   if (!radio) return null
   const kinds = Object.entries(radio.last_day.by_kind).map(([k, n]) => `${k} ${n}`).join(', ')
-  return el('span', { class: 'badge radio', title: `last 24 h: ${kinds || 'none'}; since start: ${radio.total.exchanges}` }, `radio ${radio.last_day.exchanges}/24 h`)
+  return el('span', { class: 'radio', title: `last 24 h: ${kinds || 'none'}; since start: ${radio.total.exchanges}` }, ` · radio: ${radio.last_day.exchanges} exchanges in 24 h`)
 }
 
 function doorCard(device, codes, radio) {
@@ -131,9 +131,8 @@ function doorCard(device, codes, radio) {
   return el('article', { class: 'door', 'data-device-id': device.device_id },
     el('h3', {}, device.display_name,
       el('span', { class: `badge ${online ? 'ok' : 'bad'}` }, online ? 'online' : 'offline'),
-      device.properties?.locked === undefined ? null : el('span', { class: 'badge' }, device.properties.locked ? 'locked' : 'unlocked'),
-      radioBadge(radio)),
-    el('div', { class: 'meta' }, `${device.properties?.model?.manufacturer_display_name ?? ''} ${device.properties?.model?.display_name ?? ''} · ${device.device_id}`),
+      device.properties?.locked === undefined ? null : el('span', { class: 'badge' }, device.properties.locked ? 'locked' : 'unlocked')),
+    el('div', { class: 'meta' }, `${device.properties?.model?.manufacturer_display_name ?? ''} ${device.properties?.model?.display_name ?? ''} · ${device.device_id}`, radioBadge(radio)),
     issues(device.errors, device.warnings),
     codes.length
       ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Code'), el('th', {}, 'Status'), el('th', {}, ''))),
