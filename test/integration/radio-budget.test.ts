@@ -117,3 +117,20 @@ test('an idle day on fake time costs no lab lock more than 48 radio exchanges', 
     expect({ lock: d.display_name, counted: driverCount(d.device_id) }).toEqual({ lock: d.display_name, counted: simLock(d.device_id).radioExchanges() })
   }
 })
+
+test('the counts reach /metrics and /lockstep/devices/radio; an unknown parameter is refused by name', async () => {
+  const id = await device('Front Door')
+  const metrics = await (await fetch(`${t.url}/metrics`)).text()
+  const read = new RegExp(`lockstep_radio_exchanges_total\\{device_id="${id}",kind="read"\\} (\\d+)`).exec(metrics)
+  expect(Number(read?.[1])).toBeGreaterThan(0)
+  const call = (body: unknown) =>
+    fetch(`${t.url}/lockstep/devices/radio`, { method: 'POST', headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = (await (await call({ device_id: id })).json()) as any
+  expect(res.devices).toEqual([
+    expect.objectContaining({ device_id: id, display_name: 'Front Door', driver: 'zigbee2mqtt', total: expect.objectContaining({ exchanges: driverCount(id) }) }),
+  ])
+  expect(res.devices[0].last_day.exchanges).toBeGreaterThan(0)
+  const refused = await call({ device_id: id, since: 'yesterday' })
+  expect(refused.status).toBe(400)
+  expect(JSON.stringify(await refused.json())).toContain('since')
+})
