@@ -68,12 +68,20 @@ export function checkRead(input: {
   return now >= scannedAt + input.fullScanMs - schedule.intervalMs / 2 ? 'full' : 'owned'
 }
 
-/** A fraction in [0, 1) from the device id (FNV-1a): the same device keeps its phase across restarts. */
+/**
+ * A fraction in [0, 1) from the device id (FNV-1a, then a final mix so ids that differ only at the end
+ * still land far apart): the same device keeps its phase across restarts.
+ */
 export function stableFraction(id: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i)
-    h = Math.imul(h, 0x01000193) >>> 0
+    h = Math.imul(h, 0x01000193)
   }
-  return h / 2 ** 32
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return (h >>> 0) / 2 ** 32
 }
