@@ -100,6 +100,19 @@ test('an app edit on the Nuki lab lock is caught by the next hourly check, for o
   expect(driverCount(id)).toBe(simLock(id).radioExchanges())
 })
 
+test('several codes added to the Nuki lock share one connection, read-back included', async () => {
+  const id = await device('Office')
+  await eventually(() => expect(simLock(id).linkOpen()).toBe(false), 5_000)
+  const before = simLock(id).radioExchanges()
+  const created = await Promise.all(['615243', '625143', '635142'].map((code) => seam.accessCodes.create({ device_id: id, code, name: `Batch ${code}` })))
+  for (const c of created) {
+    await eventually(async () => expect((await seam.accessCodes.get({ access_code_id: c.access_code_id })).status).toBe('set'), 20_000)
+  }
+  await t.daemon.reconciler.idle()
+  expect(simLock(id).radioExchanges() - before).toBe(1)
+  expect(driverCount(id)).toBe(simLock(id).radioExchanges())
+})
+
 test('an idle day on fake time costs no lab lock more than 48 radio exchanges', async () => {
   const devices = await seam.devices.list()
   const codes = ['3456', '4567', '5678', '6789']
