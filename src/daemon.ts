@@ -150,7 +150,8 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   })
   await services.start(lockDrivers)
   await services.start(new ReconcilerService({ reconciler, store, bus }))
-  // Level-triggered all the way: look at every driven device now and then, event or not.
+  // Level-triggered all the way: look at every driven device now and then, event or not. A look costs
+  // no radio unless the device's drift check is due (reconcile/drift-check.ts).
   await services.start(every('resync', config.reconcile.resync_seconds * 1000, () => {
     for (const d of store.devices.list()) if (drivers.has(d.driver) && d.online) reconciler.poke(d.deviceId)
   }))
