@@ -24,11 +24,6 @@ export interface ReadPlan {
   needing: number
 }
 
-/** A full read is due on the first pass and every `fullScanMs` after the last one. */
-export function fullReadDue(scannedAt: number | null, now: number, fullScanMs: number): boolean {
-  return scannedAt === null || now - scannedAt >= fullScanMs
-}
-
 export function inLayout(slot: number, layout: SlotLayout): boolean {
   return Number.isInteger(slot) && slot >= layout.firstSlot && slot < layout.firstSlot + layout.slotCount
 }
