@@ -29,10 +29,36 @@ const lockConfig = z.strictObject({
   name_rules: nameRules.default({ max_length: 16, charset: 'printable_ascii', unique: false }),
   /** Lab only: whether the simulated lock reveals PINs on read (many real Zigbee sites do not). */
   expose_pin: z.boolean().default(true),
+  /**
+   * Zigbee2MQTT only: whether the lock sends programming events when a code is edited at its keypad.
+   * Absent: as the driver's model table says (most do). In the lab it also sets what the simulated lock does.
+   */
+  reports_code_changes: z.boolean().optional(),
   /** Nuki only: the lock's security PIN, needed once to pair. */
   security_pin: z.int().min(0).max(0xffff).optional(),
 })
 export type LockConfig = z.infer<typeof lockConfig>
+
+/**
+ * How often locks are read to catch codes edited at the lock (docs/configuration.md, "Drift checks").
+ * A lock that reports its changes is read in full once per `reported_check_hours` as a safety net; one
+ * that reports nothing is checked every `unreported_check_minutes` of its driver.
+ */
+const DRIFT_DEFAULTS = {
+  reported_check_hours: 24,
+  unreported_check_minutes: { zigbee2mqtt: 720, 'nuki-ble': 60, 'zwave-js': 60 },
+}
+const checkMinutes = z.number().min(1).max(43_200)
+const driftConfig = z.strictObject({
+  reported_check_hours: z.number().min(1).max(720).default(DRIFT_DEFAULTS.reported_check_hours),
+  unreported_check_minutes: z
+    .strictObject({
+      zigbee2mqtt: checkMinutes.default(DRIFT_DEFAULTS.unreported_check_minutes.zigbee2mqtt),
+      'nuki-ble': checkMinutes.default(DRIFT_DEFAULTS.unreported_check_minutes['nuki-ble']),
+      'zwave-js': checkMinutes.default(DRIFT_DEFAULTS.unreported_check_minutes['zwave-js']),
+    })
+    .default(DRIFT_DEFAULTS.unreported_check_minutes),
+})
 
 const entranceConfig = z.strictObject({
   name: z.string().min(1),
@@ -99,13 +125,17 @@ export const configSchema = z.strictObject({
     .default({ url: null }),
   reconcile: z
     .strictObject({
-      /** Every device is read back this often even without a change, to catch edits no event announces. */
+      /**
+       * Every device is looked at this often even without a change (desired against last observed). It
+       * costs no radio: the device is read only when its drift check is due (see `drift`).
+       */
       resync_seconds: z.number().min(1).max(86_400).default(300),
       concurrency: z.int().min(1).max(256).default(8),
       /** A slot read empty this recently (and no event since) takes a new code without another read; 0 = always read. */
       trust_empty_seconds: z.number().min(0).max(86_400).default(600),
+      drift: driftConfig.default(DRIFT_DEFAULTS),
     })
-    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600 }),
+    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600, drift: DRIFT_DEFAULTS }),
   webhooks: z
     .strictObject({
       /** Private/LAN targets allowed: host names, IPs or CIDRs ("192.168.1.20", "10.0.0.0/8", "pms.local"). */

@@ -14,13 +14,14 @@ import { createUseCases, type UseCases } from './app/index.js'
 import { bootstrapApiKey } from './app/keys.js'
 import { healthReport } from './app/health.js'
 import type { LockDriver } from './ports/lock-driver.js'
-import { Reconciler } from './reconcile/reconciler.js'
+import { Reconciler, type DriftSettings } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import type { Store } from './store/store.js'
 import { LockDrivers, nukiDriver, zigbeeDriver, zwaveDriver } from './drivers.js'
 import { SiteBroker } from './mqtt/broker.js'
 import type { LabProperty } from './lab/property.js'
 import { encodingRoutes } from './api/routes/encoding.js'
+import { radioRoutes, type DeviceRadio } from './api/routes/radio.js'
 import { DB_FILE, LAB_KEY_FILE } from './files.js'
 import { Metrics, metricsOnBus, metricsRoute } from './metrics.js'
 import { propertySections, renderBanner } from './banner.js'
@@ -149,6 +150,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     ...(opts.driverRetryMs !== undefined ? { retryMs: opts.driverRetryMs } : {}),
   })
   const drivers = lockDrivers.byKind
+  metrics.radioSource(() => radioReport(store, drivers).flatMap((d) => Object.entries(d.total.by_kind).map(([kind, count]) => ({ deviceId: d.device_id, kind, count }))))
   const reconciler: Reconciler = new Reconciler({
     repo: new SqliteReconcileRepo(store),
     route: (deviceId) => {
@@ -160,12 +162,14 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     random,
     concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
     trustEmptyMs: config.reconcile.trust_empty_seconds * 1000,
+    ...driftOptions(config),
     observer: metricsSink,
     log: (msg, detail) => log.warn({ ...detail }, msg),
   })
   await services.start(lockDrivers)
   await services.start(new ReconcilerService({ reconciler, store, bus }))
-  // Level-triggered all the way: look at every driven device now and then, event or not.
+  // Level-triggered all the way: look at every driven device now and then, event or not. A look costs
+  // no radio unless the device's drift check is due (reconcile/drift-check.ts).
   await services.start(every('resync', config.reconcile.resync_seconds * 1000, () => {
     for (const d of store.devices.list()) if (drivers.has(d.driver) && d.online) reconciler.poke(d.deviceId)
   }))
@@ -194,6 +198,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     encoderOnline: (id) => cardEncoding.encoderOnline(id),
     plugins: [
       async (a) => encodingRoutes(a, cardEncoding),
+      async (a) => radioRoutes(a, () => radioReport(store, drivers)),
       // The lab's routes exist only in lab mode.
       ...(lab ? [lab.routesFor(useCases)] : []),
       ...(labPms ? [async (a: FastifyInstance) => (await import('./lab/pms-routes.js')).labPmsRoutes(a, labPms)] : []),
@@ -247,5 +252,25 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
       })
     },
     stop: () => services.stop(),
+  }
+}
+
+/** Each known lock's radio exchanges, as its running driver counted them (locks of a driver that does not count are left out). */
+function radioReport(store: Store, drivers: Map<string, LockDriver>): DeviceRadio[] {
+  return store.devices.list().flatMap((d) => {
+    const stats = drivers.get(d.driver)?.radioStats?.(d.nativeId)
+    if (!stats) return []
+    const counts = (c: { exchanges: number; byKind: Record<string, number> }) => ({ exchanges: c.exchanges, by_kind: c.byKind })
+    return [{ device_id: d.deviceId, display_name: d.displayName, driver: d.driver, total: counts(stats.total), last_day: counts(stats.lastDay) }]
+  })
+}
+
+/** Drift checks from config: the safety net is the full read, so both follow reported_check_hours. */
+function driftOptions(config: Config): { drift: DriftSettings; fullScanMs: number } {
+  const { reported_check_hours: hours, unreported_check_minutes: minutes } = config.reconcile.drift
+  const byDriver: Record<string, number> = minutes
+  return {
+    drift: { reportedCheckMs: hours * 3_600_000, unreportedCheckMs: (kind) => (byDriver[kind] ?? 60) * 60_000 },
+    fullScanMs: hours * 3_600_000,
   }
 }

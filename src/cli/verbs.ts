@@ -32,6 +32,16 @@ function verb<O>(cmd: Command, fn: Verb<O>): Command {
     })
 }
 
+/** Radio exchanges per device over the last day; empty when the daemon does not count them (an older one). */
+async function radioLastDay(t: Target): Promise<Map<string, number>> {
+  try {
+    const body = (await post(t, '/lockstep/devices/radio', {})) as { devices?: { device_id: string; last_day: { exchanges: number } }[] }
+    return new Map((body.devices ?? []).map((d) => [d.device_id, d.last_day.exchanges]))
+  } catch {
+    return new Map()
+  }
+}
+
 async function deviceId(seam: SeamHttp, ref: string): Promise<string> {
   if (UUID.test(ref)) return ref
   const d = await seam.devices.get({ name: ref }).catch((err) => {
@@ -151,14 +161,17 @@ export function registerVerbs(program: Command): void {
     },
   )
 
-  verb(program.command('devices').description('list the locks'), async (t, o) => {
+  verb(program.command('devices').description('list the locks (RADIO 24H: radio exchanges with the lock in the last day)'), async (t, o) => {
     const devices = await (await sdk(t)).devices.list()
-    emit(o.json, devices, () =>
+    const radio = await radioLastDay(t)
+    const shown = devices.map((d) => (radio.has(d.device_id) ? { ...d, lockstep_radio_exchanges_last_day: radio.get(d.device_id)! } : d))
+    emit(o.json, shown, () =>
       table(
-        ['NAME', 'DEVICE ID', 'TYPE', 'ONLINE', 'LOCKED', 'ISSUES'],
+        ['NAME', 'DEVICE ID', 'TYPE', 'ONLINE', 'LOCKED', 'RADIO 24H', 'ISSUES'],
         devices.map((d) => [
           d.display_name, d.device_id, d.device_type, d.properties.online ? 'yes' : 'no',
-          d.properties.locked === undefined ? '—' : d.properties.locked ? 'yes' : 'no', issuesText(d),
+          d.properties.locked === undefined ? '—' : d.properties.locked ? 'yes' : 'no',
+          radio.has(d.device_id) ? String(radio.get(d.device_id)) : '—', issuesText(d),
         ]),
       ),
     )
