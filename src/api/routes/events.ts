@@ -7,6 +7,7 @@ import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
 import { actionAttemptWire } from '../wire.js'
+import { eventScopes, inScope } from './event-scope.js'
 
 const listParams = z.object({
   since: timestamp.optional(),
@@ -22,6 +23,16 @@ const listParams = z.object({
   access_grant_ids: idList.optional(),
   access_method_id: uuid.optional(),
   access_method_ids: idList.optional(),
+  acs_credential_id: uuid.optional(),
+  acs_encoder_id: uuid.optional(),
+  acs_entrance_id: uuid.optional(),
+  acs_system_id: uuid.optional(),
+  acs_system_ids: idList.optional(),
+  connected_account_id: uuid.optional(),
+  customer_key: z.string().min(1).optional(),
+  space_id: uuid.optional(),
+  space_ids: idList.optional(),
+  user_identity_id: uuid.optional(),
   unstable_offset: z.int().min(0).optional(),
   ...pageParams,
 })
@@ -36,7 +47,8 @@ export function eventRoutes(app: FastifyInstance, uc: UseCases): void {
     params: listParams,
     handler: (p) => {
       if (p.since !== undefined && p.between !== undefined) throw invalidInput('pass either since or between, not both', 'between')
-      const [from, to] = p.between ?? [p.since, undefined]
+      // between is an exclusive interval (Seam's words); since is inclusive.
+      const [from, to] = p.between ? [p.between[0]! + 1, p.between[1]! - 1] : [p.since, undefined]
       const stored = uc.events.list({
         sinceMs: from,
         untilMs: to,
@@ -51,12 +63,25 @@ export function eventRoutes(app: FastifyInstance, uc: UseCases): void {
       const grantIds = [...(p.access_grant_ids ?? []), ...(p.access_grant_id ? [p.access_grant_id] : [])]
       const methodIds = [...(p.access_method_ids ?? []), ...(p.access_method_id ? [p.access_method_id] : [])]
       const has = (v: unknown, ids: string[]) => (typeof v === 'string' ? ids.includes(v) : Array.isArray(v) && v.some((x) => ids.includes(x)))
+      const direct: [string[], string, string?][] = [
+        [p.acs_credential_id ? [p.acs_credential_id] : [], 'acs_credential_id'],
+        [p.acs_encoder_id ? [p.acs_encoder_id] : [], 'acs_encoder_id'],
+        [p.acs_entrance_id ? [p.acs_entrance_id] : [], 'acs_entrance_id', 'acs_entrance_ids'],
+      ]
+      const scopes = eventScopes(uc, {
+        spaceIds: [...(p.space_ids ?? []), ...(p.space_id ? [p.space_id] : [])],
+        userIdentityId: p.user_identity_id,
+        customerKey: p.customer_key,
+        acsSystemIds: [...(p.acs_system_ids ?? []), ...(p.acs_system_id ? [p.acs_system_id] : [])],
+        connectedAccountId: p.connected_account_id,
+      })
       const visible = stored.filter((e) => {
         const type = String(e.body.event_type)
         if (type.startsWith('lockstep.') && !asked.includes(type)) return false
         if (grantIds.length && !has(e.body.access_grant_id, grantIds) && !has(e.body.access_grant_ids, grantIds)) return false
         if (methodIds.length && !has(e.body.access_method_id, methodIds)) return false
-        return true
+        for (const [ids, field, plural] of direct) if (ids.length && !has(e.body[field], ids) && !(plural && has(e.body[plural], ids))) return false
+        return scopes.every((scope) => inScope(e.body, scope))
       })
       const skipped = p.unstable_offset ? visible.slice(p.unstable_offset) : visible
       const { page, pagination } = paginate(skipped, p, 500)
