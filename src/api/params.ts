@@ -199,8 +199,9 @@ export function unknownParamsError(paths: string[]): DomainError {
   const validationErrors: ValidationErrors = { _errors: [] }
   for (const p of paths) {
     const top = p.split('.')[0]!
-    const slot = (validationErrors[top] ??= { _errors: [] }) as { _errors: string[] }
-    slot._errors.push(p === top ? message : `${p}: ${message}`)
+    // Own keys only: a parameter may be called `toString` or `__proto__`.
+    if (!Object.hasOwn(validationErrors, top)) Object.defineProperty(validationErrors, top, { value: { _errors: [] }, enumerable: true, writable: true })
+    ;(validationErrors[top] as { _errors: string[] })._errors.push(p === top ? message : `${p}: ${message}`)
   }
   return new DomainError('invalid_input', `Invalid input: ${paths.join(', ')}: ${message}`, 400, undefined, validationErrors)
 }

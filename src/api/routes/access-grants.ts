@@ -207,10 +207,8 @@ export function accessGrantRoutes(app: FastifyInstance, uc: UseCases): void {
   })
   addRoute(app, {
     path: '/access_grants/delete', verbs: ['DELETE'], params: z.object({ access_grant_id: uuid }),
-    handler: (p) => {
-      const warnings = grants.delete(p.access_grant_id)
-      return warnings.length ? { warnings } : {}
-    },
+    // Seam answers a bare ok; issued cards that stay valid are told on their access_method.deleted events (lockstep_warnings).
+    handler: (p) => (grants.delete(p.access_grant_id), {}),
   })
 
   addRoute(app, {
@@ -230,9 +228,6 @@ export function accessGrantRoutes(app: FastifyInstance, uc: UseCases): void {
   })
   addRoute(app, {
     path: '/access_methods/delete', verbs: ['DELETE'], params: methodDeleteParams,
-    handler: (p) => {
-      const warnings = grants.deleteMethods({ accessMethodId: p.access_method_id, accessGrantId: p.access_grant_id, reservationKey: p.reservation_key })
-      return warnings.length ? { warnings } : {}
-    },
+    handler: (p) => (grants.deleteMethods({ accessMethodId: p.access_method_id, accessGrantId: p.access_grant_id, reservationKey: p.reservation_key }), {}),
   })
 }
