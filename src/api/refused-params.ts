@@ -9,13 +9,15 @@ export interface Refusal {
   reason: string
   /** Refuse only these values (of the parsed parameter); absent: any value. */
   when?: (value: unknown) => boolean
+  /** The refused values in words, for the docs (with `when`). */
+  values?: string
 }
 
 const isTrue = (v: unknown) => v === true
 
-const NO_SYNC: Refusal = { when: isTrue, reason: 'lockstep answers at once and works in the background; follow the resource or its events instead of sync=true' }
-const NO_OFFLINE_CODES: Refusal = { when: isTrue, reason: "lockstep's locks take codes over their radio; offline (algorithmic) access codes are not issued" }
-const NO_TIME_ROUNDING: Refusal = { when: (v) => v !== undefined, reason: 'applies only to offline (algorithmic) access codes, which lockstep does not issue' }
+const NO_SYNC: Refusal = { when: isTrue, values: 'true', reason: 'lockstep answers at once and works in the background; follow the resource or its events instead of sync=true' }
+const NO_OFFLINE_CODES: Refusal = { when: isTrue, values: 'true', reason: "lockstep's locks take codes over their radio; offline (algorithmic) access codes are not issued" }
+const NO_TIME_ROUNDING: Refusal = { when: (v) => v !== undefined, values: 'any valid value (an invalid one is invalid_input)', reason: 'applies only to offline (algorithmic) access codes, which lockstep does not issue' }
 const NO_BACKUP_POOL = 'backup access code pools are not implemented yet'
 const NO_CLIENT_SESSIONS = 'client sessions (and their user_identifier_key) are not implemented yet'
 const NO_WEBVIEWS = 'an edge box has no Connect Webviews: its devices are configured on the box'
@@ -46,7 +48,7 @@ export const REFUSED_PARAMS: Readonly<Record<string, Readonly<Record<string, str
   '/access_codes/unmanaged/list': { user_identifier_key: NO_CLIENT_SESSIONS },
   '/access_codes/unmanaged/convert_to_managed': {
     sync: NO_SYNC,
-    force: { when: isTrue, reason: 'one workspace per box: no other workspace manages the code, so there is nothing to take over by force' },
+    force: { when: isTrue, values: 'true', reason: 'one workspace per box: no other workspace manages the code, so there is nothing to take over by force' },
   },
   '/access_codes/unmanaged/delete': { sync: NO_SYNC },
   '/devices/list': deviceListRefusals,

@@ -57,6 +57,7 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     device_id: c.deviceId,
     workspace_id: workspaceId,
     name: c.name,
+    // In Seam's documentation (the name as the lock shows it), not yet in @seamapi/types.
     appearance: c.appearanceName === null ? null : { name: c.appearanceName },
     code: c.code,
     type: codeType(c),

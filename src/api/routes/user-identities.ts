@@ -34,7 +34,7 @@ export function identityWire(u: UserIdentity, workspaceId: string): Record<strin
     warnings: [],
     merged_user_identity_ids: [],
     merged_user_identity_keys: [],
-    ...(u.customerKey !== null ? { customer_key: u.customerKey } : {}),
+    ...(u.customerKey !== null ? { lockstep_metadata: { customer_key: u.customerKey } } : {}),
   }
 }
 
