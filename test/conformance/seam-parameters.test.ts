@@ -117,7 +117,8 @@ const HONOURED: Record<string, Record<string, Row>> = {
   '/locks/lock_door': { device_id: 'the lock', sync: 'false: the default (an action attempt to poll)' },
   '/locks/unlock_door': { device_id: 'the lock', sync: 'false: the default' },
   '/events/list': {
-    since: 'events created at or after', between: 'events created strictly between the two instants',
+    since: { how: 'events created at or after', narrows: { value: (x) => x.midTime, match: (e, x) => Date.parse(e.created_at) >= Date.parse(x.midTime!) } },
+    between: { how: 'events created strictly between the two instants', narrows: { value: (x) => [x.midTime, x.endTime], match: (e, x) => Date.parse(e.created_at) > Date.parse(x.midTime!) && Date.parse(e.created_at) < Date.parse(x.endTime!) } },
     device_id: { how: 'events of the lock', narrows: { value: (x) => x.frontDoor, match: (e, x) => e.device_id === x.frontDoor } },
     device_ids: { how: 'events of these locks', narrows: { value: (x) => [x.frontDoor], match: (e, x) => e.device_id === x.frontDoor } },
     access_code_id: { how: 'events of the code', narrows: { value: (x) => x.directCode, match: (e, x) => e.access_code_id === x.directCode } },
@@ -158,7 +159,7 @@ const HONOURED: Record<string, Record<string, Row>> = {
   '/spaces/add_acs_entrances': { space_id: SELECTS, acs_entrance_ids: 'added' },
   '/spaces/remove_acs_entrances': { space_id: SELECTS, acs_entrance_ids: 'removed' },
   '/acs/systems/list': {
-    connected_account_id: 'the card system\'s account, else nothing',
+    connected_account_id: { how: 'the card system\'s account, else nothing', narrows: { value: (x) => x.nukiAccount, match: () => false, empty: true } },
     search: { how: 'name contains (the lab has one system: a search that misses it leaves nothing)', narrows: { value: () => 'no such system', match: () => false, empty: true } },
   },
   '/acs/systems/get': { acs_system_id: SELECTS },
@@ -168,7 +169,7 @@ const HONOURED: Record<string, Record<string, Row>> = {
     space_id: { how: 'entrances of the space', narrows: { value: (x) => x.spaceA, match: (e, x) => e.acs_entrance_id === x.room101 } },
     location_id: { how: 'Seam\'s deprecated name for space_id', narrows: { value: (x) => x.spaceA, match: (e, x) => e.acs_entrance_id === x.room101 } },
     acs_credential_id: { how: 'entrances the issued card opens', narrows: { value: (x) => x.credential, match: (e, x) => e.acs_entrance_id === x.room101 } },
-    connected_account_id: 'the card system\'s account, else nothing',
+    connected_account_id: { how: 'the card system\'s account, else nothing', narrows: { value: (x) => x.nukiAccount, match: () => false, empty: true } },
     customer_key: { how: 'entrances in a space of the customer', narrows: { value: () => 'cust-b', match: (e, x) => e.acs_entrance_id === x.room102 } },
     search: { how: 'name contains', narrows: { value: () => 'pool', match: (e) => e.display_name === 'Pool' } },
     ...PAGE,
@@ -181,7 +182,7 @@ const HONOURED: Record<string, Record<string, Row>> = {
   '/user_identities/list': {
     user_identity_ids: { how: 'only these', narrows: { value: (x) => [x.userB], match: byId('user_identity_id', 'userB') } },
     search: { how: 'name, email, phone or key contains', narrows: { value: () => 'Param Person B', match: (u) => u.full_name === 'Param Person B' } },
-    created_before: 'identities created before the instant',
+    created_before: { how: 'identities created before the instant', narrows: { value: (x) => x.midTime, match: (u, x) => Date.parse(u.created_at) < Date.parse(x.midTime!) } },
     ...PAGE,
   },
   '/user_identities/update': { user_identity_id: SELECTS, full_name: 'stored', email_address: 'stored', phone_number: 'stored', user_identity_key: 'stored' },
@@ -246,6 +247,10 @@ beforeAll(async () => {
   c.spaceA = (await seam.spaces.create({ name: 'Param space A', space_key: 'param-a', customer_key: 'cust-a', device_ids: [c.frontDoor!], acs_entrance_ids: [c.room101!] })).space_id
   c.spaceB = (await seam.spaces.create({ name: 'Param space B', space_key: 'param-b', customer_key: 'cust-b', device_ids: [c.backDoor!], acs_entrance_ids: [c.room102!] })).space_id
   c.userA = (await seam.userIdentities.create({ full_name: 'Param Person A', email_address: 'param-a@example.com' })).user_identity_id
+  // midTime: an instant strictly after what came before and strictly before what follows (a millisecond clock).
+  await nextMillisecond()
+  c.midTime = new Date().toISOString()
+  await nextMillisecond()
   c.userB = (await seam.userIdentities.create({ full_name: 'Param Person B', email_address: 'param-b@example.com' })).user_identity_id
   const soon = new Date(Date.now() + 3_600_000).toISOString()
   const later = new Date(Date.now() + 86_400_000).toISOString()
@@ -288,9 +293,18 @@ beforeAll(async () => {
   const methodsCard = await seam.accessMethods.list({ access_grant_id: c.grantCard })
   c.userBScope = [c.userB, c.grantB, c.grantCard, ...methodsB.map((m) => m.access_method_id), ...methodsCard.map((m) => m.access_method_id), ...c['codesOf:grantB']!.split(','), c.credential].join(',')
   c.someEvent = (await seam.events.list({ since: '2000-01-01T00:00:00Z' }))[0]!.event_id
+  await nextMillisecond()
+  c.endTime = new Date().toISOString()
+  await nextMillisecond()
 
 })
 afterAll(async () => t?.stop())
+
+/** Waits (on the clock itself, no fixed sleep) until the millisecond changes. */
+async function nextMillisecond(): Promise<void> {
+  const now = Date.now()
+  while (Date.now() <= now) await new Promise((r) => setImmediate(r))
+}
 
 /** A valid value of a Seam parameter (its OpenAPI schema), to send where the value does not matter. */
 function sample(s: any): unknown {
