@@ -456,6 +456,9 @@ describe('options take effect', () => {
     const r = await post('/access_codes/delete', { access_code_id: c.directCode, device_id: c.gym })
     expect(r.status).toBe(404)
     expect((await seam.accessCodes.get({ access_code_id: c.directCode! })).access_code_id).toBe(c.directCode)
+    const spare = await seam.accessCodes.create({ device_id: c.gym!, name: 'Spare param code' })
+    await ok('/access_codes/delete', { access_code_id: spare.access_code_id, device_id: c.gym })
+    await ok('/access_codes/delete', { access_code_id: spare.access_code_id, device_id: c.gym }) // a repeat answers ok
   })
 })
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { AccessCode } from '../../domain/access-code.js'
 import type { UseCases } from '../../app/index.js'
-import { notFound } from '../../domain/errors.js'
+import { DomainError, notFound } from '../../domain/errors.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
@@ -98,6 +98,15 @@ export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
     preferredCodeLength: p.preferred_code_length ?? null,
   })
 
+  const existing = (id: string): AccessCode | undefined => {
+    try {
+      return codes.get(id, true)
+    } catch (err) {
+      if (err instanceof DomainError && err.status === 404) return undefined
+      throw err
+    }
+  }
+
   // access_grant_id / access_grant_key / access_method_id / customer_key: the codes the matching grants'
   // access methods hold (a grant belongs to a customer through push_data's customer_key).
   const ofGrants = (p: z.infer<typeof listParams>): ((c: AccessCode) => boolean) => {
@@ -179,7 +188,9 @@ export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
     verbs: ['DELETE'],
     params: deleteParams,
     handler: (p) => {
-      if (p.device_id && codes.get(p.access_code_id, true).deviceId !== p.device_id) throw notFound('access_code', p.access_code_id)
+      // device_id must be the code's lock; a code already gone is left to delete (a repeated DELETE answers ok).
+      const current = p.device_id ? existing(p.access_code_id) : undefined
+      if (current && current.deviceId !== p.device_id) throw notFound('access_code', p.access_code_id)
       codes.delete(p.access_code_id, true)
       return {}
     },
