@@ -57,6 +57,7 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     device_id: c.deviceId,
     workspace_id: workspaceId,
     name: c.name,
+    // In Seam's documentation (the name as the lock shows it), not yet in @seamapi/types.
     appearance: c.appearanceName === null ? null : { name: c.appearanceName },
     code: c.code,
     type: codeType(c),
@@ -85,15 +86,22 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
   }
 }
 
+/** Fields Seam's access-grant warnings define; lockstep's others (which doors…) go under lockstep_ keys. */
+const SEAM_GRANT_WARNING_FIELDS = new Set(['warning_code', 'message', 'created_at', 'device_id', 'access_method_ids', 'failed_devices', 'original_code', 'new_code', 'reason'])
+
+function seamWarningFields(w: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(w).map(([k, v]) => [SEAM_GRANT_WARNING_FIELDS.has(k) ? k : `lockstep_${k}`, v]))
+}
+
 /**
  * A grant's warnings in Seam's shapes: `device_does_not_support_access_codes` names one device per warning
  * (stored ones name several, rows written before this split already name one), plus `encoding_required`
  * while issued cards lag behind the grant (derived, level-triggered).
  */
 export function grantWarningsWire(stored: Record<string, unknown>[], staleCardMethodIds: string[], updatedAt: number): Record<string, unknown>[] {
-  const out = stored.flatMap((w) => {
-    if (w.warning_code !== 'device_does_not_support_access_codes' || !Array.isArray(w.device_ids)) return [w]
-    return (w.device_ids as string[]).map((device_id) => ({ warning_code: w.warning_code, message: w.message, created_at: w.created_at, device_id }))
+  const out = stored.map(seamWarningFields).flatMap((w) => {
+    if (w.warning_code !== 'device_does_not_support_access_codes' || !Array.isArray(w.lockstep_device_ids)) return [w]
+    return (w.lockstep_device_ids as string[]).map((device_id) => ({ warning_code: w.warning_code, message: w.message, created_at: w.created_at, device_id }))
   })
   if (staleCardMethodIds.length) {
     out.push({ warning_code: 'encoding_required', message: 'Issued cards carry an old time frame or door set. Re-encode them to apply the change.', access_method_ids: staleCardMethodIds, created_at: isoUtc(updatedAt) })

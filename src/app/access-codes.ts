@@ -20,13 +20,15 @@ export interface CreateMultipleInput extends Omit<NewCode, 'commonCodeKey'> {
 export class AccessCodesApp {
   constructor(private readonly store: Store) {}
 
-  create(input: CreateCodeInput): AccessCode {
+  create(input: CreateCodeInput, opts: OfflineDeviceOption = {}): AccessCode {
+    refuseOfflineDevices(this.store, [input.deviceId], opts)
     return this.store.tx(() => createCode(this.store, input))
   }
 
   /** One code on every device: the requested one, else one every device accepts and none already holds. */
-  createMultiple(input: CreateMultipleInput): AccessCode[] {
+  createMultiple(input: CreateMultipleInput, opts: OfflineDeviceOption = {}): AccessCode[] {
     const store = this.store
+    refuseOfflineDevices(store, input.deviceIds, opts)
     return store.tx(() => {
       const earlier = store.idempotency.recall('access_codes/create_multiple', input.requestHash, 10 * 60_000)
       if (earlier) return (JSON.parse(earlier) as string[]).map((id) => store.accessCodes.get(id, true))
@@ -69,7 +71,8 @@ export class AccessCodesApp {
   }
 
   /** `deviceId`, when given, must be the code's device (a code cannot move). */
-  update(accessCodeId: string, input: UpdateCodeInput, deviceId?: string): AccessCode {
+  update(accessCodeId: string, input: UpdateCodeInput, deviceId?: string, opts: OfflineDeviceOption = {}): AccessCode {
+    if (opts.attemptForOfflineDevice === false) refuseOfflineDevices(this.store, [this.store.accessCodes.get(accessCodeId, true).deviceId], opts)
     if (deviceId) {
       const current = this.store.accessCodes.get(accessCodeId, true)
       if (current.deviceId !== deviceId) throw invalidInput('an access code cannot move to another device; create a new one', 'device_id')
@@ -113,6 +116,19 @@ export class AccessCodesApp {
 
   deviceOf(c: AccessCode): Device {
     return this.store.devices.get(c.deviceId)
+  }
+}
+
+/** Seam's attempt_for_offline_device (default true): false refuses to queue a code for a lock that is offline now. */
+export interface OfflineDeviceOption {
+  attemptForOfflineDevice?: boolean
+}
+
+function refuseOfflineDevices(store: Store, deviceIds: string[], opts: OfflineDeviceOption): void {
+  if (opts.attemptForOfflineDevice !== false) return
+  const offline = deviceIds.filter((id) => !store.devices.get(id).online)
+  if (offline.length) {
+    throw new DomainError('device_offline', `Device ${offline.join(', ')} is offline and attempt_for_offline_device is false: nothing was created or changed`, 400, { device_ids: offline })
   }
 }
 

@@ -258,7 +258,14 @@ export function deleteMethods(store: Store, ids: string[]): ReservationWarning[]
 function removeMethod(store: Store, m: AccessMethod, g: AccessGrant): void {
   for (const c of store.accessGrants.linkedCodes(m.accessMethodId)) deleteCode(store, c.accessCodeId, true)
   store.accessGrants.tombstoneMethod(m.accessMethodId)
-  methodEvent(store, 'access_method.deleted', m.accessMethodId, g)
+  // An issued card keeps opening its doors (offline locks cannot be told): the deletion event says so,
+  // under a lockstep_ key (Seam's event schema has no place for it; the delete answers stay Seam's).
+  const cardOut = m.mode === 'card' && m.storedIssuedAt !== null
+  const warnings = cardOut
+    ? releaseReservationGrants({ reservationKey: '', members: [], deletedAccessGrantIds: [], issuedCardAccessMethodIds: [m.accessMethodId] }).warnings
+      .map((w) => ({ warning_code: w.warning_code, message: w.message }))
+    : []
+  methodEvent(store, 'access_method.deleted', m.accessMethodId, g, warnings.length ? { lockstep_warnings: warnings } : {})
 }
 
 // ------------------------------------------------------------------ a code reached its lock

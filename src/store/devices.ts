@@ -138,7 +138,7 @@ export class Devices {
       device_id: deviceId,
       connected_account_id: d.connectedAccountId,
       // Seam's disconnected event names the cause from its own short list and carries the error state.
-      ...(online ? {} : { error_code: 'device_disconnected', device_errors: errors, device_warnings: d.warnings, connected_account_errors: [], connected_account_warnings: [] }),
+      ...(online ? {} : { error_code: 'device_disconnected', device_errors: errors.map(({ is_device_error: _, ...e }) => e), device_warnings: d.warnings, connected_account_errors: [], connected_account_warnings: [] }),
     })
     return true
   }

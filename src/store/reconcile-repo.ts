@@ -149,7 +149,7 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       if (type === 'access_code.set_on_device') return { code: c.code }
       if (type === 'access_code.failed_to_set_on_device' || type === 'access_code.failed_to_remove_from_device') {
         return {
-          access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors, device_warnings: device.warnings,
+          access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors.map(({ is_device_error: _, ...e }) => e), device_warnings: device.warnings,
           connected_account_errors: [], connected_account_warnings: [],
         }
       }
