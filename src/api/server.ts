@@ -15,6 +15,8 @@ import { acsRoutes } from './routes/acs.js'
 import { accessGrantRoutes } from './routes/access-grants.js'
 import { customerRoutes } from './routes/customers.js'
 import { userIdentityRoutes } from './routes/user-identities.js'
+import { siteRoutes } from './routes/site.js'
+import { acsCredentialRoutes } from './routes/acs-credentials.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
 import { ConfigError } from '../config.js'
@@ -116,6 +118,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.register(group((g) => userIdentityRoutes(g, uc)))
   app.register(group((g) => accessGrantRoutes(g, uc)))
   app.register(group((g) => customerRoutes(g, uc)))
+  app.register(group((g) => siteRoutes(g, uc)))
+  app.register(group((g) => acsCredentialRoutes(g, uc)))
   for (const g of deps.plugins ?? []) {
     if (typeof g === 'function') app.register(g)
     else app.register(g.plugin, g.prefix ? { prefix: g.prefix } : {})

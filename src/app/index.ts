@@ -6,12 +6,14 @@ import type { Store } from '../store/store.js'
 import { AccessCodesApp } from './access-codes.js'
 import { AccessGrantsApp } from './access-grants.js'
 import { AcsApp } from './acs.js'
+import { AcsCredentialsApp } from './acs-credentials.js'
 import { DevicesApp } from './devices.js'
 import { EventsApp } from './events.js'
 import { KeysApp } from './keys.js'
 import { LockActionsApp } from './lock-actions.js'
 import { PushDataApp } from './push-data.js'
 import { registerReactions } from './reactions.js'
+import { SiteApp } from './site.js'
 import { SpacesApp } from './spaces.js'
 import { UserIdentitiesApp } from './user-identities.js'
 
@@ -19,6 +21,8 @@ import { UserIdentitiesApp } from './user-identities.js'
 export interface SitePolicy {
   allow_shared_emails: boolean
   reservation_key_required_for_guest_cards: boolean
+  /** The site's name (the workspace's name on the API). */
+  name?: string
 }
 
 export interface UseCaseDeps {
@@ -28,6 +32,8 @@ export interface UseCaseDeps {
   driverOf?: (kind: string) => LockDriver | undefined
   /** Whether live grants target a space (then it cannot be deleted); default: the grants repository says. */
   spaceInUse?: (spaceId: string) => boolean
+  /** The lab (simulated property): the workspace reports itself as a sandbox. */
+  sandbox?: boolean
 }
 
 export interface UseCases {
@@ -38,11 +44,15 @@ export interface UseCases {
   readonly userIdentities: UserIdentitiesApp
   readonly spaces: SpacesApp
   readonly acs: AcsApp
+  /** Cards the encoder issued (acs_credentials). */
+  readonly acsCredentials: AcsCredentialsApp
   readonly devices: DevicesApp
   readonly events: EventsApp
   readonly pushData: PushDataApp
   readonly lockActions: LockActionsApp
   readonly keys: KeysApp
+  /** The workspace and connected accounts (each driver of the box). */
+  readonly site: SiteApp
   /** Removes the reactions registered on the store. */
   close(): void
 }
@@ -62,11 +72,13 @@ export function createUseCases(store: Store, deps: UseCaseDeps): UseCases {
     userIdentities,
     spaces: new SpacesApp(store, deps.spaceInUse ?? ((id) => accessGrants.spaceInUse(id))),
     acs: new AcsApp(store),
+    acsCredentials: new AcsCredentialsApp(store),
     devices: new DevicesApp(store),
     events: new EventsApp(store),
     pushData: new PushDataApp(store, { allowSharedEmails: site.allow_shared_emails }),
     lockActions: new LockActionsApp(store, deps.driverOf ?? (() => undefined), deps.log),
     keys: new KeysApp(store),
+    site: new SiteApp(store, { name: site.name ?? 'lockstep site', sandbox: deps.sandbox ?? false }, deps.driverOf),
     close: unregister,
   }
 }

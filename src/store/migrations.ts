@@ -284,4 +284,10 @@ export const migrations: string[] = [
   /* 7: the reconciler's last full read of each device, so a restart need not read every slot again */ `
   ALTER TABLE devices ADD COLUMN full_scan_at INTEGER;
   `,
+  /* 8 (seam-routes): /acs/credentials/delete forgets a card that no longer opens anything; /devices/update
+     keeps custom_metadata and is_managed on devices */ `
+  ALTER TABLE issued_cards ADD COLUMN deleted_at INTEGER;
+  ALTER TABLE devices ADD COLUMN custom_metadata TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE devices ADD COLUMN is_managed INTEGER NOT NULL DEFAULT 1;
+  `,
 ]

@@ -1,0 +1,152 @@
+// Issue 15 §2/§3 through the official SDK 2.32: routes that hand out ids can look them up, access codes
+// behave as Seam promises. Every resource is parsed with @seamapi/types' zod schemas; every parameter
+// lockstep does not implement is refused with a 400 naming it.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@seamapi/http'
+import { schemas } from 'seam-schemas'
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { labClient } from '../helpers/lab-client.js'
+
+const WAIT = { waitForActionAttempt: { pollingInterval: 100, timeout: 20_000 } } as const
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+const iso = (ms: number) => new Date(ms).toISOString()
+
+let t: TestDaemon
+let seam: SeamHttp
+let lab: ReturnType<typeof labClient>
+let devices: Record<string, string>
+const ent: Record<string, string> = {}
+let encoder: string
+
+/** A raw call (the SDK hides extra fields and top-level keys). */
+async function raw(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, params: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
+  const query = method === 'GET' || method === 'DELETE'
+  const url = query ? `${t.url}${path}?${new URLSearchParams(params as Record<string, string>)}` : `${t.url}${path}`
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${t.apiKey}`, ...(query ? {} : { 'content-type': 'application/json' }) },
+    ...(query ? {} : { body: JSON.stringify(params) }),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+/** A 400 invalid_input whose message names `param`. */
+async function expectRefused(call: Promise<unknown>, param: string): Promise<void> {
+  const err = await call.then(() => undefined, (e: unknown) => e)
+  expect(err, `expected ${param} to be refused`).toBeInstanceOf(SeamHttpInvalidInputError)
+  expect((err as SeamHttpApiError).statusCode).toBe(400)
+  expect((err as Error).message).toContain(param)
+}
+
+beforeAll(async () => {
+  t = await startTestDaemon({ daemon: { encoderCardWaitMs: 1500 } })
+  seam = SeamHttp.fromApiKey(t.apiKey, { endpoint: t.url })
+  lab = labClient(t.url, t.apiKey)
+  devices = Object.fromEntries((await seam.devices.list()).map((d) => [d.display_name, d.device_id]))
+  for (const e of await seam.acs.entrances.list()) ent[e.display_name] = e.acs_entrance_id
+  encoder = (await seam.acs.encoders.list())[0]!.acs_encoder_id
+})
+afterAll(async () => t?.stop())
+
+describe('the site: workspace, connected accounts, action attempts', () => {
+  test('workspaces.get is the site', async () => {
+    const w = schemas.workspace.parse(await seam.workspaces.get())
+    expect(w).toMatchObject({ name: 'lockstep lab property', is_sandbox: true, is_suspended: false })
+    await expectRefused(seam.workspaces.get({ nonsense: 1 } as any), 'nonsense')
+  })
+
+  test('each driver of the box is a connected account; every device and entrance names one that exists', async () => {
+    const accounts = await seam.connectedAccounts.list()
+    for (const a of accounts) schemas.connected_account.parse(a)
+    expect(accounts.map((a) => a.display_name).sort()).toEqual(['Nuki Bluetooth LE', 'PN532 card encoder and offline card locks', 'Zigbee2MQTT broker'])
+    const ids = new Set(accounts.map((a) => a.connected_account_id))
+    for (const d of await seam.devices.list()) expect(ids.has(d.connected_account_id)).toBe(true)
+    for (const e of await seam.acs.entrances.list()) expect(ids.has(e.connected_account_id)).toBe(true)
+    const nuki = (await seam.devices.get({ device_id: devices.Office! })).connected_account_id
+    const got = schemas.connected_account.parse(await seam.connectedAccounts.get({ connected_account_id: nuki }))
+    expect(got.display_name).toBe('Nuki Bluetooth LE')
+    const missing = await seam.connectedAccounts.get({ connected_account_id: '00000000-0000-4000-8000-000000000000' }).catch((e) => e)
+    expect(missing).toMatchObject({ statusCode: 404, code: 'connected_account_not_found' })
+  })
+
+  test('connected_accounts.list filters narrow and unknown parameters are refused by name', async () => {
+    expect((await seam.connectedAccounts.list({ search: 'nuki' })).map((a) => a.display_name)).toEqual(['Nuki Bluetooth LE'])
+    expect(await seam.connectedAccounts.list({ custom_metadata_has: { unit: '12' } })).toEqual([])
+    const space = await seam.spaces.create({ name: `Only the office ${Date.now()}`, device_ids: [devices.Office!] })
+    expect((await seam.connectedAccounts.list({ space_id: space.space_id })).map((a) => a.display_name)).toEqual(['Nuki Bluetooth LE'])
+    const page = await seam.connectedAccounts.list({ limit: 1 }).fetchResponse() as any
+    expect(page.connected_accounts).toHaveLength(1)
+    expect(page.pagination.has_next_page).toBe(true)
+    await expectRefused(seam.connectedAccounts.list({ customer_key: 'c1' }), 'customer_key')
+    await expectRefused(seam.connectedAccounts.list({ user_identifier_key: 'u1' }), 'user_identifier_key')
+    await expectRefused(seam.connectedAccounts.get({ email: 'a@example.com' } as any), 'email')
+  })
+
+  test('action_attempts.list lists a device\'s attempts, valid, filtered by id', async () => {
+    const a = await seam.locks.unlockDoor({ device_id: devices['Front Door']! }, WAIT)
+    const b = await seam.locks.lockDoor({ device_id: devices['Front Door']! }, WAIT)
+    const listed = await seam.actionAttempts.list({ device_id: devices['Front Door']! })
+    for (const x of listed) schemas.action_attempt.parse(x)
+    expect(listed.map((x) => x.action_attempt_id)).toEqual(expect.arrayContaining([a.action_attempt_id, b.action_attempt_id]))
+    expect((await seam.actionAttempts.list({ device_id: devices.Gym! }))).toEqual([])
+    expect((await seam.actionAttempts.list({ action_attempt_ids: [b.action_attempt_id] })).map((x) => x.action_attempt_id)).toEqual([b.action_attempt_id])
+    const err = await seam.actionAttempts.list({ device_id: '00000000-0000-4000-8000-000000000000' }).catch((e) => e)
+    expect(err).toMatchObject({ statusCode: 404, code: 'device_not_found' })
+  })
+})
+
+describe('acs credentials: the cards the encoder issued', () => {
+  const now = async () => Date.parse((await lab('clock/get')).clock.now)
+  async function cardFor(room: string, key: string, from: number, to: number) {
+    const u = await seam.userIdentities.create({ full_name: `Guest ${key}`, email_address: `${key}@example.com` })
+    const g = await seam.accessGrants.create({
+      user_identity_id: u.user_identity_id, acs_entrance_ids: [ent[room]!], starts_at: iso(from), ends_at: iso(to),
+      requested_access_methods: [{ mode: 'card' }], reservation_key: key,
+    })
+    const method = (await seam.accessMethods.list({ access_grant_id: g.access_grant_id })).find((m) => m.mode === 'card')!.access_method_id
+    const cardId = (await lab('cards/create')).card.card_id
+    await lab('encoders/place_card', { acs_encoder_id: encoder, card_id: cardId })
+    try {
+      const attempt = await seam.accessMethods.encode({ access_method_id: method, acs_encoder_id: encoder }, WAIT)
+      return { user: u.user_identity_id, credential: (attempt.result as any).acs_credential_id as string }
+    } finally {
+      await lab('encoders/remove_card', { acs_encoder_id: encoder })
+    }
+  }
+
+  test('list/get show validity, doors and override; delete forgets only a card that opens nothing', async () => {
+    const T = await now()
+    const first = await cardFor('Room 102', `cred-a-${T}`, T - HOUR, T + DAY)
+    const got = await seam.acs.credentials.get({ acs_credential_id: first.credential })
+    schemas.acs_credential.parse(got)
+    const body = (await raw('GET', '/acs/credentials/get', { acs_credential_id: first.credential })).body
+    expect(body.acs_credential.lockstep_metadata).toMatchObject({ acs_entrance_ids: [ent['Room 102']], is_valid: true, is_overridden: false, level: 'guest' })
+    expect(got).toMatchObject({ access_method: 'card', is_issued: true, user_identity_id: first.user })
+
+    // Still valid: the box cannot revoke an offline card, and says so.
+    const refusedDelete = await seam.acs.credentials.delete({ acs_credential_id: first.credential }).catch((e) => e)
+    expect(refusedDelete).toMatchObject({ statusCode: 409, code: 'cannot_revoke_offline_card' })
+
+    // The next reservation for the room overrides it.
+    const second = await cardFor('Room 102', `cred-b-${T}`, T - HOUR, T + 2 * DAY)
+    const after = (await raw('GET', '/acs/credentials/get', { acs_credential_id: first.credential })).body.acs_credential
+    expect(after.lockstep_metadata).toMatchObject({ is_valid: false, is_overridden: true, overridden_by_acs_credential_ids: [second.credential] })
+
+    const all = await seam.acs.credentials.list()
+    for (const c of all) schemas.acs_credential.parse(c)
+    expect(all.map((c) => c.acs_credential_id)).toEqual(expect.arrayContaining([first.credential, second.credential]))
+    expect((await seam.acs.credentials.list({ user_identity_id: second.user })).map((c) => c.acs_credential_id)).toEqual([second.credential])
+    expect(await seam.acs.credentials.list({ created_before: iso(T - DAY) })).toEqual([])
+    expect(await seam.acs.credentials.list({ is_multi_phone_sync_credential: true })).toEqual([])
+    expect((await seam.acs.credentials.list({ search: `cred-b-${T}` })).map((c) => c.acs_credential_id)).toEqual([second.credential])
+    await expectRefused(seam.acs.credentials.list({ acs_user_id: '00000000-0000-4000-8000-000000000000' }), 'acs_user_id')
+
+    await seam.acs.credentials.delete({ acs_credential_id: first.credential })
+    await seam.acs.credentials.delete({ acs_credential_id: first.credential }) // a repeat is fine
+    expect((await seam.acs.credentials.list()).map((c) => c.acs_credential_id)).not.toContain(first.credential)
+    expect(await seam.acs.credentials.get({ acs_credential_id: first.credential }).catch((e) => e)).toMatchObject({ statusCode: 404, code: 'acs_credential_not_found' })
+    const events = await seam.events.list({ since: iso(T - DAY), event_type: 'acs_credential.deleted' })
+    expect(events.map((e: any) => e.acs_credential_id)).toContain(first.credential)
+  })
+})
