@@ -38,7 +38,7 @@ export function deviceWire(d: Device, workspaceId: string, extra: { spaceIds?: s
       lockstep_metadata: { driver: d.driver, native_id: d.nativeId },
     },
     space_ids: extra.spaceIds ?? [],
-    custom_metadata: {},
+    custom_metadata: d.customMetadata ?? {},
     is_managed: true,
     created_at: isoUtc(d.createdAt),
     errors: d.errors,

@@ -285,9 +285,11 @@ export const migrations: string[] = [
   ALTER TABLE devices ADD COLUMN full_scan_at INTEGER;
   `,
   /* 8 (seam-routes): /acs/credentials/delete forgets a card that no longer opens anything; /devices/update
-     keeps custom_metadata and is_managed on devices */ `
+     keeps custom_metadata and a nickname (the driver's name stays in display_name, refreshed on discovery);
+     /access_codes/report_device_constraints narrows the code lengths a driver reported ({min,max} JSON) */ `
   ALTER TABLE issued_cards ADD COLUMN deleted_at INTEGER;
   ALTER TABLE devices ADD COLUMN custom_metadata TEXT NOT NULL DEFAULT '{}';
-  ALTER TABLE devices ADD COLUMN is_managed INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE devices ADD COLUMN nickname TEXT;
+  ALTER TABLE devices ADD COLUMN reported_code_lengths TEXT;
   `,
 ]

@@ -150,3 +150,40 @@ describe('acs credentials: the cards the encoder issued', () => {
     expect(events.map((e: any) => e.acs_credential_id)).toContain(first.credential)
   })
 })
+
+describe('devices.update: name and custom_metadata on devices', () => {
+  test('custom_metadata is stored, merged, and custom_metadata_has filters devices.list and locks.list', async () => {
+    const gym = devices.Gym!
+    await seam.devices.update({ device_id: gym, custom_metadata: { unit: '12', vip: true, gone: 'x' } })
+    await seam.devices.update({ device_id: gym, custom_metadata: { gone: null } })
+    const d = schemas.device.parse(await seam.devices.get({ device_id: gym }))
+    expect(d.custom_metadata).toEqual({ unit: '12', vip: true })
+    expect((await seam.devices.list({ custom_metadata_has: { unit: '12' } })).map((x) => x.device_id)).toEqual([gym])
+    expect((await seam.devices.list({ custom_metadata_has: { unit: '12', vip: true } })).map((x) => x.device_id)).toEqual([gym])
+    expect(await seam.devices.list({ custom_metadata_has: { unit: '12', vip: false } })).toEqual([])
+    expect(await seam.devices.list({ custom_metadata_has: { gone: 'x' } })).toEqual([])
+    expect((await seam.locks.list({ custom_metadata_has: { vip: true } })).map((x) => x.device_id)).toEqual([gym])
+    expect((await seam.devices.list({ custom_metadata_has: {} })).length).toBe(4)
+  })
+
+  test('a name shows as display_name and finds the device; null gives the configured name back', async () => {
+    const back = devices['Back Door']!
+    await seam.devices.update({ device_id: back, name: 'Service entrance' })
+    expect(schemas.device.parse(await seam.devices.get({ device_id: back })).display_name).toBe('Service entrance')
+    expect((await seam.devices.get({ name: 'Service entrance' })).device_id).toBe(back)
+    const events = await seam.events.list({ device_id: back, since: '2000-01-01T00:00:00Z', event_type: 'device.name_changed' })
+    expect(events.at(-1)).toMatchObject({ device_name: 'Service entrance' })
+    for (const e of events) schemas.seam_event.parse(e)
+    await seam.devices.update({ device_id: back, properties: { name: null } })
+    expect((await seam.devices.get({ device_id: back })).display_name).toBe('Back Door')
+  })
+
+  test('is_managed: false and unknown keys are refused by name; nothing changes', async () => {
+    const gym = devices.Gym!
+    await expectRefused(seam.devices.update({ device_id: gym, is_managed: false }), 'is_managed')
+    await expectRefused(seam.devices.update({ device_id: gym, name: 'x', colour: 'red' } as any), 'colour')
+    await expectRefused(seam.devices.update({ device_id: gym, custom_metadata: { k: 'v'.repeat(501) } }), 'custom_metadata')
+    expect((await seam.devices.get({ device_id: gym })).display_name).toBe('Gym')
+    await seam.devices.update({ device_id: gym, is_managed: true })
+  })
+})

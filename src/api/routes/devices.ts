@@ -31,12 +31,12 @@ export function deviceRoutes(app: FastifyInstance, uc: UseCases): void {
   const wire = (d: Device) => deviceWire(d, uc.workspaceId, { spaceIds: spacesOf(d.deviceId) })
   const list = (p: z.infer<typeof listParams>) => {
     const types = [...(p.device_types ?? []), ...(p.device_type ? [p.device_type] : [])]
-    let devices = uc.devices.list({ deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before })
+    let devices = uc.devices.list({
+      deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before, customMetadataHas: p.custom_metadata_has,
+    })
     if (p.space_id) devices = devices.filter((d) => spacesOf(d.deviceId).includes(p.space_id!))
     const accounts = [...(p.connected_account_ids ?? []), ...(p.connected_account_id ? [p.connected_account_id] : [])]
     if (accounts.length) devices = devices.filter((d) => accounts.includes(d.connectedAccountId))
-    // lockstep keeps no custom metadata yet: a filter on it matches nothing rather than everything.
-    if (p.custom_metadata_has && Object.keys(p.custom_metadata_has).length) devices = []
     return paginate(devices, p, 500)
   }
   const get = (p: z.infer<typeof getParams>) => uc.devices.getByIdOrName({ deviceId: p.device_id, name: p.name })
