@@ -13,8 +13,10 @@ import { KeysApp } from './keys.js'
 import { LockActionsApp } from './lock-actions.js'
 import { PushDataApp } from './push-data.js'
 import { registerReactions } from './reactions.js'
+import { RelatedApp } from './related.js'
 import { SiteApp } from './site.js'
 import { SpacesApp } from './spaces.js'
+import { UserAccessApp } from './user-access.js'
 import { UserIdentitiesApp } from './user-identities.js'
 
 /** Site policies (config `site`): shared emails, reservation_key required for guest cards. */
@@ -53,6 +55,10 @@ export interface UseCases {
   readonly keys: KeysApp
   /** The workspace and connected accounts (each driver of the box). */
   readonly site: SiteApp
+  /** What a user identity can open, door by door; more access methods on a grant. */
+  readonly userAccess: UserAccessApp
+  /** Everything a set of spaces or grants touches (get_related). */
+  readonly related: RelatedApp
   /** Removes the reactions registered on the store. */
   close(): void
 }
@@ -64,6 +70,7 @@ export function createUseCases(store: Store, deps: UseCaseDeps): UseCases {
   const accessGrants = new AccessGrantsApp(store, {
     reservationKeyRequiredForGuestCards: site.reservation_key_required_for_guest_cards, allowSharedEmails: site.allow_shared_emails,
   })
+  const siteApp = new SiteApp(store, { name: site.name ?? 'lockstep site', sandbox: deps.sandbox ?? false }, deps.driverOf)
   return {
     workspaceId: store.workspaceId,
     now: () => store.ctx.clock.now(),
@@ -78,7 +85,9 @@ export function createUseCases(store: Store, deps: UseCaseDeps): UseCases {
     pushData: new PushDataApp(store, { allowSharedEmails: site.allow_shared_emails }),
     lockActions: new LockActionsApp(store, deps.driverOf ?? (() => undefined), deps.log),
     keys: new KeysApp(store),
-    site: new SiteApp(store, { name: site.name ?? 'lockstep site', sandbox: deps.sandbox ?? false }, deps.driverOf),
+    site: siteApp,
+    userAccess: new UserAccessApp(store, { reservationKeyRequiredForGuestCards: site.reservation_key_required_for_guest_cards }),
+    related: new RelatedApp(store, siteApp),
     close: unregister,
   }
 }

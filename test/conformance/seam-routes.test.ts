@@ -155,14 +155,14 @@ describe('devices.update: name and custom_metadata on devices', () => {
   test('custom_metadata is stored, merged, and custom_metadata_has filters devices.list and locks.list', async () => {
     const gym = devices.Gym!
     await seam.devices.update({ device_id: gym, custom_metadata: { unit: '12', vip: true, gone: 'x' } })
-    await seam.devices.update({ device_id: gym, custom_metadata: { gone: null } })
+    await seam.devices.update({ device_id: gym, custom_metadata: { gone: null } as any })
     const d = schemas.device.parse(await seam.devices.get({ device_id: gym }))
     expect(d.custom_metadata).toEqual({ unit: '12', vip: true })
     expect((await seam.devices.list({ custom_metadata_has: { unit: '12' } })).map((x) => x.device_id)).toEqual([gym])
     expect((await seam.devices.list({ custom_metadata_has: { unit: '12', vip: true } })).map((x) => x.device_id)).toEqual([gym])
     expect(await seam.devices.list({ custom_metadata_has: { unit: '12', vip: false } })).toEqual([])
     expect(await seam.devices.list({ custom_metadata_has: { gone: 'x' } })).toEqual([])
-    expect((await seam.locks.list({ custom_metadata_has: { vip: true } })).map((x) => x.device_id)).toEqual([gym])
+    expect((await seam.locks.list({ custom_metadata_has: { vip: true } } as any)).map((x) => x.device_id)).toEqual([gym])
     expect((await seam.devices.list({ custom_metadata_has: {} })).length).toBe(4)
   })
 
@@ -185,5 +185,89 @@ describe('devices.update: name and custom_metadata on devices', () => {
     await expectRefused(seam.devices.update({ device_id: gym, custom_metadata: { k: 'v'.repeat(501) } }), 'custom_metadata')
     expect((await seam.devices.get({ device_id: gym })).display_name).toBe('Gym')
     await seam.devices.update({ device_id: gym, is_managed: true })
+  })
+})
+
+describe('user identity access helpers, more access methods, get_related', () => {
+  const grantSchema = schemas.batch.shape.access_grants.unwrap().element
+  const batchSchema = schemas.batch
+
+  test('grant_access_to_device gives the identity a code on that lock (a repeat changes nothing); revoke takes it away', async () => {
+    const u = await seam.userIdentities.create({ full_name: 'Dana Staff', email_address: `dana-${Date.now()}@example.com` })
+    const gym = devices.Gym!
+    expect(await seam.userIdentities.listAccessibleDevices({ user_identity_id: u.user_identity_id })).toEqual([])
+    await seam.userIdentities.grantAccessToDevice({ user_identity_id: u.user_identity_id, device_id: gym })
+    await seam.userIdentities.grantAccessToDevice({ user_identity_id: u.user_identity_id, device_id: gym })
+    const grants = await seam.accessGrants.list({ user_identity_id: u.user_identity_id })
+    expect(grants).toHaveLength(1)
+    grantSchema.parse(grants[0])
+    const codes = await seam.accessCodes.list({ device_id: gym })
+    const methods = await seam.accessMethods.list({ access_grant_id: grants[0]!.access_grant_id })
+    expect(methods.map((m) => m.mode)).toEqual(['code'])
+    expect(codes.some((c) => c.name === 'Dana Staff')).toBe(true)
+    const body = (await seam.userIdentities.listAccessibleDevices({ user_identity_id: u.user_identity_id }).fetchResponse()) as any
+    expect(body.devices.map((d: any) => schemas.device.parse(d).device_id)).toEqual([gym])
+    expect(body.accessible_devices).toEqual(body.devices)
+
+    await seam.userIdentities.revokeAccessToDevice({ user_identity_id: u.user_identity_id, device_id: gym })
+    await seam.userIdentities.revokeAccessToDevice({ user_identity_id: u.user_identity_id, device_id: gym })
+    expect(await seam.accessGrants.list({ user_identity_id: u.user_identity_id })).toEqual([])
+    expect(await seam.userIdentities.listAccessibleDevices({ user_identity_id: u.user_identity_id })).toEqual([])
+    expect((await seam.accessCodes.list({ device_id: gym })).some((c) => c.name === 'Dana Staff')).toBe(false)
+  })
+
+  test('revoke refuses, naming them, when other grants also open the lock; unknown ids are 404', async () => {
+    const u = await seam.userIdentities.create({ full_name: 'Eli Guest', email_address: `eli-${Date.now()}@example.com` })
+    const stay = await seam.accessGrants.create({ user_identity_id: u.user_identity_id, device_ids: [devices['Front Door']!], requested_access_methods: [{ mode: 'code' }] })
+    const err = await seam.userIdentities.revokeAccessToDevice({ user_identity_id: u.user_identity_id, device_id: devices['Front Door']! }).catch((e) => e)
+    expect(err).toMatchObject({ statusCode: 409, code: 'access_granted_by_other_access_grants' })
+    expect(err.message).toContain(stay.access_grant_id)
+    expect(await seam.userIdentities.grantAccessToDevice({ user_identity_id: u.user_identity_id, device_id: '00000000-0000-4000-8000-000000000000' }).catch((e) => e))
+      .toMatchObject({ statusCode: 404, code: 'device_not_found' })
+    await expectRefused(seam.userIdentities.grantAccessToDevice({ user_identity_id: u.user_identity_id, device_id: devices.Gym!, note: 'x' } as any), 'note')
+  })
+
+  test('list_accessible_entrances and request_access_methods: a card added to a code grant', async () => {
+    const u = await seam.userIdentities.create({ full_name: 'Fay Guest', email_address: `fay-${Date.now()}@example.com` })
+    const g = await seam.accessGrants.create({
+      user_identity_id: u.user_identity_id, device_ids: [devices.Gym!], acs_entrance_ids: [ent.Pool!], requested_access_methods: [{ mode: 'code' }],
+    })
+    const entrances = await seam.userIdentities.listAccessibleEntrances({ user_identity_id: u.user_identity_id })
+    expect(entrances.map((e) => schemas.acs_entrance.parse(e).acs_entrance_id)).toEqual([ent.Pool])
+    const more = await seam.accessGrants.requestAccessMethods({ access_grant_id: g.access_grant_id, requested_access_methods: [{ mode: 'card' }] })
+    grantSchema.parse(more)
+    expect(more.requested_access_methods.map((r) => r.mode)).toEqual(['code', 'card'])
+    expect(more.access_method_ids).toHaveLength(2)
+    const card = (await seam.accessMethods.list({ access_grant_id: g.access_grant_id })).find((m) => m.mode === 'card')!
+    expect(card).toMatchObject({ is_encoding_required: true, is_issued: false })
+    const again = await seam.accessGrants.requestAccessMethods({ access_grant_id: g.access_grant_id, requested_access_methods: [{ mode: 'code' }] }).catch((e) => e)
+    expect(again).toMatchObject({ statusCode: 409, code: 'access_method_already_requested' })
+    await expectRefused(seam.accessGrants.requestAccessMethods({ access_grant_id: g.access_grant_id, requested_access_methods: [{ mode: 'card', instant_key_max_use_count: 2 }] }), 'instant_key_max_use_count')
+  })
+
+  test('spaces.getRelated and accessGrants.getRelated answer one valid batch; include/exclude narrow it', async () => {
+    const space = await seam.spaces.create({ name: `Suite ${Date.now()}`, space_key: `suite-${Date.now()}`, device_ids: [devices.Gym!], acs_entrance_ids: [ent['Room 103']!] })
+    const u = await seam.userIdentities.create({ full_name: 'Gus Guest', email_address: `gus-${Date.now()}@example.com` })
+    const g = await seam.accessGrants.create({ user_identity_id: u.user_identity_id, space_ids: [space.space_id], requested_access_methods: [{ mode: 'code' }, { mode: 'card' }] })
+
+    const related = batchSchema.parse(await seam.spaces.getRelated({ space_ids: [space.space_id] }))
+    expect(related.spaces!.map((s) => s.space_id)).toEqual([space.space_id])
+    expect(related.devices!.map((d) => d.device_id)).toEqual([devices.Gym])
+    expect(related.acs_entrances!.map((e) => e.acs_entrance_id)).toEqual([ent['Room 103']])
+    expect(related.connected_accounts!.map((a) => a.display_name).sort()).toEqual(['PN532 card encoder and offline card locks', 'Zigbee2MQTT broker'])
+    expect(related.acs_systems).toHaveLength(1)
+    expect(related.access_methods!.map((m) => m.mode).sort()).toEqual(['card', 'code'])
+    const onlyDevices = await seam.spaces.getRelated({ space_keys: [space.space_key!], include: ['devices'] })
+    expect(Object.keys(onlyDevices)).toEqual(['devices'])
+    const noMethods = await seam.spaces.getRelated({ space_ids: [space.space_id], exclude: ['access_methods'] })
+    expect(Object.keys(noMethods)).not.toContain('access_methods')
+
+    const byGrant = batchSchema.parse(await seam.accessGrants.getRelated({ access_grant_ids: [g.access_grant_id] }))
+    expect(byGrant.user_identities!.map((x) => x.user_identity_id)).toEqual([u.user_identity_id])
+    expect(byGrant.spaces!.map((s) => s.space_id)).toEqual([space.space_id])
+    expect(byGrant.devices!.map((d) => d.device_id)).toEqual([devices.Gym])
+    expect(byGrant.access_methods).toHaveLength(2)
+    expect(await seam.spaces.getRelated({ space_ids: ['00000000-0000-4000-8000-000000000000'] }).catch((e) => e)).toMatchObject({ statusCode: 404 })
+    await expectRefused(seam.spaces.getRelated({ space_ids: [space.space_id], include: ['thermostats' as any] }), 'include')
   })
 })
