@@ -20,8 +20,23 @@ export interface CreateMultipleInput extends Omit<NewCode, 'commonCodeKey'> {
 export class AccessCodesApp {
   constructor(private readonly store: Store) {}
 
+  /** A code with a common_code_key takes the PIN the key's other codes already share (checked against this lock). */
   create(input: CreateCodeInput): AccessCode {
-    return this.store.tx(() => createCode(this.store, input))
+    const store = this.store
+    return store.tx(() => {
+      const shared = input.commonCodeKey === null ? null : sharedCodeOf(store, input.commonCodeKey)
+      if (shared === null) return createCode(store, input)
+      if (input.code !== null && input.code !== shared) {
+        throw invalidInput(`code: codes sharing common_code_key "${input.commonCodeKey}" have one code, and it is not the one given; leave code out or use another key`, 'code')
+      }
+      try {
+        return createCode(store, { ...input, code: shared })
+      } catch (e) {
+        if (!(e instanceof DomainError) || (e.type !== 'duplicate_access_code' && !(e.type === 'invalid_input' && e.validationErrors && 'code' in e.validationErrors))) throw e
+        // Never echo the PIN: say why it does not fit, as the domain worded it.
+        throw new DomainError('cannot_share_code', `The code shared under common_code_key "${input.commonCodeKey}" cannot be set on this device: ${e.message}`, 409, { common_code_key: input.commonCodeKey })
+      }
+    })
   }
 
   /** One code on every device: the requested one, else one every device accepts and none already holds. */
@@ -33,6 +48,11 @@ export class AccessCodesApp {
       const commonKey = input.commonCodeKey ?? `auto_set_by_lockstep_${store.ctx.random.uuid()}`
       const randomWhenUnshared = input.behaviorWhenCodeCannotBeShared === 'create_random_code'
       let shared = input.code
+      const keyed = input.commonCodeKey === null ? null : sharedCodeOf(store, input.commonCodeKey)
+      if (keyed !== null) {
+        if (shared !== null && shared !== keyed) throw invalidInput(`code: codes sharing common_code_key "${input.commonCodeKey}" have one code, and it is not the one given`, 'code')
+        shared = keyed
+      }
       if (shared === null) {
         const devices = input.deviceIds.map((id) => store.devices.get(id))
         const taken = new Set(devices.flatMap((d) => store.accessCodes.onDevice(d.deviceId).map((c) => c.code ?? '')))
@@ -85,11 +105,28 @@ export class AccessCodesApp {
     this.store.tx(() => convertToManaged(this.store, accessCodeId, allowExternalModification))
   }
 
-  /** A fresh code that fits the device and that no code on it holds (nothing is stored). */
-  generateCode(deviceId: string): { deviceId: string; code: string } {
-    const device = this.store.devices.get(deviceId)
-    const taken = new Set(this.store.accessCodes.onDevice(device.deviceId).map((c) => c.code ?? ''))
-    return { deviceId: device.deviceId, code: generateCode(device.constraints, taken, this.store.ctx.random) }
+  /** A fresh code that fits the device and that no code on it holds, as an access code not yet created (nothing is stored). */
+  generateCode(deviceId: string): AccessCode {
+    const store = this.store
+    const device = store.devices.get(deviceId)
+    const taken = new Set(store.accessCodes.onDevice(device.deviceId).map((c) => c.code ?? ''))
+    const now = store.ctx.clock.now()
+    return {
+      seq: 0, accessCodeId: store.ctx.random.uuid(), deviceId: device.deviceId, isManaged: true, name: null, appearanceName: null,
+      code: generateCode(device.constraints, taken, store.ctx.random), startsAt: null, endsAt: null, status: 'unset',
+      isExternalModificationAllowed: false, isOneTimeUse: false, isOfflineAccessCode: false, commonCodeKey: null, slot: null,
+      confirmedCode: null, errors: [], warnings: [], pendingMutations: [], createdAt: now, updatedAt: now, deletedAt: null,
+    }
+  }
+
+  /** Name and time frame of every live code sharing a common_code_key, in one transaction. */
+  updateMultiple(commonCodeKey: string, input: Pick<UpdateCodeInput, 'name' | 'startsAt' | 'endsAt'>): AccessCode[] {
+    const store = this.store
+    return store.tx(() => {
+      const codes = store.accessCodes.withCommonCodeKey(commonCodeKey)
+      if (codes.length === 0) throw new DomainError('access_code_not_found', `No access code has common_code_key "${commonCodeKey}"`, 404)
+      return codes.map((c) => updateCode(store, c.accessCodeId, input))
+    })
   }
 
   // ------------------------------------------------------------------ reads
@@ -155,6 +192,10 @@ export function updateCode(store: Store, accessCodeId: string, input: UpdateCode
   if (input.isOneTimeUse !== undefined) next.isOneTimeUse = input.isOneTimeUse
   const windowChanged = next.startsAt !== current.startsAt || next.endsAt !== current.endsAt
   if (windowChanged) validateWindow(next, now)
+  if (input.code !== undefined && input.code !== current.code && current.commonCodeKey !== null &&
+    codes.withCommonCodeKey(current.commonCodeKey).some((c) => c.accessCodeId !== accessCodeId)) {
+    throw invalidInput(`code: this access code shares its code with others under common_code_key "${current.commonCodeKey}"; it cannot change alone`, 'code')
+  }
   if (input.code !== undefined || input.preferredCodeLength != null) {
     const others = codes.onDevice(device.deviceId).filter((c) => c.accessCodeId !== accessCodeId)
     const wanted = input.code === undefined ? null : input.code
@@ -215,6 +256,11 @@ export function convertToManaged(store: Store, accessCodeId: string, allowExtern
   store.accessCodes.codeEvent('access_code.unmanaged.converted_to_managed', device, accessCodeId)
   store.dirtyDevices.markDirty(device.deviceId, 'access_code.unmanaged.converted_to_managed')
   return store.accessCodes.get(accessCodeId, true)
+}
+
+/** The PIN the live managed codes of a common_code_key share, or null when none has one yet. */
+function sharedCodeOf(store: Store, commonCodeKey: string): string | null {
+  return store.accessCodes.withCommonCodeKey(commonCodeKey).find((c) => c.code !== null)?.code ?? null
 }
 
 function chooseCode(store: Store, device: Device, wanted: string | null, preferredLength: number | null, others: readonly CodePeer[]): string {

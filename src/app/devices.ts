@@ -63,6 +63,24 @@ export class DevicesApp {
     })
   }
 
+  /**
+   * /access_codes/report_device_constraints: the code lengths the lock really takes, narrowing what its driver
+   * reports (new codes are checked and generated against them). A range outside the driver's is refused.
+   */
+  reportCodeLengths(deviceId: string, lengths: { min: number; max: number }): Device {
+    const store = this.store
+    return store.tx(() => {
+      store.devices.setReportedCodeLengths(deviceId, null)
+      const d = store.devices.get(deviceId)
+      if (lengths.min > lengths.max) throw invalidInput('min_code_length must not exceed max_code_length', 'min_code_length')
+      if (lengths.max < d.constraints.minLength || lengths.min > d.constraints.maxLength) {
+        throw invalidInput(`supported_code_lengths: this lock takes codes of ${d.constraints.minLength} to ${d.constraints.maxLength} digits; the reported lengths share none with it`, 'supported_code_lengths')
+      }
+      store.devices.setReportedCodeLengths(deviceId, lengths)
+      return store.devices.get(deviceId)
+    })
+  }
+
   /** By id, else by display name. */
   getByIdOrName(ref: { deviceId?: string; name?: string }): Device {
     const d = ref.deviceId ? this.store.devices.get(ref.deviceId) : this.store.devices.findByName(ref.name!)

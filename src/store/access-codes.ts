@@ -130,6 +130,13 @@ export class AccessCodes {
     return s ? rows.filter((c) => c.name?.toLowerCase().includes(s) || c.code === f.search || c.accessCodeId === f.search) : rows
   }
 
+  /** Live managed codes sharing a common_code_key, oldest first. */
+  withCommonCodeKey(commonCodeKey: string): AccessCode[] {
+    return (this.ctx.db
+      .prepare('SELECT * FROM access_codes WHERE common_code_key = ? AND is_managed = 1 AND deleted_at IS NULL ORDER BY seq')
+      .all(commonCodeKey) as Row[]).map(fromRow)
+  }
+
   /** The fields of a device's live codes that choosing a code and a name looks at (cheap for large pushes). */
   peers(deviceId: string): CodePeer[] {
     return this.ctx.db

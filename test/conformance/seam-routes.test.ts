@@ -219,7 +219,7 @@ describe('user identity access helpers, more access methods, get_related', () =>
   test('revoke refuses, naming them, when other grants also open the lock; unknown ids are 404', async () => {
     const u = await seam.userIdentities.create({ full_name: 'Eli Guest', email_address: `eli-${Date.now()}@example.com` })
     const stay = await seam.accessGrants.create({ user_identity_id: u.user_identity_id, device_ids: [devices['Front Door']!], requested_access_methods: [{ mode: 'code' }] })
-    const err = await seam.userIdentities.revokeAccessToDevice({ user_identity_id: u.user_identity_id, device_id: devices['Front Door']! }).catch((e) => e)
+    const err = await seam.userIdentities.revokeAccessToDevice({ user_identity_id: u.user_identity_id, device_id: devices['Front Door']! }).catch((e: any) => e)
     expect(err).toMatchObject({ statusCode: 409, code: 'access_granted_by_other_access_grants' })
     expect(err.message).toContain(stay.access_grant_id)
     expect(await seam.userIdentities.grantAccessToDevice({ user_identity_id: u.user_identity_id, device_id: '00000000-0000-4000-8000-000000000000' }).catch((e) => e))
@@ -269,5 +269,76 @@ describe('user identity access helpers, more access methods, get_related', () =>
     expect(byGrant.access_methods).toHaveLength(2)
     expect(await seam.spaces.getRelated({ space_ids: ['00000000-0000-4000-8000-000000000000'] }).catch((e) => e)).toMatchObject({ statusCode: 404 })
     await expectRefused(seam.spaces.getRelated({ space_ids: [space.space_id], include: ['thermostats' as any] }), 'include')
+  })
+})
+
+describe('access codes as Seam promises them', () => {
+  test('common_code_key gives the same PIN across separate creates on different locks, or a clear error', async () => {
+    const key = `cleaner-${Date.now()}`
+    const a = schemas.access_code.parse(await seam.accessCodes.create({ device_id: devices['Front Door']!, name: 'Cleaner', common_code_key: key }))
+    const b = schemas.access_code.parse(await seam.accessCodes.create({ device_id: devices['Back Door']!, name: 'Cleaner', common_code_key: key }))
+    expect(b.code).toBe(a.code)
+    expect(b.common_code_key).toBe(key)
+    const same = await seam.accessCodes.create({ device_id: devices["Back Door"]!, common_code_key: key }).catch((e: any) => e)
+    expect(same).toMatchObject({ statusCode: 409, code: 'cannot_share_code' })
+    expect(same.message).not.toContain(a.code!)
+    await expectRefused(seam.accessCodes.create({ device_id: devices.Gym!, common_code_key: key, code: a.code === '482615' ? '482616' : '482615' }), 'code')
+
+    // Nuki takes six digits 1-9 only: a PIN with a zero cannot be shared there.
+    const zeroKey = `zero-${Date.now()}`
+    await seam.accessCodes.create({ device_id: devices.Gym!, common_code_key: zeroKey, code: '305172' })
+    const nuki = await seam.accessCodes.create({ device_id: devices.Office!, common_code_key: zeroKey }).catch((e: any) => e)
+    expect(nuki).toMatchObject({ statusCode: 409, code: 'cannot_share_code' })
+    expect(nuki.message).toMatch(/digits 123456789/)
+
+    // create_multiple joins the key's PIN too.
+    const more = await seam.accessCodes.createMultiple({ device_ids: [devices.Gym!], common_code_key: key } as any)
+    expect(more[0]!.code).toBe(a.code)
+
+    // One keyed code cannot change its PIN alone; update_multiple changes name and time frame of all.
+    await expectRefused(seam.accessCodes.update({ access_code_id: a.access_code_id, code: '715937' }), 'code')
+    const T = Date.parse((await lab('clock/get')).clock.now)
+    await seam.accessCodes.updateMultiple({ common_code_key: key, name: 'Cleaner (weekdays)', starts_at: iso(T + DAY), ends_at: iso(T + 2 * DAY) })
+    for (const id of [a.access_code_id, b.access_code_id, more[0]!.access_code_id]) {
+      const c = schemas.access_code.parse(await seam.accessCodes.get({ access_code_id: id }))
+      expect(c).toMatchObject({ name: 'Cleaner (weekdays)', type: 'time_bound', starts_at: iso(T + DAY), code: a.code })
+    }
+    expect(await seam.accessCodes.updateMultiple({ common_code_key: 'no-such-key', name: 'x' }).catch((e) => e)).toMatchObject({ statusCode: 404 })
+    await expectRefused(seam.accessCodes.updateMultiple({ common_code_key: key, name: 'x', code: '1234' } as any), 'code')
+  })
+
+  test('generate_code answers a whole access code that fits the lock and is stored nowhere', async () => {
+    const g = schemas.access_code.parse(await seam.accessCodes.generateCode({ device_id: devices.Office! }))
+    expect(g.device_id).toBe(devices.Office)
+    expect(g.code).toMatch(/^[1-9]{6}$/)
+    expect(await seam.accessCodes.get({ access_code_id: g.access_code_id }).catch((e) => e)).toMatchObject({ statusCode: 404 })
+  })
+
+  test('report_device_constraints narrows the code lengths new codes are checked and generated against', async () => {
+    const gym = devices.Gym!
+    await seam.accessCodes.reportDeviceConstraints({ device_id: gym, supported_code_lengths: [5] })
+    const d = schemas.device.parse(await seam.devices.get({ device_id: gym }))
+    expect(d.properties.supported_code_lengths).toEqual([5])
+    expect((await seam.accessCodes.generateCode({ device_id: gym })).code).toMatch(/^\d{5}$/)
+    await expectRefused(seam.accessCodes.create({ device_id: gym, code: '4321' }), 'code')
+    await expectRefused(seam.accessCodes.reportDeviceConstraints({ device_id: gym, supported_code_lengths: [4, 6] }), 'supported_code_lengths')
+    await expectRefused(seam.accessCodes.reportDeviceConstraints({ device_id: gym, supported_code_lengths: [10, 11] }), 'supported_code_lengths')
+    await expectRefused(seam.accessCodes.reportDeviceConstraints({ device_id: gym, min_code_length: 6, max_code_length: 5 }), 'min_code_length')
+    await expectRefused(seam.accessCodes.reportDeviceConstraints({ device_id: gym, min_code_length: 4, supported_code_lengths: [4] }), 'supported_code_lengths')
+    await seam.accessCodes.reportDeviceConstraints({ device_id: gym, min_code_length: 4, max_code_length: 8 })
+    expect((await seam.devices.get({ device_id: gym })).properties.supported_code_lengths).toEqual([4, 5, 6, 7, 8])
+  })
+
+  test('unmanaged/update converts with is_managed: true; false changes nothing; force is refused', async () => {
+    await t.daemon.reconciler.idle()
+    const front = devices['Front Door']!
+    const u = t.daemon.store.tx(() => t.daemon.store.accessCodes.createUnmanaged(front, 17, '864213', 'Owner'))
+    await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: false })
+    schemas.unmanaged_access_code.parse(await seam.accessCodes.unmanaged.get({ access_code_id: u.accessCodeId }))
+    await expectRefused(seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: false, allow_external_modification: true }), 'allow_external_modification')
+    await expectRefused(seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: true, force: true }), 'force')
+    await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: true, is_external_modification_allowed: true })
+    const managed = schemas.access_code.parse(await seam.accessCodes.get({ access_code_id: u.accessCodeId }))
+    expect(managed).toMatchObject({ is_managed: true, is_external_modification_allowed: true })
   })
 })

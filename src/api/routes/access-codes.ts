@@ -140,10 +140,8 @@ export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
     path: '/access_codes/generate_code',
     verbs: ['GET'],
     params: generateParams,
-    handler: (p) => {
-      const g = codes.generateCode(p.device_id)
-      return { generated_code: { device_id: g.deviceId, code: g.code } }
-    },
+    // A whole access code, as Seam answers: one that could be created, stored nowhere.
+    handler: (p) => ({ generated_code: wire(codes.generateCode(p.device_id)) }),
   })
 
   addRoute(app, {

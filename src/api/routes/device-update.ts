@@ -25,7 +25,7 @@ export function deviceUpdateRoutes(app: FastifyInstance, uc: UseCases): void {
     handler: (p) => {
       const viaProperties = p.properties?.name
       if (p.name !== undefined && viaProperties !== undefined && p.name !== viaProperties) {
-        throw invalidInput('name and properties.name differ; give one', 'properties')
+        throw invalidInput('properties.name and name differ; give one', 'properties')
       }
       uc.devices.update(p.device_id, { name: p.name !== undefined ? p.name : viaProperties, customMetadata: p.custom_metadata })
       return {}
