@@ -1,8 +1,9 @@
 // Access codes: create (one or several sharing one PIN), update, delete, convert; reads for the API.
 import { DomainError, invalidInput, notFound } from '../domain/errors.js'
 import {
-  assertNotDuplicate, codeAppearance, generateCode, validateCode, validateWindow, type AccessCode, type AccessCodeStatus,
+  assertNotDuplicate, codeAppearance, generateCode, isWaitingBackup, validateCode, validateWindow, type AccessCode, type AccessCodeStatus,
 } from '../domain/access-code.js'
+import { ensureBackupPool } from './backup-codes.js'
 import type { Device } from '../domain/device.js'
 import type { CodeFilter, CodePeer, CreateCodeInput, UpdateCodeInput } from '../store/access-codes.js'
 import type { Store } from '../store/store.js'
@@ -80,7 +81,7 @@ export class AccessCodesApp {
         return createCode(store, {
           deviceId, name: input.name, code, startsAt: input.startsAt, endsAt: input.endsAt,
           allowExternalModification: input.allowExternalModification, isOneTimeUse: input.isOneTimeUse,
-          commonCodeKey: commonKey, preferredCodeLength: input.preferredCodeLength,
+          commonCodeKey: commonKey, preferredCodeLength: input.preferredCodeLength, useBackupPool: input.useBackupPool,
         })
       })
       store.idempotency.remember('access_codes/create_multiple', input.requestHash, JSON.stringify(made.map((c) => c.accessCodeId)))
@@ -131,13 +132,16 @@ export class AccessCodesApp {
 
   // ------------------------------------------------------------------ reads
 
+  /** Backup codes waiting in a pool are nobody's: they are not found until pulled. */
   get(accessCodeId: string, managed: boolean): AccessCode {
-    return this.store.accessCodes.get(accessCodeId, managed)
+    const c = this.store.accessCodes.get(accessCodeId, managed)
+    if (isWaitingBackup(c)) throw notFound('access_code', accessCodeId)
+    return c
   }
 
   getByCode(deviceId: string, code: string, managed: boolean): AccessCode {
     this.store.devices.get(deviceId)
-    const c = this.store.accessCodes.onDevice(deviceId).find((x) => x.code === code && x.isManaged === managed)
+    const c = this.store.accessCodes.onDevice(deviceId).find((x) => x.code === code && x.isManaged === managed && !isWaitingBackup(x))
     if (!c) throw notFound('access_code')
     return c
   }
@@ -145,7 +149,7 @@ export class AccessCodesApp {
   /** Codes of a device (which must exist) or by ids. */
   list(f: CodeFilter): AccessCode[] {
     if (f.deviceId) this.store.devices.get(f.deviceId)
-    return this.store.accessCodes.list(f)
+    return this.store.accessCodes.list(f).filter((c) => !isWaitingBackup(c))
   }
 
   deviceOf(c: AccessCode): Device {
@@ -170,11 +174,21 @@ export function createCode(store: Store, input: CreateCodeInput): AccessCode {
   })
   store.accessCodes.codeEvent('access_code.created', device, accessCodeId)
   store.dirtyDevices.markDirty(device.deviceId, 'access_code.created')
+  if (input.useBackupPool) {
+    store.accessCodes.setUseBackupPool(accessCodeId, true)
+    ensureBackupPool(store, device)
+  }
   return store.accessCodes.get(accessCodeId, true)
 }
 
 export function updateCode(store: Store, accessCodeId: string, input: UpdateCodeInput): AccessCode {
   const codes = store.accessCodes
+  const before = codes.get(accessCodeId, true)
+  if (isWaitingBackup(before)) throw notFound('access_code', accessCodeId)
+  if (input.useBackupPool !== undefined && input.useBackupPool !== (before.useBackupPool ?? false)) {
+    codes.setUseBackupPool(accessCodeId, input.useBackupPool)
+    if (input.useBackupPool) ensureBackupPool(store, store.devices.get(before.deviceId))
+  }
   const current = codes.get(accessCodeId, true)
   const device = store.devices.get(current.deviceId)
   const now = store.ctx.clock.now()
@@ -239,9 +253,11 @@ export function updateCode(store: Store, accessCodeId: string, input: UpdateCode
  */
 export function deleteCode(store: Store, accessCodeId: string, managed: boolean): void {
   const c = store.accessCodes.find(accessCodeId, { includeDeleted: true })
-  if (!c || c.isManaged !== managed) throw notFound('access_code', accessCodeId)
+  if (!c || c.isManaged !== managed || isWaitingBackup(c)) throw notFound('access_code', accessCodeId)
   if (c.deletedAt !== null) return
   const device = store.devices.get(c.deviceId)
+  // The backup it pulled stood in for it: it goes too.
+  if (c.pulledBackupAccessCodeId) deleteCode(store, c.pulledBackupAccessCodeId, true)
   store.accessCodes.markRemoving(accessCodeId)
   store.accessCodes.codeEvent(managed ? 'access_code.deleted' : 'access_code.unmanaged.removed', device, accessCodeId, managed ? { code: c.code } : {})
   store.dirtyDevices.markDirty(device.deviceId, managed ? 'access_code.deleted' : 'access_code.unmanaged.removed')

@@ -3,6 +3,7 @@
 import type { Config, LockConfig } from '../config.js'
 import type { Device } from '../domain/device.js'
 import { invalidInput, notFound } from '../domain/errors.js'
+import { setBackupPool } from './backup-codes.js'
 import type { Logger } from '../log.js'
 import type { DeviceEvent, DiscoveredLock } from '../ports/device-events.js'
 import type { DeviceFilter } from '../store/devices.js'
@@ -38,7 +39,7 @@ export class DevicesApp {
    * /devices/update: a name (null = back to the name config or the driver gives) and custom_metadata,
    * merged key by key (a null value removes the key). One transaction; a rename appends device.name_changed.
    */
-  update(deviceId: string, input: { name?: string | null; customMetadata?: Record<string, string | boolean | null> }): Device {
+  update(deviceId: string, input: { name?: string | null; customMetadata?: Record<string, string | boolean | null>; backupPoolEnabled?: boolean }): Device {
     const store = this.store
     return store.tx(() => {
       const d = store.devices.get(deviceId)
@@ -59,7 +60,8 @@ export class DevicesApp {
       if (renamed && after.displayName !== d.displayName) {
         store.events.append({ event_type: 'device.name_changed', device_id: deviceId, connected_account_id: d.connectedAccountId, device_name: after.displayName })
       }
-      return after
+      if (input.backupPoolEnabled !== undefined) setBackupPool(store, deviceId, input.backupPoolEnabled)
+      return store.devices.get(deviceId)
     })
   }
 

@@ -7,6 +7,7 @@ import { AccessCodesApp } from './access-codes.js'
 import { AccessGrantsApp } from './access-grants.js'
 import { AcsApp } from './acs.js'
 import { AcsCredentialsApp } from './acs-credentials.js'
+import { BackupCodesApp } from './backup-codes.js'
 import { DevicesApp } from './devices.js'
 import { EventsApp } from './events.js'
 import { KeysApp } from './keys.js'
@@ -42,6 +43,8 @@ export interface UseCases {
   readonly workspaceId: string
   now(): number
   readonly accessCodes: AccessCodesApp
+  /** Backup access code pools (pull, availability, devices/update's switch). */
+  readonly backupCodes: BackupCodesApp
   readonly accessGrants: AccessGrantsApp
   readonly userIdentities: UserIdentitiesApp
   readonly spaces: SpacesApp
@@ -75,6 +78,7 @@ export function createUseCases(store: Store, deps: UseCaseDeps): UseCases {
     workspaceId: store.workspaceId,
     now: () => store.ctx.clock.now(),
     accessCodes: new AccessCodesApp(store),
+    backupCodes: new BackupCodesApp(store),
     accessGrants,
     userIdentities,
     spaces: new SpacesApp(store, deps.spaceInUse ?? ((id) => accessGrants.spaceInUse(id))),

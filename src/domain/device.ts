@@ -35,6 +35,8 @@ export interface Device {
   customMetadata?: Record<string, string | boolean>
   /** The name given through /devices/update; `displayName` already shows it. */
   nickname?: string | null
+  /** The lock keeps a pool of backup access codes set (devices/update, or a code using the pool). */
+  backupPoolEnabled?: boolean
 }
 
 /** Every pair of `has` is in `metadata` (Seam's custom_metadata_has: an empty filter matches all). */

@@ -27,6 +27,7 @@ interface Row {
   custom_metadata: string
   nickname: string | null
   reported_code_lengths: string | null
+  backup_pool_enabled: number
 }
 
 function fromRow(r: Row): Device {
@@ -49,6 +50,7 @@ function fromRow(r: Row): Device {
     createdAt: r.created_at,
     customMetadata: JSON.parse(r.custom_metadata),
     nickname: r.nickname,
+    backupPoolEnabled: r.backup_pool_enabled === 1,
   }
 }
 
@@ -176,6 +178,10 @@ export class Devices {
   setUserFields(deviceId: string, f: { nickname?: string | null; customMetadata?: Record<string, string | boolean> }): void {
     if (f.nickname !== undefined) this.ctx.db.prepare('UPDATE devices SET nickname = ? WHERE device_id = ?').run(f.nickname, deviceId)
     if (f.customMetadata !== undefined) this.ctx.db.prepare('UPDATE devices SET custom_metadata = ? WHERE device_id = ?').run(json.str(f.customMetadata), deviceId)
+  }
+
+  setBackupPoolEnabled(deviceId: string, enabled: boolean): void {
+    this.ctx.db.prepare('UPDATE devices SET backup_pool_enabled = ? WHERE device_id = ?').run(enabled ? 1 : 0, deviceId)
   }
 
   /** /access_codes/report_device_constraints: code lengths the lock really accepts (null = the driver's). */

@@ -6,6 +6,7 @@ import { SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@seamapi/
 import { schemas } from 'seam-schemas'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { labClient } from '../helpers/lab-client.js'
+import { eventually } from '../helpers/eventually.js'
 
 const WAIT = { waitForActionAttempt: { pollingInterval: 100, timeout: 20_000 } } as const
 const HOUR = 3_600_000
@@ -340,5 +341,70 @@ describe('access codes as Seam promises them', () => {
     await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: true, is_external_modification_allowed: true })
     const managed = schemas.access_code.parse(await seam.accessCodes.get({ access_code_id: u.accessCodeId }))
     expect(managed).toMatchObject({ is_managed: true, is_external_modification_allowed: true })
+  })
+})
+
+describe('backup access codes', () => {
+  const pool = (deviceId: string) => t.daemon.store.accessCodes.backupPool(deviceId)
+
+  test('a pool kept set on the lock, shown nowhere, pulled when a code needs it, refilled at once', async () => {
+    const gym = devices.Gym!
+    const T = Date.parse((await lab('clock/get')).clock.now)
+    const before = (await seam.accessCodes.list({ device_id: gym })).map((c) => c.access_code_id)
+    const guest = schemas.access_code.parse(await seam.accessCodes.create({
+      device_id: gym, name: 'Late guest', use_backup_access_code_pool: true, starts_at: iso(T - HOUR), ends_at: iso(T + DAY),
+    }))
+    // The reconciler sets the pool on the lock: then a backup is available.
+    await eventually(async () => expect((await seam.accessCodes.get({ access_code_id: guest.access_code_id })).is_backup_access_code_available).toBe(true), 15_000)
+    const waiting = pool(gym)
+    expect(waiting).toHaveLength(2)
+    expect(waiting.every((b) => b.status === 'set')).toBe(true)
+    expect(schemas.device.parse(await seam.devices.get({ device_id: gym })).properties.supports_backup_access_code_pool).toBe(true)
+    // Not shown as codes, not in events.
+    const listed = (await seam.accessCodes.list({ device_id: gym })).map((c) => c.access_code_id)
+    expect(listed.filter((id) => !before.includes(id))).toEqual([guest.access_code_id])
+    expect(await seam.accessCodes.get({ access_code_id: waiting[0]!.accessCodeId }).catch((e: any) => e)).toMatchObject({ statusCode: 404 })
+    const events = await seam.events.list({ device_id: gym, since: iso(T - DAY) })
+    expect(events.filter((e: any) => waiting.some((b) => b.accessCodeId === e.access_code_id))).toEqual([])
+
+    const body = (await seam.accessCodes.pullBackupAccessCode({ access_code_id: guest.access_code_id }).fetchResponse()) as any
+    const original = schemas.access_code.parse(body.access_code)
+    const backup = schemas.access_code.parse(body.backup_access_code)
+    expect(waiting.map((b) => b.accessCodeId)).toContain(backup.access_code_id)
+    expect(original).toMatchObject({ pulled_backup_access_code_id: backup.access_code_id, is_backup_access_code_available: false })
+    expect(original.warnings.map((w) => w.warning_code)).toContain('using_backup_access_code')
+    expect(backup).toMatchObject({ is_backup: true, status: 'set', ends_at: iso(T + DAY), name: 'Late guest' })
+    // The PIN already works at the door.
+    expect((await lab('locks/enter_code', { device_id: gym, code: backup.code })).result.granted).toBe(true)
+    const pulled = await seam.events.list({ access_code_id: guest.access_code_id, since: iso(T - DAY), event_type: 'access_code.backup_access_code_pulled' } as any)
+    expect(pulled.map((e: any) => schemas.seam_event.parse(e) && e.backup_access_code_id)).toEqual([backup.access_code_id])
+    // A repeat answers the same backup; the pool is refilled with a fresh PIN.
+    const again = await seam.accessCodes.pullBackupAccessCode({ access_code_id: guest.access_code_id })
+    expect(again.access_code_id).toBe(guest.access_code_id)
+    expect(pool(gym)).toHaveLength(2)
+    expect(pool(gym).map((b) => b.code)).not.toContain(backup.code)
+
+    // Deleting the guest's code takes its backup with it.
+    await seam.accessCodes.delete({ access_code_id: guest.access_code_id })
+    expect(await seam.accessCodes.get({ access_code_id: backup.access_code_id }).catch((e: any) => e)).toMatchObject({ statusCode: 404 })
+    await eventually(async () => expect((await lab('locks/enter_code', { device_id: gym, code: backup.code })).result.granted).toBe(false), 15_000)
+  })
+
+  test('pull needs use_backup_access_code_pool; devices.update switches a pool off and on', async () => {
+    const office = devices.Office!
+    const plain = await seam.accessCodes.create({ device_id: office, name: 'No pool' })
+    expect(plain.is_backup_access_code_available).toBe(false)
+    await expectRefused(seam.accessCodes.pullBackupAccessCode({ access_code_id: plain.access_code_id }), 'access_code_id')
+    await seam.devices.update({ device_id: office, backup_access_code_pool_enabled: true })
+    expect(pool(office)).toHaveLength(2)
+    await seam.accessCodes.update({ access_code_id: plain.access_code_id, use_backup_access_code_pool: true })
+    await eventually(async () => expect((await seam.accessCodes.get({ access_code_id: plain.access_code_id })).is_backup_access_code_available).toBe(true), 15_000)
+    const pins = pool(office).map((b) => b.code!)
+    await seam.devices.update({ device_id: office, backup_access_code_pool_enabled: false })
+    expect(pool(office)).toEqual([])
+    await eventually(async () => {
+      for (const pin of pins) expect((await lab('locks/enter_code', { device_id: office, code: pin })).result.granted).toBe(false)
+    }, 15_000)
+    expect((await seam.accessCodes.get({ access_code_id: plain.access_code_id })).is_backup_access_code_available).toBe(false)
   })
 })

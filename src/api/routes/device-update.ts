@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { UseCases } from '../../app/index.js'
 import { invalidInput } from '../../domain/errors.js'
-import { refused } from '../refused.js'
 import { addRoute } from '../route.js'
 import { uuid } from '../schemas.js'
 
@@ -16,7 +15,7 @@ const updateParams = z.strictObject({
   custom_metadata: z.record(metadataKey, z.union([z.string().max(500), z.boolean(), z.null()])).optional(),
   // Every lock the box knows is managed: it keeps them in step. Taking one out is a config change.
   is_managed: z.literal(true, { message: 'lockstep manages every lock it knows; remove the lock from the site config to stop managing it' }).optional(),
-  backup_access_code_pool_enabled: refused('set in a later step'),
+  backup_access_code_pool_enabled: z.boolean().optional(),
 })
 
 export function deviceUpdateRoutes(app: FastifyInstance, uc: UseCases): void {
@@ -27,7 +26,9 @@ export function deviceUpdateRoutes(app: FastifyInstance, uc: UseCases): void {
       if (p.name !== undefined && viaProperties !== undefined && p.name !== viaProperties) {
         throw invalidInput('properties.name and name differ; give one', 'properties')
       }
-      uc.devices.update(p.device_id, { name: p.name !== undefined ? p.name : viaProperties, customMetadata: p.custom_metadata })
+      uc.devices.update(p.device_id, {
+        name: p.name !== undefined ? p.name : viaProperties, customMetadata: p.custom_metadata, backupPoolEnabled: p.backup_access_code_pool_enabled,
+      })
       return {}
     },
   })
