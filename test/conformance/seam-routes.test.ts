@@ -397,7 +397,7 @@ describe('backup access codes', () => {
     await expectRefused(seam.accessCodes.pullBackupAccessCode({ access_code_id: plain.access_code_id }), 'access_code_id')
     await seam.devices.update({ device_id: office, backup_access_code_pool_enabled: true })
     expect(pool(office)).toHaveLength(2)
-    await seam.accessCodes.update({ access_code_id: plain.access_code_id, use_backup_access_code_pool: true })
+    await seam.accessCodes.update({ access_code_id: plain.access_code_id, use_backup_access_code_pool: true } as any)
     await eventually(async () => expect((await seam.accessCodes.get({ access_code_id: plain.access_code_id })).is_backup_access_code_available).toBe(true), 15_000)
     const pins = pool(office).map((b) => b.code!)
     await seam.devices.update({ device_id: office, backup_access_code_pool_enabled: false })
