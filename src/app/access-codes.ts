@@ -244,6 +244,11 @@ export function updateCode(store: Store, accessCodeId: string, input: UpdateCode
     }
   }
   if (onLock || flagsChanged) store.dirtyDevices.markDirty(device.deviceId, 'access_code.changed')
+  // A backup pulled for this code opens the door only while the code would: it follows the new window.
+  if (windowChanged && current.pulledBackupAccessCodeId) {
+    const backup = codes.find(current.pulledBackupAccessCodeId)
+    if (backup) codes.writeChange(backup.accessCodeId, { ...backup, startsAt: next.startsAt, endsAt: next.endsAt }, initialStatus(next, now), false)
+  }
   return codes.get(accessCodeId, true)
 }
 

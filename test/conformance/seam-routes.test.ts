@@ -384,6 +384,10 @@ describe('backup access codes', () => {
     expect(pool(gym)).toHaveLength(2)
     expect(pool(gym).map((b) => b.code)).not.toContain(backup.code)
 
+    // The backup follows the code's time frame.
+    await seam.accessCodes.update({ access_code_id: guest.access_code_id, ends_at: iso(T + 2 * DAY) })
+    expect((await seam.accessCodes.get({ access_code_id: backup.access_code_id })).ends_at).toBe(iso(T + 2 * DAY))
+
     // Deleting the guest's code takes its backup with it.
     await seam.accessCodes.delete({ access_code_id: guest.access_code_id })
     expect(await seam.accessCodes.get({ access_code_id: backup.access_code_id }).catch((e: any) => e)).toMatchObject({ statusCode: 404 })
