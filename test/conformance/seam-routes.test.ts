@@ -3,7 +3,7 @@
 // lockstep does not implement is refused with a 400 naming it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@seamapi/http'
-import { schemas } from 'seam-schemas'
+import { schemas, SeamHttpV1 } from 'seam-schemas'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { labClient } from '../helpers/lab-client.js'
 import { eventually } from '../helpers/eventually.js'
@@ -149,6 +149,7 @@ describe('acs credentials: the cards the encoder issued', () => {
     expect(await seam.acs.credentials.get({ acs_credential_id: first.credential }).catch((e) => e)).toMatchObject({ statusCode: 404, code: 'acs_credential_not_found' })
     const events = await seam.events.list({ since: iso(T - DAY), event_type: 'acs_credential.deleted' })
     expect(events.map((e: any) => e.acs_credential_id)).toContain(first.credential)
+    for (const e of events) schemas.seam_event.parse(e)
   })
 })
 
@@ -172,6 +173,11 @@ describe('devices.update: name and custom_metadata on devices', () => {
     await seam.devices.update({ device_id: back, name: 'Service entrance' })
     expect(schemas.device.parse(await seam.devices.get({ device_id: back })).display_name).toBe('Service entrance')
     expect((await seam.devices.get({ name: 'Service entrance' })).device_id).toBe(back)
+    // The driver rediscovering the lock (or a restart registering config) keeps the given name.
+    const store = t.daemon.store
+    const d = store.devices.get(back)
+    store.tx(() => store.devices.upsert({ nativeId: d.nativeId, driver: d.driver, displayName: 'Back Door', manufacturer: d.manufacturer, model: d.model, deviceType: d.deviceType, constraints: d.constraints, online: true }))
+    expect((await seam.devices.get({ device_id: back })).display_name).toBe('Service entrance')
     const events = await seam.events.list({ device_id: back, since: '2000-01-01T00:00:00Z', event_type: 'device.name_changed' })
     expect(events.at(-1)).toMatchObject({ device_name: 'Service entrance' })
     for (const e of events) schemas.seam_event.parse(e)
@@ -410,5 +416,18 @@ describe('backup access codes', () => {
       for (const pin of pins) expect((await lab('locks/enter_code', { device_id: office, code: pin })).result.granted).toBe(false)
     }, 15_000)
     expect((await seam.accessCodes.get({ access_code_id: plain.access_code_id })).is_backup_access_code_available).toBe(false)
+  })
+})
+
+describe('SDK 1.x (POST style) on the new routes', () => {
+  test('the same routes answer POST with JSON bodies', async () => {
+    const v1 = SeamHttpV1.fromApiKey(t.apiKey, { endpoint: t.url }) as any
+    schemas.workspace.parse(await v1.workspaces.get())
+    const accounts = await v1.connectedAccounts.list()
+    for (const a of accounts) schemas.connected_account.parse(a)
+    expect(accounts).toHaveLength(3)
+    schemas.access_code.parse(await v1.accessCodes.generateCode({ device_id: devices.Gym! }))
+    await v1.devices.update({ device_id: devices.Gym!, custom_metadata: { floor: '2' } })
+    expect((await v1.devices.list({ custom_metadata_has: { floor: '2' } })).map((d: any) => d.device_id)).toEqual([devices.Gym])
   })
 })
