@@ -1,6 +1,7 @@
 // Issue 15 §2/§3 through the official SDK 2.32: routes that hand out ids can look them up, access codes
 // behave as Seam promises. Every resource is parsed with @seamapi/types' zod schemas; every parameter
-// lockstep does not implement is refused with a 400 naming it.
+// lockstep does not implement is refused with a 400 naming it. Over 400 lines on purpose: one lab daemon serves
+// every group (each file starts its own, with simulators), and the groups share its helpers.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { SeamHttp, SeamHttpApiError, SeamHttpInvalidInputError } from '@seamapi/http'
 import { schemas, SeamHttpV1 } from 'seam-schemas'
