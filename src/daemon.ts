@@ -118,7 +118,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const { store } = await services.start(new StoreService({ dataDir: config.data_dir, clock, random, bus }))
   // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
   const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
-  const useCases = createUseCases(store, { site: config.site, log, driverOf: (kind) => drivers.get(kind) })
+  const useCases = createUseCases(store, { site: config.site, log, driverOf: (kind) => drivers.get(kind), sandbox: config.lab })
   await services.start({ name: 'use cases', start() {}, stop: () => useCases.close() })
   useCases.acs.syncConfigured(config)
   useCases.devices.registerConfiguredLocks(config)

@@ -35,10 +35,11 @@ export function deviceWire(d: Device, workspaceId: string, extra: { spaceIds?: s
       supported_code_lengths: supportedCodeLengths(d.constraints),
       max_active_codes_supported: d.constraints.slotCount,
       code_constraints: codeConstraints(d.constraints),
+      supports_backup_access_code_pool: true,
       lockstep_metadata: { driver: d.driver, native_id: d.nativeId },
     },
     space_ids: extra.spaceIds ?? [],
-    custom_metadata: {},
+    custom_metadata: d.customMetadata ?? {},
     is_managed: true,
     created_at: isoUtc(d.createdAt),
     errors: d.errors,
@@ -50,7 +51,7 @@ export function deviceWire(d: Device, workspaceId: string, extra: { spaceIds?: s
   }
 }
 
-export function accessCodeWire(c: AccessCode, device: Device, workspaceId: string): Record<string, unknown> {
+export function accessCodeWire(c: AccessCode, device: Device, workspaceId: string, extra: { backupAvailable?: boolean } = {}): Record<string, unknown> {
   const deviceErrors = device.errors.map((e) => ({ ...e }))
   const base = {
     access_code_id: c.accessCodeId,
@@ -65,7 +66,9 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     ends_at: iso(c.endsAt),
     created_at: isoUtc(c.createdAt),
     errors: [...c.errors, ...deviceErrors],
-    warnings: c.warnings,
+    warnings: c.pulledBackupAccessCodeId
+      ? [...c.warnings, { warning_code: 'using_backup_access_code', message: 'A backup access code was pulled for this access code.', created_at: isoUtc(c.updatedAt) }]
+      : c.warnings,
   }
   if (!c.isManaged) {
     return { ...base, is_managed: false, status: c.status === 'set' ? 'set' : 'unset' }
@@ -79,7 +82,9 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     is_external_modification_allowed: c.isExternalModificationAllowed,
     is_one_time_use: c.isOneTimeUse,
     is_offline_access_code: c.isOfflineAccessCode,
-    is_backup_access_code_available: false,
+    is_backup_access_code_available: extra.backupAvailable ?? false,
+    is_backup: c.isBackup ?? false,
+    pulled_backup_access_code_id: c.pulledBackupAccessCodeId ?? null,
     is_scheduled_on_device: c.status === 'set',
     is_waiting_for_code_assignment: false,
     pending_mutations: c.pendingMutations,

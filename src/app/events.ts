@@ -24,4 +24,10 @@ export class EventsApp {
   actionAttempt(actionAttemptId: string): ActionAttempt {
     return this.store.actionAttempts.get(actionAttemptId)
   }
+
+  /** Attempts of one device (which must exist) or among ids, oldest first. */
+  actionAttempts(f: { deviceId?: string; actionAttemptIds?: string[] }): (ActionAttempt & { seq: number })[] {
+    if (f.deviceId) this.store.devices.get(f.deviceId)
+    return this.store.actionAttempts.list(f)
+  }
 }

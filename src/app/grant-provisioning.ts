@@ -94,7 +94,7 @@ export function createGrant(store: Store, input: CreateGrantInput): AccessGrant 
  * Writes the errors/warnings of an access-method plan on the grant and reports failures as an event.
  * Warnings are stored as the domain says them (with a time); src/api/wire.ts gives them Seam's shape.
  */
-function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, extra: Record<string, unknown>[], emit = true): void {
+export function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, extra: Record<string, unknown>[], emit = true): void {
   const at = isoUtc(store.ctx.clock.now())
   const errors = plan.errors.map((e) => ({ error_code: e.error_code, message: e.message, created_at: at, missing_device_ids: [...(e.missing_device_ids ?? [])] }))
   const warnings = [...plan.warnings.map((w) => ({ ...w, created_at: at })), ...extra]
@@ -112,7 +112,7 @@ function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, 
 }
 
 /** Inserts one access method; code → managed codes on each lock. Returns extra grant warnings (code substitutions). */
-function addMethod(store: Store, g: AccessGrant, planned: PlannedAccessMethod): Record<string, unknown>[] {
+export function addMethod(store: Store, g: AccessGrant, planned: PlannedAccessMethod): Record<string, unknown>[] {
   const id = store.accessGrants.insertMethod(g.accessGrantId, planned.mode, planned.mode === 'card' ? planned.entranceIds : [])
   methodEvent(store, 'access_method.created', id, g)
   const warnings: Record<string, unknown>[] = []
@@ -397,7 +397,7 @@ export function memoLookup(l: TargetLookup): TargetLookup {
  * plan on the doors the grant has now (a space lost its last capable door), that refusal is the grant's error,
  * in words; anything else is a bug and is not swallowed.
  */
-function planForIssues(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
+export function planForIssues(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
   try {
     return planAccessMethods(requested, targets)
   } catch (e) {

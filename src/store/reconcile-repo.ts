@@ -1,7 +1,7 @@
 // The reconciler's view of the SQLite store (src/reconcile/repo.ts; memory-repo.ts is the reference).
 // Every method is one transaction: status, errors, events and work items change together.
 import { isoUtc } from '../kernel/clock.js'
-import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code.js'
+import { isWaitingBackup, type AccessCode, type CodeIssue as StoredIssue } from '../domain/access-code.js'
 import type { SlotReading } from '../ports/lock-driver.js'
 import type { CodeVerdict, VerdictIssue, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
 import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../reconcile/repo.js'
@@ -156,7 +156,8 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       if (v.external) return { change_type: v.external.changeType, modified_fields: v.external.modifiedFields, resolution: v.external.resolution }
       return {}
     }
-    for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
+    // A backup code waiting in its pool is nobody's yet: no event carries it (or its PIN).
+    if (!isWaitingBackup(c)) for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
     if (v.confirmedCode !== undefined && v.confirmedCode !== c.confirmedCode) {
       this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
     }

@@ -22,6 +22,7 @@ const createFields = {
   is_one_time_use: z.boolean().optional(),
   common_code_key: z.string().max(200).nullish(),
   preferred_code_length: z.int().min(1).max(12).nullish(),
+  use_backup_access_code_pool: z.boolean().optional(),
 }
 
 // Seam's scheduling and delivery options. lockstep's drivers have no native schedules: lockstep programs a
@@ -86,7 +87,7 @@ const convertParams = z.object({
 
 export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
   const codes = uc.accessCodes
-  const wire = (c: AccessCode) => accessCodeWire(c, codes.deviceOf(c), uc.workspaceId)
+  const wire = (c: AccessCode) => accessCodeWire(c, codes.deviceOf(c), uc.workspaceId, { backupAvailable: uc.backupCodes.available(c) })
   const fields = (p: z.infer<typeof createParams> | z.infer<typeof createMultipleParams>) => ({
     name: p.name ?? null,
     code: p.code ?? null,
@@ -96,6 +97,7 @@ export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
     isOneTimeUse: p.is_one_time_use ?? false,
     commonCodeKey: p.common_code_key ?? null,
     preferredCodeLength: p.preferred_code_length ?? null,
+    useBackupPool: p.use_backup_access_code_pool ?? false,
   })
 
   const existing = (id: string): AccessCode | undefined => {
@@ -178,6 +180,7 @@ export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
         allowExternalModification: p.allow_external_modification ?? p.is_external_modification_allowed,
         isOneTimeUse: p.is_one_time_use,
         preferredCodeLength: p.preferred_code_length,
+        useBackupPool: p.use_backup_access_code_pool,
       }, p.device_id, { attemptForOfflineDevice: p.attempt_for_offline_device })
       return { access_code: wire(updated) }
     },
@@ -200,9 +203,17 @@ export function accessCodeRoutes(app: FastifyInstance, uc: UseCases): void {
     path: '/access_codes/generate_code',
     verbs: ['GET'],
     params: generateParams,
+    // A whole access code, as Seam answers: one that could be created, stored nowhere.
+    handler: (p) => ({ generated_code: wire(codes.generateCode(p.device_id)) }),
+  })
+
+  addRoute(app, {
+    path: '/access_codes/pull_backup_access_code',
+    verbs: ['POST'],
+    params: z.strictObject({ access_code_id: uuid }),
     handler: (p) => {
-      const g = codes.generateCode(p.device_id)
-      return { generated_code: { device_id: g.deviceId, code: g.code } }
+      const { accessCode, backup } = uc.backupCodes.pull(p.access_code_id)
+      return { access_code: wire(accessCode), backup_access_code: wire(backup) }
     },
   })
 

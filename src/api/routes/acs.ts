@@ -40,8 +40,8 @@ export function encoderWire(e: AcsEncoder, uc: UseCases, online: boolean): Recor
   }
 }
 
-export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (acsEncoderId: string) => boolean = () => false): void {
-  const systemWire = (s: { acsSystemId: string; name: string; createdAt: number }) => ({
+export function acsSystemWire(s: { acsSystemId: string; name: string; createdAt: number }, uc: UseCases): Record<string, unknown> {
+  return {
     acs_system_id: s.acsSystemId,
     name: s.name,
     is_credential_manager: false,
@@ -55,7 +55,11 @@ export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (ac
     errors: [],
     warnings: [],
     external_type_display_name: 'lockstep offline card locks',
-  })
+  }
+}
+
+export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (acsEncoderId: string) => boolean = () => false): void {
+  const systemWire = (s: { acsSystemId: string; name: string; createdAt: number }) => acsSystemWire(s, uc)
 
   addRoute(app, {
     path: '/acs/systems/list', verbs: ['GET'], params: z.object({ connected_account_id: uuid.optional(), search: z.string().optional(), ...pageParams }),

@@ -37,7 +37,9 @@ export function deviceRoutes(app: FastifyInstance, uc: UseCases): void {
   const wire = (d: Device) => deviceWire(d, uc.workspaceId, { spaceIds: spacesOf(d.deviceId) })
   const list = (p: z.infer<typeof listParams>) => {
     const types = [...(p.device_types ?? []), ...(p.device_type ? [p.device_type] : [])]
-    let devices = uc.devices.list({ deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before })
+    let devices = uc.devices.list({
+      deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before, customMetadataHas: p.custom_metadata_has,
+    })
     // unstable_location_id: Seam's deprecated name for a space.
     for (const spaceId of [p.space_id, p.unstable_location_id]) if (spaceId) devices = devices.filter((d) => spacesOf(d.deviceId).includes(spaceId))
     // A device belongs to a customer through a space of that customer (spaces/create or push_data's customer_key).
@@ -53,7 +55,6 @@ export function deviceRoutes(app: FastifyInstance, uc: UseCases): void {
     }
     const accounts = [...(p.connected_account_ids ?? []), ...(p.connected_account_id ? [p.connected_account_id] : [])]
     if (accounts.length) devices = devices.filter((d) => accounts.includes(d.connectedAccountId))
-    // custom_metadata_has is refused (src/api/refused-params.ts) until devices carry custom_metadata.
     return paginate(devices, p, 500)
   }
   const get = (p: z.infer<typeof getParams>) => uc.devices.getByIdOrName({ deviceId: p.device_id, name: p.name })
