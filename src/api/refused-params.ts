@@ -18,16 +18,13 @@ const isTrue = (v: unknown) => v === true
 const NO_SYNC: Refusal = { when: isTrue, values: 'true', reason: 'lockstep answers at once and works in the background; follow the resource or its events instead of sync=true' }
 const NO_OFFLINE_CODES: Refusal = { when: isTrue, values: 'true', reason: "lockstep's locks take codes over their radio; offline (algorithmic) access codes are not issued" }
 const NO_TIME_ROUNDING: Refusal = { when: (v) => v !== undefined, values: 'any valid value (an invalid one is invalid_input)', reason: 'applies only to offline (algorithmic) access codes, which lockstep does not issue' }
-const NO_BACKUP_POOL = 'backup access code pools are not implemented yet'
-const NO_CLIENT_SESSIONS = 'client sessions (and their user_identifier_key) are not implemented yet'
+const NO_CLIENT_SESSIONS = 'filtering by user_identifier_key is not implemented: a client session token scoped to that key sees only its devices and codes'
 const NO_WEBVIEWS = 'an edge box has no Connect Webviews: its devices are configured on the box'
-const NO_CUSTOM_METADATA = 'devices carry no custom_metadata yet (devices/update is not implemented), so the filter cannot narrow'
 const NO_ACCESS_GROUPS = 'lockstep has no ACS access groups'
 const NO_ACS_USERS = 'lockstep has no ACS users: cards belong to access grants'
 const NO_PARENT_SPACES = 'lockstep spaces are flat (no parent spaces)'
 
 const codeOptions = {
-  use_backup_access_code_pool: NO_BACKUP_POOL,
   is_offline_access_code: NO_OFFLINE_CODES,
   use_offline_access_code: NO_OFFLINE_CODES,
   max_time_rounding: NO_TIME_ROUNDING,
@@ -36,13 +33,11 @@ const codeOptions = {
 const deviceListRefusals = {
   connect_webview_id: NO_WEBVIEWS,
   user_identifier_key: NO_CLIENT_SESSIONS,
-  custom_metadata_has: NO_CUSTOM_METADATA,
 }
 
 export const REFUSED_PARAMS: Readonly<Record<string, Readonly<Record<string, string | Refusal>>>> = {
   '/access_codes/create': codeOptions,
   '/access_codes/update': codeOptions,
-  '/access_codes/create_multiple': { use_backup_access_code_pool: NO_BACKUP_POOL },
   '/access_codes/delete': { sync: NO_SYNC },
   '/access_codes/list': { user_identifier_key: NO_CLIENT_SESSIONS },
   '/access_codes/unmanaged/list': { user_identifier_key: NO_CLIENT_SESSIONS },
