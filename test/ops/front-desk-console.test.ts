@@ -25,7 +25,7 @@ beforeAll(async () => {
     if (required) throw new Error(`${CHROMIUM} not found and LOCKSTEP_REQUIRE_SYSTEM_TIER=1: apt-get install -y chromium`)
     return
   }
-  t = await startTestDaemon()
+  t = await startTestDaemon({ fias: true })
   profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-desk-'))
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -15,7 +15,7 @@ let lab: ReturnType<typeof labClient>
 const door: Record<string, string> = {}
 
 beforeAll(async () => {
-  t = await startTestDaemon({ patch: (c) => ({ ...c, fias: { ...c.fias!, answer_timeout_seconds: TIMEOUT_S } }) })
+  t = await startTestDaemon({ fias: true, patch: (c) => ({ ...c, fias: { ...c.fias!, answer_timeout_seconds: TIMEOUT_S } }) })
   seam = SeamHttp.fromApiKey(t.apiKey, { endpoint: t.url })
   lab = labClient(t.url, t.apiKey)
   for (const e of await seam.acs.entrances.list()) door[e.display_name] = e.acs_entrance_id
