@@ -87,8 +87,10 @@ export const configSchema = z.strictObject({
       concurrency: z.int().min(1).max(256).default(8),
       /** A slot read empty this recently (and no event since) takes a new code without another read; 0 = always read. */
       trust_empty_seconds: z.number().min(0).max(86_400).default(600),
+      /** A code not set on (or removed from) its lock this long after it should be gets Seam's delay warning and event. */
+      delay_warning_seconds: z.number().min(1).max(7 * 86_400).default(300),
     })
-    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600 }),
+    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600, delay_warning_seconds: 300 }),
   webhooks: z
     .strictObject({
       /** Private/LAN targets allowed: host names, IPs or CIDRs ("192.168.1.20", "10.0.0.0/8", "pms.local"). */

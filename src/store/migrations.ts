@@ -342,4 +342,8 @@ export const migrations: string[] = [
   );
   CREATE INDEX client_sessions_user_identifier_key ON client_sessions(user_identifier_key) WHERE revoked_at IS NULL;
   `,
+  /* 10: when a code last started waiting for its lock (created, changed on the lock, deleted): the clock of the
+     delay_in_setting/removing_from_device warnings. NULL for rows from before: created_at stands in. */ `
+  ALTER TABLE access_codes ADD COLUMN pending_since INTEGER;
+  `,
 ]
