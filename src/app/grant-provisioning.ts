@@ -259,6 +259,10 @@ function removeMethod(store: Store, m: AccessMethod, g: AccessGrant): void {
   for (const c of store.accessGrants.linkedCodes(m.accessMethodId)) deleteCode(store, c.accessCodeId, true)
   store.accessGrants.tombstoneMethod(m.accessMethodId)
   methodEvent(store, 'access_method.deleted', m.accessMethodId, g)
+  // Its cards' credentials go with it (a card still in a pocket scans as unknown to lockstep).
+  for (const id of store.cardCredentials.credentialIdsOfMethod(m.accessMethodId)) {
+    store.events.append({ event_type: 'acs_credential.deleted', connected_account_id: store.acs.connectedAccountId, acs_system_id: store.acs.systemId, acs_credential_id: id })
+  }
 }
 
 // ------------------------------------------------------------------ a code reached its lock
@@ -271,6 +275,17 @@ export function issueCodeMethods(store: Store, accessCodeId: string): void {
     if (!m || m.storedIssuedAt !== null || !m.isIssued) continue
     repo.setMethodIssued(accessMethodId)
     methodEvent(store, 'access_method.issued', accessMethodId, repo.find(m.accessGrantId), m.code ? { code: m.code } : {})
+    announceAllDoors(store, m.accessGrantId)
+  }
+}
+
+/** A method of the grant was just issued: when every live method now is, the grant reaches all its doors. */
+export function announceAllDoors(store: Store, accessGrantId: string): void {
+  const g = store.accessGrants.find(accessGrantId)
+  if (!g) return
+  const methods = store.accessGrants.methodsOf(accessGrantId)
+  if (methods.length > 0 && methods.every((m) => m.isIssued)) {
+    store.events.append({ event_type: 'access_grant.access_granted_to_all_doors', access_grant_id: accessGrantId })
   }
 }
 
