@@ -10,7 +10,7 @@ export interface CodeWait {
   dueSince: number
 }
 
-type Facts = Pick<AccessCode, 'isManaged' | 'status' | 'startsAt' | 'endsAt' | 'deletedAt'>
+type Facts = Pick<AccessCode, 'isManaged' | 'status' | 'startsAt' | 'endsAt' | 'deletedAt' | 'code' | 'confirmedCode'>
 
 /**
  * What the code waits for at `now`, if anything: a live managed code inside its window that the lock has
@@ -25,7 +25,9 @@ export function codeWait(c: Facts, requestedAt: number, now: number): CodeWait |
     return c.status === 'unset' ? null : { warning: 'delay_in_removing_from_device', dueSince: Math.max(requestedAt, c.endsAt) }
   }
   if (c.startsAt !== null && now < c.startsAt) return null
-  return c.status === 'set' ? null : { warning: 'delay_in_setting_on_device', dueSince: Math.max(requestedAt, c.startsAt ?? requestedAt) }
+  // `unknown` (its slot could not be read) after the lock confirmed this very PIN is not a delay: it was set.
+  if (c.status === 'set' || (c.status === 'unknown' && c.confirmedCode !== null && c.confirmedCode === c.code)) return null
+  return { warning: 'delay_in_setting_on_device', dueSince: Math.max(requestedAt, c.startsAt ?? requestedAt) }
 }
 
 /** The next instant after `now` at which codeWait may change by the passing of time alone (a start or an end). */

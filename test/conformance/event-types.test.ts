@@ -176,6 +176,11 @@ test('every event is a valid Seam event, and every driven type happened', async 
   expect(failures).toEqual([])
   const seen = new Set(events.map((e) => e.event_type))
   expect(DRIVEN.filter((type) => !seen.has(type))).toEqual([])
+  // A delay is told once per request (each code here is requested once), whatever the lock did meanwhile.
+  for (const type of ['access_code.delay_in_setting_on_device', 'access_code.delay_in_removing_from_device']) {
+    const ids = events.filter((e) => e.event_type === type).map((e) => e.access_code_id)
+    expect(ids.length, type).toBe(new Set(ids).size)
+  }
   // Nothing lockstep-only leaks into the default list.
   expect([...seen].filter((type) => type.startsWith('lockstep.'))).toEqual([])
 })

@@ -3,7 +3,7 @@ import { expect, test } from 'vitest'
 import { codeWait, delayCheck } from '../../src/domain/code-delay.js'
 
 const T = 300_000
-const base = { isManaged: true, status: 'setting' as const, startsAt: null, endsAt: null, deletedAt: null, warnings: [] }
+const base = { isManaged: true, status: 'setting' as 'setting' | 'set' | 'unset' | 'removing' | 'unknown', startsAt: null, endsAt: null, deletedAt: null, code: '1234', confirmedCode: null as string | null, warnings: [] }
 
 test('a code waiting to be set is late threshold after its request; once flagged, not again', () => {
   expect(delayCheck(base, 1_000, 1_000 + T - 1, T)).toEqual({ flag: null, lookAgainAt: 1_000 + T })
@@ -30,4 +30,10 @@ test('past its end or deleted, a code still on the lock waits to be removed', ()
 test('unmanaged codes are never late, unless deleted through the API and still on the lock', () => {
   expect(codeWait({ ...base, isManaged: false, status: 'set' }, 0, 10 * T)).toBeNull()
   expect(codeWait({ ...base, isManaged: false, status: 'removing', deletedAt: 0 }, 0, 10 * T)?.warning).toBe('delay_in_removing_from_device')
+})
+
+test('a code whose slot could not be read is late only if the lock never confirmed its PIN', () => {
+  expect(codeWait({ ...base, status: 'unknown', confirmedCode: '1234' }, 0, 10 * T)).toBeNull()
+  expect(codeWait({ ...base, status: 'unknown', confirmedCode: '9999' }, 0, 10 * T)?.warning).toBe('delay_in_setting_on_device')
+  expect(codeWait({ ...base, status: 'unknown' }, 0, 10 * T)?.warning).toBe('delay_in_setting_on_device')
 })
