@@ -279,6 +279,22 @@ export function issueCodeMethods(store: Store, accessCodeId: string): void {
   }
 }
 
+/**
+ * A code left its lock: an issued code method whose codes are now all off their locks (its grant deleted or
+ * ended) is revoked, once.
+ */
+export function revokeCodeMethods(store: Store, accessCodeId: string): void {
+  const repo = store.accessGrants
+  for (const accessMethodId of repo.methodIdsWithCode(accessCodeId)) {
+    const m = repo.findMethodRow(accessMethodId)
+    if (!m || m.mode !== 'code' || m.storedIssuedAt === null) continue
+    const statuses = repo.linkedCodeStatuses(accessMethodId)
+    if (statuses.length === 0 || !statuses.every((s) => s === 'unset')) continue
+    repo.clearMethodIssued(accessMethodId)
+    methodEvent(store, 'access_method.revoked', accessMethodId, repo.find(m.accessGrantId, { includeDeleted: true }))
+  }
+}
+
 /** A method of the grant was just issued: when every live method now is, the grant reaches all its doors. */
 export function announceAllDoors(store: Store, accessGrantId: string): void {
   const g = store.accessGrants.find(accessGrantId)

@@ -22,7 +22,7 @@ const DRIVEN = [
   'access_code.unmanaged.created', 'access_code.unmanaged.converted_to_managed', 'access_code.unmanaged.removed',
   'access_grant.created', 'access_grant.deleted', 'access_grant.access_times_changed',
   'access_grant.access_granted_to_door', 'access_grant.access_granted_to_all_doors',
-  'access_method.created', 'access_method.issued', 'access_method.reissued', 'access_method.deleted', 'access_method.card_encoding_required',
+  'access_method.created', 'access_method.issued', 'access_method.reissued', 'access_method.deleted', 'access_method.revoked', 'access_method.card_encoding_required',
   'acs_credential.issued', 'acs_credential.deleted',
 ]
 
@@ -38,8 +38,8 @@ const DRIVEN = [
  * - access_code.scheduled_on_device: no lock here stores a schedule; lockstep writes a code at its start.
  * - access_code.backup_access_code_pulled, .unmanaged.failed_to_convert_to_managed (converting only changes the
  *   record), access_code.mutations_requested: no backup pools, no mutation queue.
- * - access_method.revoked, .delay_in_issuing, .failed_to_issue: a code method's codes report their own delay and
- *   failure (access_code.*); a card is issued by the encoder at once or the attempt fails.
+ * - access_method.delay_in_issuing, .failed_to_issue: a code method's codes report their own delay and failure
+ *   (access_code.*); a card is issued by the encoder at once or the attempt fails.
  * - access_grant.access_to_door_lost: an offline card lock keeps opening for a card until the card expires or a
  *   newer card overrides it, which the lock never reports to the box.
  * - acs_credential.invalidated: the same (an override happens at the door, unseen); acs_credential.reissued:
@@ -163,6 +163,7 @@ test('access grants with a code method and a card method', async () => {
   await seam.accessGrants.delete({ access_grant_id: cardGrant.access_grant_id })
   await seam.accessGrants.delete({ access_grant_id: codeGrant.access_grant_id })
   await happened('acs_credential.deleted', 2)
+  await happened('access_method.revoked')
 }, 120_000)
 
 test('every event is a valid Seam event, and every driven type happened', async () => {

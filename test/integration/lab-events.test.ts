@@ -158,3 +158,24 @@ test('an unmanaged code added and removed at the keypad: unmanaged.created, then
   await lab('locks/program_code', { device_id: door, slot: free, code: null })
   await eventually(async () => expect(await eventsOf('access_code.unmanaged.removed', { access_code_id: id })).toHaveLength(1), 20_000)
 })
+
+test('a code access grant: issued once its code is set, all doors reached; deleted → the method is revoked once the code is off the lock', async () => {
+  const door = await deviceNamed('Front Door')
+  const user = await seam.userIdentities.create({ full_name: 'Grant Guest', email_address: 'grant.guest@example.com' })
+  const grant = await seam.accessGrants.create({ user_identity_id: user.user_identity_id, device_ids: [door], requested_access_methods: [{ mode: 'code' }] })
+  const forGrant = async (type: string) => (await eventsOf(type)).filter((e) => e.access_grant_id === grant.access_grant_id || e.access_grant_ids?.includes(grant.access_grant_id))
+  const [method] = await seam.accessMethods.list({ access_grant_id: grant.access_grant_id })
+  await eventually(async () => expect(await forGrant('access_method.issued')).toHaveLength(1), 20_000)
+  await eventually(async () => expect(await forGrant('access_grant.access_granted_to_all_doors')).toHaveLength(1), 10_000)
+  // The grant's code is the last one made on the door (the tests here run one after another).
+  const codeId = (await eventsOf('access_code.created', { device_id: door })).at(-1).access_code_id
+  expect(await forGrant('access_method.revoked')).toHaveLength(0)
+
+  await seam.accessGrants.delete({ access_grant_id: grant.access_grant_id })
+  await eventually(async () => expect(await forGrant('access_method.revoked')).toHaveLength(1), 20_000)
+  const [removed] = await eventsOf('access_code.removed_from_device', { access_code_id: codeId })
+  const [revoked] = await forGrant('access_method.revoked')
+  expect(revoked.access_method_id).toBe(method!.access_method_id)
+  expect(Date.parse(revoked.created_at)).toBeGreaterThanOrEqual(Date.parse(removed.created_at))
+  expect(await forGrant('access_method.deleted')).toHaveLength(1)
+})
