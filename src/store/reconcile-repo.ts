@@ -14,6 +14,9 @@ const RECONCILER_DEVICE_ERRORS: Record<ReconcilerDeviceError, string> = {
   device_disconnected: 'lockstep stopped trying to reach this device after repeated failures; it will try again shortly',
 }
 
+/** A remote lock/unlock reported this soon after an API action attempt is taken to be that attempt's doing. */
+const REMOTE_ACTION_WINDOW_MS = 30_000
+
 export class SqliteReconcileRepo implements ReconcileRepo {
   /** Last observation per device not yet written: it rides in the device's next verdict transaction. */
   private readonly pendingObservations = new Map<string, { slots: SlotReading[]; at: number }>()
@@ -216,12 +219,16 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       }
       if (activity.type !== 'lock.access_denied') s.devices.setLocked(deviceId, activity.type === 'lock.locked')
       const code = this.codeOf(deviceId, activity)
+      const attemptId = 'method' in activity && activity.method === 'remote'
+        ? s.actionAttempts.recentFor(deviceId, activity.type === 'lock.locked' ? 'LOCK_DOOR' : 'UNLOCK_DOOR', REMOTE_ACTION_WINDOW_MS)
+        : undefined
       s.events.append({
         event_type: activity.type,
         device_id: deviceId,
         connected_account_id: device.connectedAccountId,
         occurred_at: at,
         ...('method' in activity ? { method: activity.method } : {}),
+        ...(attemptId ? { action_attempt_id: attemptId } : {}),
         ...(code ? { access_code_id: code.accessCodeId } : {}),
         ...(code && activity.type !== 'lock.access_denied' ? { access_code_is_managed: code.isManaged } : {}),
         // A refused PIN that no slot holds: the lock did not know the code.

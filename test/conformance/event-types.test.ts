@@ -80,7 +80,11 @@ test('access codes, keypad, availability and delays on the Zigbee locks', async 
   await lab('locks/enter_code', { device_id: front, code: '246801' })
   await lab('locks/enter_code', { device_id: front, code: '000999' })
   await seam.locks.lockDoor({ device_id: front }, WAIT)
-  await seam.locks.unlockDoor({ device_id: front }, WAIT)
+  const unlock = await seam.locks.unlockDoor({ device_id: front }, WAIT)
+  await eventually(async () => {
+    const remote = (await ofType('lock.unlocked')).filter((e) => e.method === 'remote')
+    expect(remote.at(-1)?.action_attempt_id).toBe(unlock.action_attempt_id)
+  }, 10_000, 100)
   const now = await labNow()
   await seam.accessCodes.update({ access_code_id: code.access_code_id, name: 'Two', code: '246803', starts_at: iso(now - 60_000), ends_at: iso(now + 86_400_000) })
   await statusIs(code.access_code_id, 'set')
