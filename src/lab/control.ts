@@ -10,6 +10,8 @@ export interface LabLock {
   slots(): Promise<{ slot: number; code: string | null }[]>
   /** In or out of radio range. */
   setOnline(online: boolean): Promise<void>
+  /** The battery level the lock reports, 0–1 (locks whose simulator models it). */
+  setBattery?(level: number): Promise<void>
 }
 
 export interface PresentResult {

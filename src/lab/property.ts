@@ -117,6 +117,7 @@ export class LabProperty implements Service {
         },
         slots: async () => sim.slots(name),
         setOnline: async (online) => sim.setOnline(name, online),
+        setBattery: async (level) => sim.setBattery(name, level * 100),
       }
     }
 

@@ -12,7 +12,7 @@ import { labClient } from '../helpers/lab-client.js'
 
 /** Driven below; each must be emitted and valid. */
 const DRIVEN = [
-  'device.added', 'device.connected', 'device.disconnected', 'device.battery_status_changed',
+  'device.added', 'device.connected', 'device.disconnected', 'device.battery_status_changed', 'device.low_battery',
   'lock.locked', 'lock.unlocked', 'lock.access_denied',
   'action_attempt.unlock_door.succeeded', 'action_attempt.lock_door.succeeded',
   'access_code.created', 'access_code.changed', 'access_code.name_changed', 'access_code.code_changed', 'access_code.time_frame_changed',
@@ -28,8 +28,6 @@ const DRIVEN = [
 
 /**
  * Emitted by lockstep but not driven here, each schema-checked elsewhere:
- * - device.low_battery: the lab has no route to drain a battery (test/integration/battery-events.test.ts drives it
- *   through a driver and checks the schema).
  * - access_code.failed_to_remove_from_device: needs a lock that refuses a clear; no lab route makes one refuse
  *   (test/unit/event-shapes.test.ts).
  * - access_grant.could_not_create_requested_access_methods: test/conformance/access-grants.test.ts.
@@ -110,6 +108,12 @@ test('access codes, keypad, availability and delays on the Zigbee locks', async 
   await seam.accessCodes.unmanaged.convertToManaged({ access_code_id: unmanaged.find((c) => c.code === '777001')!.access_code_id })
   await lab('locks/program_code', { device_id: front, slot: free[1], code: null })
   await happened('access_code.unmanaged.removed')
+
+  // The batteries run down, and are replaced.
+  await lab('devices/set_battery', { device_id: front, battery_level: 0.1 })
+  await happened('device.low_battery')
+  await lab('devices/set_battery', { device_id: front, battery_level: 1 })
+  await eventually(async () => expect((await ofType('device.battery_status_changed')).filter((e) => e.device_id === front).map((e) => e.battery_status).slice(-2)).toEqual(['low', 'full']), 10_000, 100)
 
   // Offline: delays, then a clash with a PIN set by hand meanwhile.
   await lab('devices/set_online', { device_id: back, online: false })

@@ -179,3 +179,18 @@ test('a code access grant: issued once its code is set, all doors reached; delet
   expect(Date.parse(revoked.created_at)).toBeGreaterThanOrEqual(Date.parse(removed.created_at))
   expect(await forGrant('access_method.deleted')).toHaveLength(1)
 })
+
+test('a battery running down: battery_status_changed, low_battery once on entering low; replaced: back to full', async () => {
+  const door = await deviceNamed('Gym')
+  await online(door)
+  const ofDoor = async (type: string) => eventsOf(type, { device_id: door })
+  const lowBefore = (await ofDoor('device.low_battery')).length
+  await lab('devices/set_battery', { device_id: door, battery_level: 0.2 })
+  await eventually(async () => expect((await ofDoor('device.low_battery')).length).toBe(lowBefore + 1), 10_000)
+  await lab('devices/set_battery', { device_id: door, battery_level: 0.02 })
+  await eventually(async () => expect((await ofDoor('device.battery_status_changed')).at(-1)).toMatchObject({ battery_status: 'critical', battery_level: 0.02 }), 10_000)
+  expect((await ofDoor('device.low_battery')).length).toBe(lowBefore + 1)
+  await lab('devices/set_battery', { device_id: door, battery_level: 1 })
+  await eventually(async () => expect((await ofDoor('device.battery_status_changed')).at(-1)).toMatchObject({ battery_status: 'full' }), 10_000)
+  expect((await seam.devices.get({ device_id: door })).properties.battery_level).toBe(1)
+})
