@@ -10,7 +10,7 @@ export interface CodeWait {
   dueSince: number
 }
 
-type Facts = Pick<AccessCode, 'isManaged' | 'status' | 'startsAt' | 'endsAt' | 'deletedAt' | 'code' | 'confirmedCode'>
+type Facts = Pick<AccessCode, 'isManaged' | 'status' | 'startsAt' | 'endsAt' | 'deletedAt' | 'code' | 'confirmedCode' | 'slot'>
 
 /**
  * What the code waits for at `now`, if anything: a live managed code inside its window that the lock has
@@ -19,10 +19,11 @@ type Facts = Pick<AccessCode, 'isManaged' | 'status' | 'startsAt' | 'endsAt' | '
  * nothing (its start or end will make it due: see nextDue).
  */
 export function codeWait(c: Facts, requestedAt: number, now: number): CodeWait | null {
-  if (c.deletedAt !== null) return c.status === 'removing' ? { warning: 'delay_in_removing_from_device', dueSince: requestedAt } : null
+  // Without a slot the code was never written (a slot is recorded before every write): nothing to remove.
+  if (c.deletedAt !== null) return c.status === 'removing' && c.slot !== null ? { warning: 'delay_in_removing_from_device', dueSince: requestedAt } : null
   if (!c.isManaged) return null
   if (c.endsAt !== null && now >= c.endsAt) {
-    return c.status === 'unset' ? null : { warning: 'delay_in_removing_from_device', dueSince: Math.max(requestedAt, c.endsAt) }
+    return c.status === 'unset' || c.slot === null ? null : { warning: 'delay_in_removing_from_device', dueSince: Math.max(requestedAt, c.endsAt) }
   }
   if (c.startsAt !== null && now < c.startsAt) return null
   // `unknown` (its slot could not be read) after the lock confirmed this very PIN is not a delay: it was set.

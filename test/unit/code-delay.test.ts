@@ -3,7 +3,7 @@ import { expect, test } from 'vitest'
 import { codeWait, delayCheck } from '../../src/domain/code-delay.js'
 
 const T = 300_000
-const base = { isManaged: true, status: 'setting' as 'setting' | 'set' | 'unset' | 'removing' | 'unknown', startsAt: null, endsAt: null, deletedAt: null, code: '1234', confirmedCode: null as string | null, warnings: [] }
+const base = { isManaged: true, status: 'setting' as 'setting' | 'set' | 'unset' | 'removing' | 'unknown', startsAt: null, endsAt: null, deletedAt: null, code: '1234', confirmedCode: null as string | null, slot: 3 as number | null, warnings: [] }
 
 test('a code waiting to be set is late threshold after its request; once flagged, not again', () => {
   expect(delayCheck(base, 1_000, 1_000 + T - 1, T)).toEqual({ flag: null, lookAgainAt: 1_000 + T })
@@ -36,4 +36,10 @@ test('a code whose slot could not be read is late only if the lock never confirm
   expect(codeWait({ ...base, status: 'unknown', confirmedCode: '1234' }, 0, 10 * T)).toBeNull()
   expect(codeWait({ ...base, status: 'unknown', confirmedCode: '9999' }, 0, 10 * T)?.warning).toBe('delay_in_setting_on_device')
   expect(codeWait({ ...base, status: 'unknown' }, 0, 10 * T)?.warning).toBe('delay_in_setting_on_device')
+})
+
+test('a code that never got a slot was never written: deleted or ended, it waits for no removal', () => {
+  expect(codeWait({ ...base, status: 'removing', deletedAt: 0, slot: null }, 0, 10 * T)).toBeNull()
+  expect(codeWait({ ...base, status: 'setting', endsAt: 5_000, slot: null }, 0, 6_000)).toBeNull()
+  expect(codeWait({ ...base, status: 'setting', slot: null }, 0, 6_000)?.warning).toBe('delay_in_setting_on_device')
 })
