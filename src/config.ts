@@ -134,8 +134,10 @@ export const configSchema = z.strictObject({
       /** A slot read empty this recently (and no event since) takes a new code without another read; 0 = always read. */
       trust_empty_seconds: z.number().min(0).max(86_400).default(600),
       drift: driftConfig.default(DRIFT_DEFAULTS),
+      /** A code not set on (or removed from) its lock this long after it should be gets Seam's delay warning and event. */
+      delay_warning_seconds: z.number().min(1).max(7 * 86_400).default(300),
     })
-    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600, drift: DRIFT_DEFAULTS }),
+    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600, drift: DRIFT_DEFAULTS, delay_warning_seconds: 300 }),
   webhooks: z
     .strictObject({
       /** Private/LAN targets allowed: host names, IPs or CIDRs ("192.168.1.20", "10.0.0.0/8", "pms.local"). */

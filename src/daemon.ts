@@ -33,6 +33,7 @@ import type { CardEncoderAttempts } from './app/card-encoder-attempts.js'
 import { createDaemonBus, type DaemonBus } from './bus.js'
 import { every, Lifecycle } from './kernel/service.js'
 import { StoreService } from './services/store.js'
+import { CodeDelayWatch } from './services/code-delays.js'
 import { ReconcilerService } from './services/reconciler.js'
 import { Encoders } from './services/encoders.js'
 import { ApiService } from './services/api.js'
@@ -168,6 +169,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   })
   await services.start(lockDrivers)
   await services.start(new ReconcilerService({ reconciler, store, bus }))
+  await services.start(new CodeDelayWatch({ store, bus, clock, thresholdMs: config.reconcile.delay_warning_seconds * 1000, log: (msg, err) => log.error({ err }, msg) }))
   // Level-triggered all the way: look at every driven device now and then, event or not. A look costs
   // no radio unless the device's drift check is due (reconcile/drift-check.ts).
   await services.start(every('resync', config.reconcile.resync_seconds * 1000, () => {

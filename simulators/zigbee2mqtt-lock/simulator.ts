@@ -206,6 +206,13 @@ export class Zigbee2MqttSimulator {
     return { accepted: true }
   }
 
+  /** The batteries drain (or are replaced): the lock reports the new level, in percent. */
+  setBattery(deviceName: string, percent: number): void {
+    const dev = this.device(deviceName)
+    dev.lock.battery = Math.max(0, Math.min(100, Math.round(percent)))
+    this.deviceSends(dev, dev.lock.batteryReport())
+  }
+
   /** Every slot of the lock, empty ones included (code null). */
   slots(deviceName: string): { slot: number; code: string | null }[] {
     return this.device(deviceName).lock.slotsView()

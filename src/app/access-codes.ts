@@ -243,7 +243,7 @@ export function updateCode(store: Store, accessCodeId: string, input: UpdateCode
   const onLock = changes.some(([f]) => f !== 'time_frame') || windowChanged
   const status: AccessCodeStatus = onLock ? initialStatus(next, now) : current.status
   codes.writeChange(accessCodeId, next, status, onLock)
-  codes.codeEvent('access_code.changed', device, accessCodeId)
+  codes.codeEvent('access_code.changed', device, accessCodeId, { changed_properties: changedProperties(current, next) })
   for (const [field, from, to] of changes) {
     if (field === 'name') {
       codes.codeEvent('access_code.name_changed', device, accessCodeId, { from: { name: from }, to: { name: to }, description: 'The name of the access code changed' })
@@ -313,6 +313,19 @@ function shownNames(codes: readonly CodePeer[]): string[] {
 
 function initialStatus(w: { startsAt: number | null }, now: number): AccessCodeStatus {
   return w.startsAt !== null && w.startsAt > now ? 'unset' : 'setting'
+}
+
+/** What changed, as Seam's access_code.changed lists it (values as strings, null when unset). */
+function changedProperties(before: AccessCode, after: AccessCode): { property: string; from: string | null; to: string | null }[] {
+  const fields: [string, (c: AccessCode) => string | null][] = [
+    ['name', (c) => c.name],
+    ['code', (c) => c.code],
+    ['starts_at', (c) => iso(c.startsAt)],
+    ['ends_at', (c) => iso(c.endsAt)],
+    ['is_external_modification_allowed', (c) => String(c.isExternalModificationAllowed)],
+    ['is_one_time_use', (c) => String(c.isOneTimeUse)],
+  ]
+  return fields.flatMap(([property, get]) => (get(before) === get(after) ? [] : [{ property, from: get(before), to: get(after) }]))
 }
 
 function iso(ms: number | null): string | null {

@@ -266,6 +266,10 @@ function removeMethod(store: Store, m: AccessMethod, g: AccessGrant): void {
       .map((w) => ({ warning_code: w.warning_code, message: w.message }))
     : []
   methodEvent(store, 'access_method.deleted', m.accessMethodId, g, warnings.length ? { lockstep_warnings: warnings } : {})
+  // Its cards' credentials go with it (a card still in a pocket scans as unknown to lockstep).
+  for (const id of store.cardCredentials.credentialIdsOfMethod(m.accessMethodId)) {
+    store.events.append({ event_type: 'acs_credential.deleted', connected_account_id: store.acs.connectedAccountId, acs_system_id: store.acs.systemId, acs_credential_id: id })
+  }
 }
 
 // ------------------------------------------------------------------ a code reached its lock
@@ -278,6 +282,33 @@ export function issueCodeMethods(store: Store, accessCodeId: string): void {
     if (!m || m.storedIssuedAt !== null || !m.isIssued) continue
     repo.setMethodIssued(accessMethodId)
     methodEvent(store, 'access_method.issued', accessMethodId, repo.find(m.accessGrantId), m.code ? { code: m.code } : {})
+    announceAllDoors(store, m.accessGrantId)
+  }
+}
+
+/**
+ * A code left its lock: an issued code method whose codes are now all off their locks (its grant deleted or
+ * ended) is revoked, once.
+ */
+export function revokeCodeMethods(store: Store, accessCodeId: string): void {
+  const repo = store.accessGrants
+  for (const accessMethodId of repo.methodIdsWithCode(accessCodeId)) {
+    const m = repo.findMethodRow(accessMethodId)
+    if (!m || m.mode !== 'code' || m.storedIssuedAt === null) continue
+    const statuses = repo.linkedCodeStatuses(accessMethodId)
+    if (statuses.length === 0 || !statuses.every((s) => s === 'unset')) continue
+    repo.clearMethodIssued(accessMethodId)
+    methodEvent(store, 'access_method.revoked', accessMethodId, repo.find(m.accessGrantId, { includeDeleted: true }))
+  }
+}
+
+/** A method of the grant was just issued: when every live method now is, the grant reaches all its doors. */
+export function announceAllDoors(store: Store, accessGrantId: string): void {
+  const g = store.accessGrants.find(accessGrantId)
+  if (!g) return
+  const methods = store.accessGrants.methodsOf(accessGrantId)
+  if (methods.length > 0 && methods.every((m) => m.isIssued)) {
+    store.events.append({ event_type: 'access_grant.access_granted_to_all_doors', access_grant_id: accessGrantId })
   }
 }
 

@@ -17,6 +17,8 @@ export interface LabLock {
   radioExchanges(): number
   /** A connection to the lock is open now (a Nuki link kept for a batch); always false for Zigbee. */
   linkOpen(): boolean
+  /** The battery level the lock reports, 0–1 (locks whose simulator models it). */
+  setBattery?(level: number): Promise<void>
 }
 
 export interface PresentResult {

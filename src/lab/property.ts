@@ -121,6 +121,7 @@ export class LabProperty implements Service {
         setOnline: async (online) => sim.setOnline(name, online),
         radioExchanges: () => sim.radioTotal(name),
         linkOpen: () => false,
+        setBattery: async (level) => sim.setBattery(name, level * 100),
       }
     }
 

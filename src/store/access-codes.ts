@@ -34,6 +34,7 @@ interface Row {
   use_backup_pool: number
   pulled_backup_access_code_id: string | null
   backup_for_access_code_id: string | null
+  pending_since: number | null
 }
 
 function fromRow(r: Row): AccessCode {
@@ -204,35 +205,67 @@ export class AccessCodes {
     this.ctx.db
       .prepare(
         `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, starts_at, ends_at, status,
-          is_external_modification_allowed, is_one_time_use, common_code_key, created_at, updated_at)
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          is_external_modification_allowed, is_one_time_use, common_code_key, created_at, updated_at, pending_since)
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         accessCodeId, c.deviceId, c.name, c.appearanceName, c.code, c.startsAt, c.endsAt, c.status,
-        c.allowExternalModification ? 1 : 0, c.isOneTimeUse ? 1 : 0, c.commonCodeKey, now, now,
+        c.allowExternalModification ? 1 : 0, c.isOneTimeUse ? 1 : 0, c.commonCodeKey, now, now, now,
       )
     return accessCodeId
   }
 
-  /** Writes a managed code's new fields; `clearErrors` when the lock must take it again. */
+  /**
+   * Writes a managed code's new fields; `clearErrors` when the lock must take it again: a new request, so
+   * its delay is timed afresh (pending_since, and no delay warning from the old request).
+   */
   writeChange(accessCodeId: string, next: AccessCode, status: AccessCodeStatus, clearErrors: boolean): void {
+    const now = this.ctx.clock.now()
+    const warnings = clearErrors ? next.warnings.filter((w) => !isDelayWarning(w)) : next.warnings
     this.ctx.db
       .prepare(
         `UPDATE access_codes SET name = ?, appearance_name = ?, code = ?, starts_at = ?, ends_at = ?, status = ?, is_external_modification_allowed = ?,
-          is_one_time_use = ?, errors = CASE WHEN ? THEN '[]' ELSE errors END, updated_at = ? WHERE access_code_id = ?`,
+          is_one_time_use = ?, errors = CASE WHEN ? THEN '[]' ELSE errors END, warnings = ?, updated_at = ?,
+          pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE access_code_id = ?`,
       )
       .run(
         next.name, next.appearanceName, next.code, next.startsAt, next.endsAt, status, next.isExternalModificationAllowed ? 1 : 0,
-        next.isOneTimeUse ? 1 : 0, clearErrors ? 1 : 0, this.ctx.clock.now(), accessCodeId,
+        next.isOneTimeUse ? 1 : 0, clearErrors ? 1 : 0, json.str(warnings), now, clearErrors ? 1 : 0, now, accessCodeId,
       )
   }
 
   /** Out of lists at once; `removing` until the reconciler has cleared it from the lock. */
   markRemoving(accessCodeId: string): void {
     const now = this.ctx.clock.now()
+    // No longer being set: a delay in setting it is moot; the removal is timed from now.
+    const c = this.find(accessCodeId, { includeDeleted: true })
+    const warnings = (c?.warnings ?? []).filter((w) => w.warning_code !== 'delay_in_setting_on_device')
     this.ctx.db
-      .prepare("UPDATE access_codes SET deleted_at = ?, status = 'removing', updated_at = ? WHERE access_code_id = ?")
-      .run(now, now, accessCodeId)
+      .prepare("UPDATE access_codes SET deleted_at = ?, status = 'removing', warnings = ?, updated_at = ?, pending_since = ? WHERE access_code_id = ?")
+      .run(now, json.str(warnings), now, now, accessCodeId)
+  }
+
+  /**
+   * Codes that are, or will be, waiting for their lock (see domain/code-delay.ts), with when their current
+   * request began: live managed codes not yet set or bounded in time, and deleted codes still on a lock.
+   */
+  delayCandidates(): { code: AccessCode; requestedAt: number }[] {
+    const rows = this.ctx.db
+      .prepare(
+        `SELECT * FROM access_codes WHERE (deleted_at IS NULL AND is_managed = 1 AND (status != 'set' OR ends_at IS NOT NULL))
+           OR (deleted_at IS NOT NULL AND status = 'removing') ORDER BY seq`,
+      )
+      .all() as Row[]
+    return rows.map((r) => ({ code: fromRow(r), requestedAt: r.pending_since ?? r.deleted_at ?? r.created_at }))
+  }
+
+  /** Adds one warning (the caller checked it is not there yet). */
+  addWarning(accessCodeId: string, warning: CodeIssue): void {
+    const c = this.find(accessCodeId, { includeDeleted: true })
+    if (!c) return
+    this.ctx.db
+      .prepare('UPDATE access_codes SET warnings = ?, updated_at = ? WHERE access_code_id = ?')
+      .run(json.str([...c.warnings, warning]), this.ctx.clock.now(), accessCodeId)
   }
 
   /** An unmanaged code becomes managed: it is on the lock already, in its slot, and its PIN was seen there. */
@@ -285,6 +318,10 @@ export class AccessCodes {
   codeEvent(type: string, device: Device, accessCodeId: string, extra: Record<string, unknown> = {}): void {
     this.events.append({ event_type: type, device_id: device.deviceId, access_code_id: accessCodeId, connected_account_id: device.connectedAccountId, ...extra })
   }
+}
+
+export function isDelayWarning(w: CodeIssue): boolean {
+  return w.warning_code === 'delay_in_setting_on_device' || w.warning_code === 'delay_in_removing_from_device'
 }
 
 /** The fields of a device's other codes that creating or renaming a code looks at. */

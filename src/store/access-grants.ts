@@ -217,6 +217,18 @@ export class AccessGrants {
     return (this.ctx.db.prepare('SELECT access_method_id FROM access_method_codes WHERE access_code_id = ?').all(accessCodeId) as { access_method_id: string }[]).map((r) => r.access_method_id)
   }
 
+  /** Statuses of every code a method ever made that is still linked to it, deleted ones included. */
+  linkedCodeStatuses(accessMethodId: string): string[] {
+    return (this.ctx.db
+      .prepare('SELECT c.status FROM access_method_codes l JOIN access_codes c ON c.access_code_id = l.access_code_id WHERE l.access_method_id = ?')
+      .all(accessMethodId) as { status: string }[]).map((r) => r.status)
+  }
+
+  /** The method's access is gone from its locks: no longer issued (a later issue is news again). */
+  clearMethodIssued(id: string): void {
+    this.ctx.db.prepare('UPDATE access_methods SET issued_at = NULL, updated_at = ? WHERE access_method_id = ?').run(this.ctx.clock.now(), id)
+  }
+
   /** Whether a live draft waits on a space key. */
   hasDraftWaitingOn(spaceKey: string): boolean {
     return this.ctx.db.prepare("SELECT 1 FROM access_grants WHERE state = 'draft' AND deleted_at IS NULL AND space_keys LIKE ? LIMIT 1").get(`%${JSON.stringify(spaceKey)}%`) !== undefined

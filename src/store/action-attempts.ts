@@ -65,6 +65,17 @@ export class ActionAttempts {
     return r?.device_id ?? null
   }
 
+  /**
+   * The attempt a remote lock/unlock the device just reported answers: the newest of that type for the device,
+   * started within `withinMs`, still pending or succeeded (a failed one did not move the lock).
+   */
+  recentFor(deviceId: string, actionType: string, withinMs: number): string | undefined {
+    const r = this.ctx.db
+      .prepare("SELECT action_attempt_id FROM action_attempts WHERE device_id = ? AND action_type = ? AND status != 'error' AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
+      .get(deviceId, actionType, this.ctx.clock.now() - withinMs) as { action_attempt_id: string } | undefined
+    return r?.action_attempt_id
+  }
+
   /** Ends a pending attempt. An attempt that already ended keeps its first outcome. */
   finish(id: string, outcome: { result: Record<string, unknown> } | { error: { type: string; message: string } }): boolean {
     const ok = 'result' in outcome

@@ -177,6 +177,12 @@ export class CardCredentials {
     return r ? fromRow(r) : undefined
   }
 
+  /** Every credential ever written for a method, oldest first. */
+  credentialIdsOfMethod(accessMethodId: string): string[] {
+    return (this.ctx.db.prepare('SELECT acs_credential_id FROM issued_cards WHERE access_method_id = ? ORDER BY seq').all(accessMethodId) as { acs_credential_id: string }[])
+      .map((r) => r.acs_credential_id)
+  }
+
   /** The newest card written for a method (what `access_method.issued` refers to). */
   latestForMethod(accessMethodId: string): IssuedCard | undefined {
     const r = this.ctx.db.prepare('SELECT * FROM issued_cards WHERE access_method_id = ? ORDER BY seq DESC LIMIT 1').get(accessMethodId) as Row | undefined

@@ -360,4 +360,8 @@ export const migrations: string[] = [
   ALTER TABLE devices ADD COLUMN backup_pool_enabled INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX access_codes_common_key ON access_codes(common_code_key) WHERE common_code_key IS NOT NULL;
   `,
+  /* 12: when a code last started waiting for its lock (created, changed on the lock, deleted): the clock of the
+     delay_in_setting/removing_from_device warnings. NULL for rows from before: created_at stands in. */ `
+  ALTER TABLE access_codes ADD COLUMN pending_since INTEGER;
+  `,
 ]
