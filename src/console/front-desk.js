@@ -136,7 +136,7 @@ export function frontDesk({ api, el, notice, $ }) {
   }
 
   function reservationRow(key, grants) {
-    const rooms = [...new Set(grants.flatMap((g) => g.acs_entrance_ids ?? []))].map(entranceName).join(', ')
+    const rooms = [...new Set(grants.flatMap((g) => g.lockstep_metadata?.acs_entrance_ids ?? []))].map(entranceName).join(', ')
     const until = grants.map((g) => g.ends_at).filter(Boolean).sort().at(-1)
     const issued = grants.length
     return el('tr', { 'data-reservation': key },

@@ -338,8 +338,14 @@ describe('access codes as Seam promises them', () => {
   })
 
   test('unmanaged/update converts with is_managed: true; false changes nothing; force is refused', async () => {
+    // Planted in the store, not on the lock: plant it while the lock is out of radio range, where the
+    // reconciler leaves it alone (between drift checks a pass would report it gone from the last readings).
     await t.daemon.reconciler.idle()
     const front = devices['Front Door']!
+    const sim = t.daemon.lab!.control.lock(front)!
+    const online = (want: boolean) => eventually(async () => expect((await seam.devices.get({ device_id: front })).properties.online).toBe(want), 10_000)
+    await sim.setOnline(false)
+    await online(false)
     const u = t.daemon.store.tx(() => t.daemon.store.accessCodes.createUnmanaged(front, 17, '864213', 'Owner'))
     await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: false })
     schemas.unmanaged_access_code.parse(await seam.accessCodes.unmanaged.get({ access_code_id: u.accessCodeId }))
@@ -348,6 +354,8 @@ describe('access codes as Seam promises them', () => {
     await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: true, is_external_modification_allowed: true })
     const managed = schemas.access_code.parse(await seam.accessCodes.get({ access_code_id: u.accessCodeId }))
     expect(managed).toMatchObject({ is_managed: true, is_external_modification_allowed: true })
+    await sim.setOnline(true)
+    await online(true)
   })
 })
 

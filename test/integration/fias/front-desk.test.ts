@@ -77,7 +77,7 @@ describe('FIAS front desk (lab)', () => {
     expect(await present('Room 103', card)).toMatchObject({ granted: true })
     expect(await present('Room 102', card)).toMatchObject({ granted: false, reason: 'wrong_entrance' })
     const grants = await seam.accessGrants.list({ reservation_key: '555' } as any)
-    expect(grants.map((g: any) => g.acs_entrance_ids)).toEqual([[door['Room 103']]])
+    expect(grants.map((g: any) => g.lockstep_metadata.acs_entrance_ids)).toEqual([[door['Room 103']]])
 
     const read = await pms('read', { card_id: card })
     expect(read.exchange.status).toBe('OK')
