@@ -1,4 +1,4 @@
-// Serves the web console's three static files. The page itself is open; it asks for an API key and
+// Serves the web console's static files (the console at /, the front desk at /front-desk). The page itself is open; it asks for an API key and
 // reaches every datum through the authenticated API. Files are read once at start (they are small).
 import type { FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
@@ -10,6 +10,11 @@ const FILES: [path: string, file: string, type: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/console/console.js', 'console.js', 'text/javascript; charset=utf-8'],
   ['/console/console.css', 'console.css', 'text/css; charset=utf-8'],
+  ['/front-desk', 'front-desk.html', 'text/html; charset=utf-8'],
+  ['/console/front-desk.js', 'front-desk.js', 'text/javascript; charset=utf-8'],
+  ['/console/front-desk-keys.js', 'front-desk-keys.js', 'text/javascript; charset=utf-8'],
+  ['/console/front-desk-api.js', 'front-desk-api.js', 'text/javascript; charset=utf-8'],
+  ['/console/front-desk.css', 'front-desk.css', 'text/css; charset=utf-8'],
 ]
 
 export const CONSOLE_PATHS = new Set(FILES.map(([p]) => p))
