@@ -1,5 +1,6 @@
-// Serves the web console's static files (the console at /, the front desk at /front-desk). The page itself is open; it asks for an API key and
-// reaches every datum through the authenticated API. Files are read once at start (they are small).
+// Serves the web console's static files (the console at /, the front desk at /front-desk). The pages are
+// open; they ask for an API key and reach every datum through the authenticated API. Files are read once at
+// start (they are small).
 import type { FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
