@@ -5,7 +5,7 @@ import { $, KEY, api, day, el, notice, when } from './front-desk-api.js'
 import { checkout, makeKeys, readKey } from './front-desk-keys.js'
 
 const state = {
-  lab: false, timers: [], busy: false,
+  lab: false, timers: [], busy: false, armed: null, listSig: '',
   entrances: [], encoders: [], identities: new Map(), reservations: [], grants: [],
   /** card UID → { reservation, grant } for the cards of live grants. */
   cards: new Map(),
@@ -76,8 +76,13 @@ async function refreshReservations() {
   for (const r of state.reservations) for (const m of r.cards) if (m.lockstep_metadata?.card_uid) state.cards.set(m.lockstep_metadata.card_uid, { reservation: r, grant: r.grantOf(m) })
   const arrivals = state.reservations.filter((r) => r.startsToday && r.issued === 0)
   const inHouse = state.reservations.filter((r) => r.active && !arrivals.includes(r))
-  $('#arrivals').replaceChildren(reservationTable(arrivals, 'No arrivals left today.', false))
-  $('#in-house').replaceChildren(reservationTable(inHouse, 'Nobody in house.', true))
+  // Rebuild only on change: a table replaced under the clerk's pointer swallows the click.
+  const sig = JSON.stringify([arrivals, inHouse].map((l) => l.map((r) => [r.key, r.guests, r.capable, r.doors, r.startsAt, r.endsAt, r.issued, r.cards.length])).concat([state.armed?.key ?? null, state.identities.size]))
+  if (sig !== state.listSig) {
+    state.listSig = sig
+    $('#arrivals').replaceChildren(reservationTable(arrivals, 'No arrivals left today.', false))
+    $('#in-house').replaceChildren(reservationTable(inHouse, 'Nobody in house.', true))
+  }
   fillReservationChoice([...arrivals, ...inHouse])
 }
 
@@ -98,19 +103,21 @@ function reservationTable(list, empty, inHouse) {
       ))))
 }
 
-/** Two clicks: a checkout cannot be undone, and issued cards stay valid at offline locks. */
+/** Two clicks: a checkout cannot be undone, and issued cards stay valid at offline locks. The armed state
+ * lives in `state` so the list's refresh (every few seconds) does not disarm it under the clerk's pointer. */
 function checkoutButton(r) {
-  const b = el('button', { type: 'button', class: 'checkout' }, 'Checkout')
-  b.addEventListener('click', () => {
-    if (b.dataset.armed !== '1') {
-      b.dataset.armed = '1'
-      b.textContent = 'Confirm checkout'
-      setTimeout(() => { b.dataset.armed = ''; b.textContent = 'Checkout' }, 5000)
-      return
-    }
-    void guard(() => checkout(desk, r))
-  })
-  return b
+  const armed = state.armed?.key === r.key && state.armed.until > Date.now()
+  return el('button', {
+    type: 'button', class: 'checkout',
+    onclick: () => {
+      if (state.armed?.key === r.key && state.armed.until > Date.now()) {
+        state.armed = null
+        return void guard(() => checkout(desk, r))
+      }
+      state.armed = { key: r.key, until: Date.now() + 8000 }
+      void refreshReservations().catch((err) => notice(err.message))
+    },
+  }, armed ? 'Confirm checkout' : 'Checkout')
 }
 
 // ------------------------------------------------------------------ make-key form
@@ -174,8 +181,10 @@ function planFromForm() {
   if (!room) throw new Error('Choose a room')
   const roomName = desk.entranceNames([room])
   if (kind === 'one_shot') {
+    // Ends at the end of the desk's day, but never sooner than an hour from now (a late-night one-shot).
     const end = new Date()
     end.setHours(23, 59, 0, 0)
+    if (end.getTime() < Date.now() + 3600_000) end.setTime(Date.now() + 3600_000)
     return {
       kind, count: 1, encoder,
       grant: {

@@ -2,9 +2,9 @@
 // Room 101 (blank cards placed on the lab encoder whenever the page asks for one), read a key back, open
 // Room 101 with it; a second reservation's new key overrides the first guest's cards once used; the page's
 // door view follows; checkout takes the stay out of "in house" and names the keys it cannot revoke.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
@@ -13,6 +13,7 @@ import { labClient } from '../helpers/lab-client.js'
 const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
 const missing = !existsSync(CHROMIUM)
+const SHOT = resolve(import.meta.dirname, '../../test-results/front-desk.png')
 if (missing && !required) console.warn(`front-desk.test: skipped — ${CHROMIUM} not found (apt-get install -y chromium)`)
 
 let t: TestDaemon
@@ -25,7 +26,8 @@ beforeAll(async () => {
     if (required) throw new Error(`${CHROMIUM} not found and LOCKSTEP_REQUIRE_SYSTEM_TIER=1: apt-get install -y chromium`)
     return
   }
-  t = await startTestDaemon()
+  // A short card wait, so that reading with no card on the encoder fails within the test (the page keeps asking).
+  t = await startTestDaemon({ daemon: { encoderCardWaitMs: 2000 } })
   lab = labClient(t.url, t.apiKey)
   profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-'))
   context = await chromium.launchPersistentContext(profile, {
@@ -133,6 +135,35 @@ test.skipIf(missing && !required)('front desk: check-in with 2 keys, read key, d
   expect(await report.textContent()).toMatch(/Overridden at Room 101.*Room 101 now belongs to reservation stay-jones \(Jones, Ann\)/)
   await lab('encoders/remove_card', { acs_encoder_id: encoderId })
 
+  // A duplicate for Jones from the in-house row: a joiner on stay-jones, valid next to Jones's first key.
+  const jonesRow = page.locator('#in-house tr[data-reservation-key="stay-jones"]')
+  await jonesRow.locator('button.make').click()
+  expect(await page.locator('#key-form input[name=kind]:checked').getAttribute('value')).toBe('duplicate')
+  expect(await page.locator('#reservation').inputValue()).toBe('stay-jones')
+  await page.click('#key-form button[type=submit]')
+  const jones2 = await placeBlankWhenAsked(page, encoderId, 'Key 1 of 1')
+  await expect.poll(() => progress(page), { timeout: 20_000 }).toMatch(/^done — key 1 of 1/)
+  expect(await present(jones2)).toMatchObject({ granted: true, mode: 'joiner' })
+  expect(await present(jones)).toMatchObject({ granted: true, mode: 'joiner' })
+  await expect.poll(() => jonesRow.textContent(), { timeout: 10_000 }).toMatch(/2 made/)
+  await lab('encoders/remove_card', { acs_encoder_id: encoderId })
+
+  // A one-shot key for Room 102: staff-style, no reservation, ends today.
+  await page.check('#key-form input[name=kind][value=one_shot]')
+  await page.selectOption('#room', { label: 'Room 102' })
+  await page.click('#key-form button[type=submit]')
+  const oneShot = await placeBlankWhenAsked(page, encoderId, 'Key 1 of 1')
+  await expect.poll(() => progress(page), { timeout: 20_000 }).toMatch(/^done — key 1 of 1 · Room 102 until /)
+  const room102: string = acs_entrances.find((e: any) => e.display_name === 'Room 102').acs_entrance_id
+  expect((await lab('entrances/present_card', { acs_entrance_id: room102, card_id: oneShot })).result).toMatchObject({ granted: true })
+  const shots = (await api('/access_grants/list', { acs_entrance_id: room102 })).access_grants
+  expect(shots.map((g: any) => [g.name, g.reservation_key ?? null, new Date(g.ends_at).getTime() - Date.now() <= 25 * 3600_000])).toEqual([['One-shot · Room 102', null, true]])
+  await lab('encoders/remove_card', { acs_encoder_id: encoderId })
+
+  // Reading with no card on the encoder: the encoder's error, in words.
+  await page.click('#read-key')
+  await expect.poll(() => report.textContent(), { timeout: 20_000 }).toContain('No card was placed on Front Desk Encoder in time.')
+
   // Checkout Smith: two clicks; the stay leaves "in house"; the page names the keys it cannot revoke.
   await smithRow.locator('button.checkout').click()
   await smithRow.locator('button.checkout', { hasText: 'Confirm checkout' }).click()
@@ -141,5 +172,7 @@ test.skipIf(missing && !required)('front desk: check-in with 2 keys, read key, d
   expect((await api('/access_grants/list', { reservation_key: 'stay-smith' })).access_grants).toHaveLength(0)
   expect(await page.locator('#in-house tr[data-reservation-key="stay-jones"]').count()).toBe(1)
 
+  mkdirSync(resolve(SHOT, '..'), { recursive: true })
+  await page.screenshot({ path: SHOT, fullPage: true })
   expect(pageErrors).toEqual([])
 })
