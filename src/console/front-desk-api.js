@@ -76,8 +76,9 @@ export function encoderErrorWords(error, encoderName) {
     action_attempt_expired: `${encoderName} did not finish in time.`,
     credential_deleted: 'The reservation was deleted while the key was being made.',
   }[error?.type]
-  const detail = error?.message ? ` (${error.message})` : ''
-  return (words ?? `${encoderName} failed`) + detail
+  // The encoder's own message adds nothing to the known cases; for the others it is all there is.
+  if (words) return words
+  return `${encoderName} failed${error?.message ? `: ${error.message}` : ''} (${error?.type ?? 'unknown error'})`
 }
 
 export function when(iso) {

@@ -158,7 +158,7 @@ export async function checkout(desk, r) {
   const cards = r.cards.filter((m) => ids.has(m.access_method_id)).map((m) => `card ${m.lockstep_metadata?.card_uid ?? '?'} (${desk.identityName(r.grantOf(m).user_identity_id) ?? 'guest'})`)
   const p = $('#progress')
   p.hidden = false
-  p.className = cards.length ? 'failed' : 'done'
+  p.className = cards.length ? 'warned' : 'done'
   p.setAttribute('data-checkout', r.key)
   p.textContent = `Checked out ${r.guests.join(', ')} from ${desk.entranceNames(r.capable)}. ` +
     (cards.length

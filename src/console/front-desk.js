@@ -284,6 +284,9 @@ function cardDoorRow(entrance, audit) {
   if (entrance.can_belong_to_reservation) {
     wanted = desk.currentReservation(id)
     desired = wanted ? `${wanted.guests.join(', ')} · ${wanted.key}${wanted.issued ? '' : ' (no key made yet)'}` : 'no reservation'
+    // Staff-style grants (one-shot keys among them) open the room beside the guest and never override.
+    const staff = state.grants.filter((g) => !g.reservation_key && g.display_status === 'active' && (g.acs_entrance_ids ?? []).includes(id))
+    if (staff.length) desired += ` + ${staff.map((g) => g.display_name).join(', ')}`
   } else {
     const n = state.grants.filter((g) => g.display_status === 'active' && (g.acs_entrance_ids ?? []).includes(id)).length
     desired = `${n} active grant${n === 1 ? '' : 's'} (common door: no override)`

@@ -158,6 +158,7 @@ test.skipIf(missing && !required)('front desk: check-in with 2 keys, read key, d
   expect((await lab('entrances/present_card', { acs_entrance_id: room102, card_id: oneShot })).result).toMatchObject({ granted: true })
   const shots = (await api('/access_grants/list', { acs_entrance_id: room102 })).access_grants
   expect(shots.map((g: any) => [g.name, g.reservation_key ?? null, new Date(g.ends_at).getTime() - Date.now() <= 25 * 3600_000])).toEqual([['One-shot · Room 102', null, true]])
+  await expect.poll(() => page.locator('#card-doors tr[data-door="Room 102"]').textContent(), { timeout: 10_000 }).toMatch(/no reservation \+ One-shot · Room 102.*last card .*: granted/)
   await lab('encoders/remove_card', { acs_encoder_id: encoderId })
 
   // Reading with no card on the encoder: the encoder's error, in words.
