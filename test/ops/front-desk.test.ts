@@ -161,6 +161,24 @@ test.skipIf(missing && !required)('front desk: check-in with 2 keys, read key, d
   await expect.poll(() => page.locator('#card-doors tr[data-door="Room 102"]').textContent(), { timeout: 10_000 }).toMatch(/no reservation \+ One-shot · Room 102.*last card .*: granted/)
   await lab('encoders/remove_card', { acs_encoder_id: encoderId })
 
+  // An arrival booked through the API (as a PMS would): listed under today's arrivals; "Make keys" encodes its
+  // own card first (no extra grant), and the stay moves to "in house".
+  const room103: string = acs_entrances.find((e: any) => e.display_name === 'Room 103').acs_entrance_id
+  await api('/access_grants/create', {
+    user_identity: { full_name: 'Lee, Kim' }, acs_entrance_ids: [room103], reservation_key: 'stay-lee',
+    ends_at: new Date(Date.now() + 2 * 86400_000).toISOString(), requested_access_methods: [{ mode: 'card' }],
+  })
+  const leeArrival = page.locator('#arrivals tr[data-reservation-key="stay-lee"]')
+  await expect.poll(() => leeArrival.textContent(), { timeout: 10_000 }).toMatch(/Room 103.*Lee, Kim.*0 made, 1 to make/)
+  await leeArrival.locator('button.make').click()
+  await page.click('#key-form button[type=submit]')
+  await placeBlankWhenAsked(page, encoderId, 'Key 1 of 1')
+  await expect.poll(() => progress(page), { timeout: 20_000 }).toMatch(/^done — key 1 of 1 · Room 103 until /)
+  await page.locator('#in-house tr[data-reservation-key="stay-lee"]').waitFor({ timeout: 10_000 })
+  expect(await leeArrival.count()).toBe(0)
+  expect((await api('/access_grants/list', { reservation_key: 'stay-lee' })).access_grants).toHaveLength(1)
+  await lab('encoders/remove_card', { acs_encoder_id: encoderId })
+
   // Reading with no card on the encoder: the encoder's error, in words.
   await page.click('#read-key')
   await expect.poll(() => report.textContent(), { timeout: 20_000 }).toContain('No card was placed on Front Desk Encoder in time.')
