@@ -31,6 +31,18 @@ export async function api(path, params = {}) {
   return body
 }
 
+/** Every page of a list route (`field` names the array), following Seam's next_page_cursor. */
+export async function apiAll(path, params, field) {
+  const all = []
+  let cursor = null
+  do {
+    const body = await api(path, { ...params, ...(cursor ? { page_cursor: cursor } : {}) })
+    all.push(...body[field])
+    cursor = body.pagination?.next_page_cursor ?? null
+  } while (cursor)
+  return all
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {

@@ -1,7 +1,7 @@
 // The front-desk page: today's arrivals and in-house reservations (access grants with a reservation_key),
 // make / read keys on the encoder, checkout, and each door's desired state next to what the lock shows.
 // Works through the public API alone (no PMS needed); the lock audit comes from the lab routes in lab mode.
-import { $, KEY, api, day, el, notice, when } from './front-desk-api.js'
+import { $, KEY, api, apiAll, day, el, notice, when } from './front-desk-api.js'
 import { checkout, makeKeys, readKey } from './front-desk-keys.js'
 
 const state = {
@@ -66,7 +66,8 @@ function groupReservations(grants, methodsByGrant) {
 }
 
 async function refreshReservations() {
-  const [{ access_grants: grants }, { user_identities: people }] = await Promise.all([api('/access_grants/list'), api('/user_identities/list')])
+  // Every page: grants that ended stay listed, and a busy hotel passes one page of them in a few weeks.
+  const [grants, people] = await Promise.all([apiAll('/access_grants/list', {}, 'access_grants'), apiAll('/user_identities/list', {}, 'user_identities')])
   state.identities = new Map(people.map((u) => [u.user_identity_id, u.full_name ?? u.display_name]))
   const withKey = grants.filter((g) => g.reservation_key && g.display_status !== 'ended')
   const lists = await Promise.all(withKey.map((g) => api('/access_methods/list', { access_grant_id: g.access_grant_id }).then((r) => [g.access_grant_id, r.access_methods])))
