@@ -67,10 +67,12 @@ export function notice(message, kind = 'error') {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Polls action_attempts/get until the attempt leaves `pending` (the encoder bounds it: ≤ 50 s). */
-export async function settle(attempt) {
+export async function settle(attempt, onWait = () => {}) {
+  const began = Date.now()
   let a = attempt
   while (a.status === 'pending') {
     await sleep(200)
+    onWait(Date.now() - began)
     a = (await api('/action_attempts/get', { action_attempt_id: a.action_attempt_id })).action_attempt
   }
   return a

@@ -93,7 +93,9 @@ export async function makeKeys(desk, plan) {
       const methodId = queue.shift() ?? cardMethodOf(await joinerOf(template))
       await awaitBlank(prefix, made, encoder, desk)
       progress(`${prefix}: writing`)
-      const a = await settle((await api('/access_methods/encode', { access_method_id: methodId, acs_encoder_id: encoder.id })).action_attempt)
+      // A write takes well under a second; a longer wait means the card left between the scan and the write.
+      const a = await settle((await api('/access_methods/encode', { access_method_id: methodId, acs_encoder_id: encoder.id })).action_attempt,
+        (ms) => ms > 2000 && progress(`${prefix}: writing — if the card was taken off, place it on ${encoder.name} again`))
       if (a.status === 'error') throw new DeskError(encoderErrorWords(a.error, encoder.name))
       made.push(a.result?.lockstep_metadata?.card_uid)
       progress(`done — key ${k} of ${count}${k < count ? '' : ` · ${desk.entranceNames(a.result?.acs_entrance_ids)} until ${when(a.result?.ends_at)}`}`, 'done')

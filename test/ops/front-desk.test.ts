@@ -78,6 +78,13 @@ test.skipIf(missing && !required)('front desk: check-in with 2 keys, read key, d
   await page.locator('#key-form').waitFor({ state: 'visible' })
   await page.locator('#card-doors tr[data-door="Room 101"]').waitFor()
   expect(await page.locator('#in-house').textContent()).toContain('Nobody in house')
+  // Every progress line the page shows, in order (some last only as long as one write).
+  await page.evaluate(() => {
+    const g = globalThis as any // the browser's globals (this project's tsconfig has no DOM lib)
+    const box = g.document.querySelector('#progress')
+    const seen: string[] = (g.progressSeen = [])
+    new g.MutationObserver(() => seen.push(box.textContent ?? '')).observe(box, { childList: true, characterData: true, subtree: true })
+  })
 
   // Check in Smith with two keys on Room 101.
   await page.selectOption('#room', { label: 'Room 101' })
@@ -90,6 +97,11 @@ test.skipIf(missing && !required)('front desk: check-in with 2 keys, read key, d
   await expect.poll(() => progress(page), { timeout: 20_000 }).toMatch(/Key 2 of 2: Front Desk Encoder still holds key 1 — take it off and place a blank card/)
   const smith2 = await placeBlankWhenAsked(page, encoderId, 'Key 2 of 2')
   await expect.poll(() => progress(page), { timeout: 20_000 }).toMatch(/^done — key 2 of 2 · Room 101 until /)
+
+  const seen: string[] = await page.evaluate(() => (globalThis as any).progressSeen)
+  const steps = ['Key 1 of 2: place a card on Front Desk Encoder', 'Key 1 of 2: writing', 'done — key 1 of 2', 'Key 2 of 2: writing']
+  expect(steps.map((step) => seen.findIndex((line) => line === step))).toSatisfy((at: number[]) => at.every((i, n) => i >= 0 && (n === 0 || i > at[n - 1]!)))
+  expect(seen.at(-1)).toMatch(/^done — key 2 of 2 · /)
 
   // In house now, with two keys made (both grants of the one reservation).
   const smithRow = page.locator('#in-house tr[data-reservation-key="stay-smith"]')
