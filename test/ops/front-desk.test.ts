@@ -203,6 +203,13 @@ test.skipIf(missing && !required)('front desk: check-in with 2 keys, read key, d
   expect((await api('/access_grants/list', { reservation_key: 'stay-smith' })).access_grants).toHaveLength(0)
   expect(await page.locator('#in-house tr[data-reservation-key="stay-jones"]').count()).toBe(1)
 
+  // An online lock: the codes lockstep wants there next to what the lock reported.
+  const { devices } = await api('/devices/list')
+  const front = devices.find((d: any) => d.display_name === 'Front Door')
+  await api('/access_codes/create', { device_id: front.device_id, name: 'Desk', code: '4826' })
+  const frontRow = page.locator(`#online-doors tr[data-device-id="${front.device_id}"]`)
+  await expect.poll(() => frontRow.textContent(), { timeout: 20_000 }).toMatch(/Front Door.*online.*1 code.*in step 1 on the lock/)
+
   mkdirSync(resolve(SHOT, '..'), { recursive: true })
   await page.screenshot({ path: SHOT, fullPage: true })
   expect(pageErrors).toEqual([])
