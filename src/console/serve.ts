@@ -11,11 +11,12 @@ const FILES: [path: string, file: string, type: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/console/console.js', 'console.js', 'text/javascript; charset=utf-8'],
   ['/console/console.css', 'console.css', 'text/css; charset=utf-8'],
-  ['/front-desk', 'front-desk.html', 'text/html; charset=utf-8'],
-  ['/console/front-desk.js', 'front-desk.js', 'text/javascript; charset=utf-8'],
-  ['/console/front-desk-keys.js', 'front-desk-keys.js', 'text/javascript; charset=utf-8'],
-  ['/console/front-desk-api.js', 'front-desk-api.js', 'text/javascript; charset=utf-8'],
-  ['/console/front-desk.css', 'front-desk.css', 'text/css; charset=utf-8'],
+  // The standalone front-desk page (docs/front-desk.md).
+  ['/front-desk', 'desk.html', 'text/html; charset=utf-8'],
+  ['/console/desk.js', 'desk.js', 'text/javascript; charset=utf-8'],
+  ['/console/desk-keys.js', 'desk-keys.js', 'text/javascript; charset=utf-8'],
+  ['/console/desk-api.js', 'desk-api.js', 'text/javascript; charset=utf-8'],
+  ['/console/desk.css', 'desk.css', 'text/css; charset=utf-8'],
 ]
 
 export const CONSOLE_PATHS = new Set(FILES.map(([p]) => p))

@@ -2,7 +2,7 @@
 // one-shot), read the key on the encoder, check out. Before each key the card on the encoder is scanned
 // (SCAN_CREDENTIAL) so a key just made, or another guest's live key, is never written over; the encode
 // itself is an ENCODE_CREDENTIAL attempt polled to its end.
-import { $, api, el, encoderErrorWords, settle, sleep, when } from './front-desk-api.js'
+import { $, api, el, encoderErrorWords, settle, sleep, when } from './desk-api.js'
 
 /** How long the desk keeps asking for a card before it gives up (the clerk may be talking to the guest). */
 const CARD_PATIENCE_MS = 180_000

@@ -1,8 +1,8 @@
 // The front-desk page: today's arrivals and in-house reservations (access grants with a reservation_key),
 // make / read keys on the encoder, checkout, and each door's desired state next to what the lock shows.
 // Works through the public API alone (no PMS needed); the lock audit comes from the lab routes in lab mode.
-import { $, KEY, api, apiAll, day, el, notice, when } from './front-desk-api.js'
-import { checkout, makeKeys, readKey } from './front-desk-keys.js'
+import { $, KEY, api, apiAll, day, el, notice, when } from './desk-api.js'
+import { checkout, makeKeys, readKey } from './desk-keys.js'
 
 const state = {
   lab: false, timers: [], busy: false, armed: null, listSig: '',
