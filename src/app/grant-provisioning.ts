@@ -94,7 +94,7 @@ export function createGrant(store: Store, input: CreateGrantInput): AccessGrant 
  * Writes the errors/warnings of an access-method plan on the grant and reports failures as an event.
  * Warnings are stored as the domain says them (with a time); src/api/wire.ts gives them Seam's shape.
  */
-function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, extra: Record<string, unknown>[], emit = true): void {
+export function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, extra: Record<string, unknown>[], emit = true): void {
   const at = isoUtc(store.ctx.clock.now())
   const errors = plan.errors.map((e) => ({ error_code: e.error_code, message: e.message, created_at: at, missing_device_ids: [...(e.missing_device_ids ?? [])] }))
   const warnings = [...plan.warnings.map((w) => ({ ...w, created_at: at })), ...extra]
@@ -112,7 +112,7 @@ function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, 
 }
 
 /** Inserts one access method; code → managed codes on each lock. Returns extra grant warnings (code substitutions). */
-function addMethod(store: Store, g: AccessGrant, planned: PlannedAccessMethod): Record<string, unknown>[] {
+export function addMethod(store: Store, g: AccessGrant, planned: PlannedAccessMethod): Record<string, unknown>[] {
   const id = store.accessGrants.insertMethod(g.accessGrantId, planned.mode, planned.mode === 'card' ? planned.entranceIds : [])
   methodEvent(store, 'access_method.created', id, g)
   const warnings: Record<string, unknown>[] = []
@@ -258,7 +258,14 @@ export function deleteMethods(store: Store, ids: string[]): ReservationWarning[]
 function removeMethod(store: Store, m: AccessMethod, g: AccessGrant): void {
   for (const c of store.accessGrants.linkedCodes(m.accessMethodId)) deleteCode(store, c.accessCodeId, true)
   store.accessGrants.tombstoneMethod(m.accessMethodId)
-  methodEvent(store, 'access_method.deleted', m.accessMethodId, g)
+  // An issued card keeps opening its doors (offline locks cannot be told): the deletion event says so,
+  // under a lockstep_ key (Seam's event schema has no place for it; the delete answers stay Seam's).
+  const cardOut = m.mode === 'card' && m.storedIssuedAt !== null
+  const warnings = cardOut
+    ? releaseReservationGrants({ reservationKey: '', members: [], deletedAccessGrantIds: [], issuedCardAccessMethodIds: [m.accessMethodId] }).warnings
+      .map((w) => ({ warning_code: w.warning_code, message: w.message }))
+    : []
+  methodEvent(store, 'access_method.deleted', m.accessMethodId, g, warnings.length ? { lockstep_warnings: warnings } : {})
 }
 
 // ------------------------------------------------------------------ a code reached its lock
@@ -390,7 +397,7 @@ export function memoLookup(l: TargetLookup): TargetLookup {
  * plan on the doors the grant has now (a space lost its last capable door), that refusal is the grant's error,
  * in words; anything else is a bug and is not swallowed.
  */
-function planForIssues(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
+export function planForIssues(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
   try {
     return planAccessMethods(requested, targets)
   } catch (e) {

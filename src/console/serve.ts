@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from '../package-root.js'
 const FILES: [path: string, file: string, type: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/console/console.js', 'console.js', 'text/javascript; charset=utf-8'],
+  ['/console/front-desk.js', 'front-desk.js', 'text/javascript; charset=utf-8'],
   ['/console/console.css', 'console.css', 'text/css; charset=utf-8'],
   // The standalone front-desk page (docs/front-desk.md).
   ['/front-desk', 'desk.html', 'text/html; charset=utf-8'],

@@ -30,6 +30,10 @@ interface Row {
   created_at: number
   updated_at: number
   deleted_at: number | null
+  is_backup: number
+  use_backup_pool: number
+  pulled_backup_access_code_id: string | null
+  backup_for_access_code_id: string | null
 }
 
 function fromRow(r: Row): AccessCode {
@@ -56,6 +60,10 @@ function fromRow(r: Row): AccessCode {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
+    isBackup: r.is_backup === 1,
+    useBackupPool: r.use_backup_pool === 1,
+    pulledBackupAccessCodeId: r.pulled_backup_access_code_id,
+    backupForAccessCodeId: r.backup_for_access_code_id,
   }
 }
 
@@ -69,6 +77,8 @@ export interface CreateCodeInput {
   isOneTimeUse: boolean
   commonCodeKey: string | null
   preferredCodeLength: number | null
+  /** use_backup_access_code_pool: the code may pull a backup code from its lock's pool. */
+  useBackupPool?: boolean
 }
 
 export interface UpdateCodeInput {
@@ -80,6 +90,7 @@ export interface UpdateCodeInput {
   allowExternalModification?: boolean
   isOneTimeUse?: boolean
   preferredCodeLength?: number | null
+  useBackupPool?: boolean
 }
 
 export interface CodeFilter {
@@ -128,6 +139,44 @@ export class AccessCodes {
     const rows = (this.ctx.db.prepare(`SELECT * FROM access_codes WHERE ${where.join(' AND ')} ORDER BY seq`).all(...args) as Row[]).map(fromRow)
     const s = f.search?.toLowerCase()
     return s ? rows.filter((c) => c.name?.toLowerCase().includes(s) || c.code === f.search || c.accessCodeId === f.search) : rows
+  }
+
+  /** Live managed codes sharing a common_code_key, oldest first. */
+  withCommonCodeKey(commonCodeKey: string): AccessCode[] {
+    return (this.ctx.db
+      .prepare('SELECT * FROM access_codes WHERE common_code_key = ? AND is_managed = 1 AND deleted_at IS NULL ORDER BY seq')
+      .all(commonCodeKey) as Row[]).map(fromRow)
+  }
+
+  /** Backup codes waiting in a device's pool, oldest first. */
+  backupPool(deviceId: string): AccessCode[] {
+    return (this.ctx.db
+      .prepare('SELECT * FROM access_codes WHERE device_id = ? AND is_backup = 1 AND backup_for_access_code_id IS NULL AND deleted_at IS NULL ORDER BY seq')
+      .all(deviceId) as Row[]).map(fromRow)
+  }
+
+  /** A new backup code for the pool: set on the lock by the reconciler, no event (its PIN is nobody's yet). */
+  insertBackup(deviceId: string, code: string, name: string | null, appearanceName: string | null): string {
+    const now = this.ctx.clock.now()
+    const accessCodeId = this.ctx.random.uuid()
+    this.ctx.db
+      .prepare(
+        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, status, is_backup, created_at, updated_at)
+         VALUES (?, ?, 1, ?, ?, ?, 'setting', 1, ?, ?)`,
+      )
+      .run(accessCodeId, deviceId, name, appearanceName, code, now, now)
+    return accessCodeId
+  }
+
+  setUseBackupPool(accessCodeId: string, use: boolean): void {
+    this.ctx.db.prepare('UPDATE access_codes SET use_backup_pool = ?, updated_at = ? WHERE access_code_id = ?').run(use ? 1 : 0, this.ctx.clock.now(), accessCodeId)
+  }
+
+  /** The pool code `backupId` now stands in for `accessCodeId`. */
+  markPulled(accessCodeId: string, backupId: string): void {
+    const now = this.ctx.clock.now()
+    this.ctx.db.prepare('UPDATE access_codes SET pulled_backup_access_code_id = ?, updated_at = ? WHERE access_code_id = ?').run(backupId, now, accessCodeId)
+    this.ctx.db.prepare('UPDATE access_codes SET backup_for_access_code_id = ?, updated_at = ? WHERE access_code_id = ?').run(accessCodeId, now, backupId)
   }
 
   /** The fields of a device's live codes that choosing a code and a name looks at (cheap for large pushes). */

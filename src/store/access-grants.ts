@@ -15,7 +15,7 @@ import { json, type StoreContext } from './context.js'
 import {
   grantFromRow, methodFromRow, windowOf,
   type AccessGrant, type AccessMethod, type AccessMethodView, type DraftFields, type GrantFilter, type GrantRow, type GrantSource,
-  type MethodFilter, type MethodRow, type NewGrantRow,
+  type MethodFilter, type MethodRow, type NewGrantRow, type RequestedMethodRecord,
 } from './access-grant-rows.js'
 
 export * from './access-grant-rows.js'
@@ -249,6 +249,11 @@ export class AccessGrants {
 
   setWindowAndName(id: string, window: TimeWindow, name: string | null): void {
     this.ctx.db.prepare('UPDATE access_grants SET starts_at = ?, ends_at = ?, name = ?, updated_at = ? WHERE access_grant_id = ?').run(window.startsAt, window.endsAt, name, this.ctx.clock.now(), id)
+  }
+
+  /** access_grants/request_access_methods: the grant's requested methods, grown. */
+  setRequested(id: string, requested: readonly RequestedMethodRecord[]): void {
+    this.ctx.db.prepare('UPDATE access_grants SET requested = ? WHERE access_grant_id = ?').run(json.str(requested), id)
   }
 
   setSpaceIds(id: string, spaceIds: string[]): void {

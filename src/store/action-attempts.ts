@@ -50,6 +50,16 @@ export class ActionAttempts {
     return fromRow(r)
   }
 
+  /** Attempts, oldest first, optionally of one device or among ids; `seq` is the row's insertion order. */
+  list(f: { deviceId?: string; actionAttemptIds?: string[] } = {}): (ActionAttempt & { seq: number })[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (f.deviceId) (where.push('device_id = ?'), args.push(f.deviceId))
+    if (f.actionAttemptIds?.length) (where.push(`action_attempt_id IN (${f.actionAttemptIds.map(() => '?').join(',')})`), args.push(...f.actionAttemptIds))
+    const sql = `SELECT rowid AS seq, * FROM action_attempts${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid`
+    return (this.ctx.db.prepare(sql).all(...args) as (Row & { seq: number })[]).map((r) => ({ ...fromRow(r), seq: r.seq }))
+  }
+
   deviceOf(id: string): string | null {
     const r = this.ctx.db.prepare('SELECT device_id FROM action_attempts WHERE action_attempt_id = ?').get(id) as { device_id: string | null } | undefined
     return r?.device_id ?? null

@@ -25,6 +25,8 @@ export interface IssuedCard {
   acsEntranceIds: string[]
   entranceAddresses: number[]
   issuedAt: number
+  /** Forgotten through /acs/credentials/delete (migration 8); such cards leave lists. */
+  deletedAt?: number | null
 }
 
 interface Row {
@@ -47,6 +49,7 @@ interface Row {
   acs_entrance_ids: string
   entrance_addresses: string
   issued_at: number
+  deleted_at?: number | null
 }
 
 interface StateRow {
@@ -77,6 +80,7 @@ const fromRow = (r: Row): IssuedCard => ({
   acsEntranceIds: json.parse<string[]>(r.acs_entrance_ids),
   entranceAddresses: json.parse<number[]>(r.entrance_addresses),
   issuedAt: r.issued_at,
+  deletedAt: r.deleted_at ?? null,
 })
 
 export const doorSetKey = (ids: readonly string[]): string[] => [...new Set(ids)].sort()
@@ -157,6 +161,15 @@ export class CardCredentials {
   byCredentialId(acsCredentialId: string): IssuedCard | undefined {
     const r = this.ctx.db.prepare('SELECT * FROM issued_cards WHERE acs_credential_id = ?').get(acsCredentialId) as Row | undefined
     return r ? fromRow(r) : undefined
+  }
+
+  /** Cards not deleted through the API, oldest first. */
+  listLive(): IssuedCard[] {
+    return (this.ctx.db.prepare('SELECT * FROM issued_cards WHERE deleted_at IS NULL ORDER BY seq').all() as Row[]).map(fromRow)
+  }
+
+  markDeleted(acsCredentialId: string): void {
+    this.ctx.db.prepare('UPDATE issued_cards SET deleted_at = ? WHERE acs_credential_id = ? AND deleted_at IS NULL').run(this.ctx.clock.now(), acsCredentialId)
   }
 
   byCredentialNumber(n: number): IssuedCard | undefined {

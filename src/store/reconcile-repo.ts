@@ -1,7 +1,7 @@
 // The reconciler's view of the SQLite store (src/reconcile/repo.ts; memory-repo.ts is the reference).
 // Every method is one transaction: status, errors, events and work items change together.
 import { isoUtc } from '../kernel/clock.js'
-import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code.js'
+import { isWaitingBackup, type AccessCode, type CodeIssue as StoredIssue } from '../domain/access-code.js'
 import type { SlotReading } from '../ports/lock-driver.js'
 import type { CodeVerdict, VerdictIssue, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
 import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../reconcile/repo.js'
@@ -149,14 +149,15 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       if (type === 'access_code.set_on_device') return { code: c.code }
       if (type === 'access_code.failed_to_set_on_device' || type === 'access_code.failed_to_remove_from_device') {
         return {
-          access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors, device_warnings: device.warnings,
+          access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors.map(({ is_device_error: _, ...e }) => e), device_warnings: device.warnings,
           connected_account_errors: [], connected_account_warnings: [],
         }
       }
       if (v.external) return { change_type: v.external.changeType, modified_fields: v.external.modifiedFields, resolution: v.external.resolution }
       return {}
     }
-    for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
+    // A backup code waiting in its pool is nobody's yet: no event carries it (or its PIN).
+    if (!isWaitingBackup(c)) for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
     if (v.confirmedCode !== undefined && v.confirmedCode !== c.confirmedCode) {
       this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
     }
