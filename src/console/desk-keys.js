@@ -27,7 +27,7 @@ function cardMethodOf(grant) {
 async function joinerOf(template) {
   const { access_grant } = await api('/access_grants/create', {
     user_identity_id: template.user_identity_id,
-    acs_entrance_ids: template.acs_entrance_ids,
+    acs_entrance_ids: template.lockstep_metadata?.acs_entrance_ids ?? template.acs_entrance_ids,
     starts_at: template.starts_at,
     ...(template.ends_at ? { ends_at: template.ends_at } : {}),
     reservation_key: template.reservation_key,
@@ -98,7 +98,7 @@ export async function makeKeys(desk, plan) {
         (ms) => ms > 2000 && progress(`${prefix}: writing — if the card was taken off, place it on ${encoder.name} again`))
       if (a.status === 'error') throw new DeskError(encoderErrorWords(a.error, encoder.name))
       made.push(a.result?.lockstep_metadata?.card_uid)
-      progress(`done — key ${k} of ${count}${k < count ? '' : ` · ${desk.entranceNames(a.result?.acs_entrance_ids)} until ${when(a.result?.ends_at)}`}`, 'done')
+      progress(`done — key ${k} of ${count}${k < count ? '' : ` · ${desk.entranceNames(a.result?.acs_entrance_ids ?? a.result?.lockstep_metadata?.acs_entrance_ids)} until ${when(a.result?.ends_at)}`}`, 'done')
     }
   } catch (err) {
     progress(`${made.length ? `${made.length} key(s) made, then: ` : ''}${err.message}`, 'failed')
@@ -151,10 +151,20 @@ export async function readKey(desk, encoder) {
   )
 }
 
-/** Deletes the reservation's grants; names the keys that stay valid at offline locks (the API's warnings). */
+/**
+ * Deletes the reservation's grants and names the keys that stay valid at offline locks. Seam's delete answers
+ * a bare ok; lockstep tells of an issued card left out on that method's access_method.deleted event
+ * (lockstep_warnings), so the page reads those events back.
+ */
 export async function checkout(desk, r) {
+  const since = new Date(Date.now() - 86400_000).toISOString()
   const warnings = []
   for (const g of r.grants) warnings.push(...((await api('/access_grants/delete', { access_grant_id: g.access_grant_id })).warnings ?? []))
+  const issued = r.cards.filter((m) => m.is_issued).map((m) => m.access_method_id)
+  if (issued.length) {
+    const { events } = await api('/events/list', { since, event_type: 'access_method.deleted', access_method_ids: issued, limit: 500 })
+    for (const e of events) for (const w of e.lockstep_warnings ?? []) warnings.push({ ...w, access_method_ids: [e.access_method_id] })
+  }
   const stuck = warnings.filter((w) => w.warning_code === 'issued_cards_not_revoked')
   const ids = new Set(stuck.flatMap((w) => w.access_method_ids ?? []))
   const cards = r.cards.filter((m) => ids.has(m.access_method_id)).map((m) => `card ${m.lockstep_metadata?.card_uid ?? '?'} (${desk.identityName(r.grantOf(m).user_identity_id) ?? 'guest'})`)

@@ -27,6 +27,9 @@ const desk = {
   },
 }
 
+/** A grant's doors now (lockstep's field beyond Seam's schema; older boxes had it at the top level). */
+const doorsOf = (g) => g.lockstep_metadata?.acs_entrance_ids ?? g.acs_entrance_ids ?? []
+
 /** Grants sharing a reservation_key, as one stay. */
 function groupReservations(grants, methodsByGrant) {
   const byKey = new Map()
@@ -44,7 +47,7 @@ function groupReservations(grants, methodsByGrant) {
   const today = day(new Date())
   return [...byKey.values()].map((r) => {
     const capable = [...new Set(r.grants.flatMap((g) => g.lockstep_metadata?.reservation_capable_acs_entrance_ids ?? []))]
-    const doors = [...new Set(r.grants.flatMap((g) => g.acs_entrance_ids ?? []))]
+    const doors = [...new Set(r.grants.flatMap(doorsOf))]
     const starts = r.grants.map((g) => g.starts_at).sort()[0]
     const ends = r.grants.some((g) => !g.ends_at) ? null : r.grants.map((g) => g.ends_at).sort().at(-1)
     const issued = r.cards.filter((m) => m.is_issued)
@@ -286,10 +289,10 @@ function cardDoorRow(entrance, audit) {
     wanted = desk.currentReservation(id)
     desired = wanted ? `${wanted.guests.join(', ')} · ${wanted.key}${wanted.issued ? '' : ' (no key made yet)'}` : 'no reservation'
     // Staff-style grants (one-shot keys among them) open the room beside the guest and never override.
-    const staff = state.grants.filter((g) => !g.reservation_key && g.display_status === 'active' && (g.acs_entrance_ids ?? []).includes(id))
+    const staff = state.grants.filter((g) => !g.reservation_key && g.display_status === 'active' && doorsOf(g).includes(id))
     if (staff.length) desired += ` + ${staff.map((g) => g.display_name).join(', ')}`
   } else {
-    const n = state.grants.filter((g) => g.display_status === 'active' && (g.acs_entrance_ids ?? []).includes(id)).length
+    const n = state.grants.filter((g) => g.display_status === 'active' && doorsOf(g).includes(id)).length
     desired = `${n} active grant${n === 1 ? '' : 's'} (common door: no override)`
   }
   return el('tr', { 'data-acs-entrance-id': id, 'data-door': entrance.display_name },
