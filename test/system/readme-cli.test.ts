@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { SeamHttp } from '@seamapi/http'
 import { startChildDaemon, stopGracefully, type ChildDaemon } from '../helpers/child-daemon.js'
+import { startReceiver } from '../../testkit/webhook-receiver.js'
+import { eventually } from '../helpers/eventually.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
@@ -121,6 +123,22 @@ test('the README commands run as written against the lab', { timeout: 300_000 },
   expect((await ok('npx lockstep lab enter-code --device Gym 1234')).stdout).toContain('entered 1234')
   expect((await ok('npx lockstep lab present-card --entrance "Room 101" --card <card_id>')).stdout).toContain('card presented')
   expect((await ok('npx lockstep lab clock advance 2h')).stdout).toContain('clock advanced by 7200 s')
+
+  // Webhooks: an endpoint on loopback (allowed in the lab) gets a delivery; list, attempts and a re-send.
+  const receiver = await startReceiver()
+  try {
+    const hook = await seam.webhooks.create({ url: receiver.url, event_types: ['access_code.created'] })
+    vars.webhook_id = hook.webhook_id
+    await seam.accessCodes.create({ device_id: (await seam.devices.get({ name: 'Back Door' })).device_id, name: 'Webhook Guest' })
+    await eventually(() => expect(receiver.received.length).toBeGreaterThan(0), 20_000)
+    vars.event_id = (JSON.parse(receiver.received[0]!.body) as { event_id: string }).event_id
+    expect((await ok('npx lockstep webhooks list')).stdout).toContain(vars.webhook_id)
+    expect((await ok('npx lockstep webhooks attempts <webhook_id>')).stdout).toContain(vars.event_id)
+    await ok('npx lockstep webhooks resend <webhook_id> <event_id>')
+    await eventually(() => expect(receiver.received.filter((r) => r.body.includes(vars.event_id!)).length).toBe(2), 20_000)
+  } finally {
+    await receiver.close()
+  }
 
   // Keys and backup, on the lab's store.
   const key2 = await ok('npx lockstep keys create --name pms')
