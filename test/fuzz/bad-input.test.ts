@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { expectClearAnswer, storeSnapshot } from '../helpers/refusal.js'
+import { expectClearAnswer, labStarted, storeSnapshot } from '../helpers/refusal.js'
 import { createCode } from '../../src/app/access-codes.js'
 
 let t: TestDaemon
@@ -13,6 +13,7 @@ let codeId: string
 beforeAll(async () => {
   // No drivers: the only writer is the API, so a refused request must leave the store exactly as it was.
   t = await startTestDaemon({ daemon: { lockDrivers: [] } })
+  await labStarted(t)
   deviceId = t.daemon.store.devices.list()[0]!.deviceId
   codeId = t.daemon.store.tx(() => createCode(t.daemon.store, {
     deviceId, name: 'seed', code: '2468', startsAt: null, endsAt: null, allowExternalModification: false, isOneTimeUse: false, commonCodeKey: null, preferredCodeLength: null,

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { expectClearAnswer, storeSnapshot } from '../helpers/refusal.js'
+import { expectClearAnswer, labStarted, storeSnapshot } from '../helpers/refusal.js'
 import { createGrant } from '../../src/app/grant-provisioning.js'
 
 let t: TestDaemon
@@ -32,6 +32,7 @@ function fixture(tag: string): Record<string, string> {
 beforeAll(async () => {
   // No drivers: the only writer is the API, so a refused request must leave the store exactly as it was.
   t = await startTestDaemon({ daemon: { lockDrivers: [] } })
+  await labStarted(t)
   Object.assign(ids, fixture('fuzz'))
 })
 afterAll(async () => t?.stop())

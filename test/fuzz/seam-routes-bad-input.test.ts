@@ -1,10 +1,9 @@
 // Random bodies and queries on the routes of issue 15 §2/§3: 200 or a clear 4xx in Seam's envelope, never a
 // 500, and a refused request changes nothing in the store.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, test } from 'vitest'
 import fc from 'fast-check'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { expectClearAnswer } from '../helpers/refusal.js'
-import { eventually } from '../helpers/eventually.js'
+import { expectClearAnswer, labStarted } from '../helpers/refusal.js'
 import { createCode } from '../../src/app/access-codes.js'
 
 let t: TestDaemon
@@ -22,9 +21,7 @@ beforeAll(async () => {
     commonCodeKey: 'seed-key', preferredCodeLength: null, useBackupPool: true,
   })).accessCodeId
   identityId = store.tx(() => store.userIdentities.create({ fullName: 'Fuzz', emailAddress: null, phoneNumber: null, userIdentityKey: null }, { allowSharedEmails: false })).userIdentityId
-  // The lab's PMS link comes up after start and logs it: wait for that write, so the store is quiet before the walk.
-  const linkUp = () => store.db.prepare("SELECT count(*) AS n FROM events WHERE event_type = 'lockstep.fias.link_up'").get() as { n: number }
-  await eventually(() => expect(linkUp().n).toBeGreaterThan(0), 10_000)
+  await labStarted(t)
 })
 afterAll(async () => t?.stop())
 

@@ -2,6 +2,7 @@
 // (never a 5xx), and when refused, demand the store be exactly as it was.
 import { createHash } from 'node:crypto'
 import { expect } from 'vitest'
+import { eventually } from './eventually.js'
 import type { Store } from '../../src/store/store.js'
 import type { TestDaemon } from './daemon.js'
 
@@ -11,6 +12,13 @@ export function storeSnapshot(store: Store): string {
   const h = createHash('sha256')
   for (const { name } of tables) h.update(name).update(JSON.stringify(store.db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()))
   return h.digest('hex')
+}
+
+/** The lab's PMS (FIAS) link comes up just after start and logs it: wait for that write, so nothing but the
+ *  requests under test writes afterwards. */
+export async function labStarted(t: TestDaemon): Promise<void> {
+  const linkUp = () => t.daemon.store.db.prepare("SELECT count(*) AS n FROM events WHERE event_type = 'lockstep.fias.link_up'").get() as { n: number }
+  await eventually(() => expect(linkUp().n).toBeGreaterThan(0), 10_000)
 }
 
 export interface FuzzRequest {
