@@ -338,9 +338,17 @@ describe('access codes as Seam promises them', () => {
   })
 
   test('unmanaged/update converts with is_managed: true; false changes nothing; force is refused', async () => {
-    await t.daemon.reconciler.idle()
+    // The owner's code is really on the lock (programmed at its keypad): lockstep finds it as unmanaged. A row
+    // written only to the store would be read back as missing and, once managed with external changes allowed,
+    // adopted as deleted.
     const front = devices['Front Door']!
-    const u = t.daemon.store.tx(() => t.daemon.store.accessCodes.createUnmanaged(front, 17, '864213', 'Owner'))
+    await lab('locks/program_code', { device_id: front, slot: 17, code: '864213' })
+    let found: any
+    await eventually(async () => {
+      found = (await seam.accessCodes.unmanaged.list({ device_id: front })).find((c) => c.code === '864213')
+      expect(found).toBeDefined()
+    }, 20_000)
+    const u = { accessCodeId: found.access_code_id as string }
     await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: false })
     schemas.unmanaged_access_code.parse(await seam.accessCodes.unmanaged.get({ access_code_id: u.accessCodeId }))
     await expectRefused(seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: false, allow_external_modification: true }), 'allow_external_modification')
