@@ -161,6 +161,8 @@ export const LOCKSTEP_FIELDS: Record<string, string> = {
   'space.lockstep_metadata': 'device_ids and acs_entrance_ids of the space',
   'user_identity.lockstep_metadata': 'customer_key of a user identity pushed with customers/push_data',
   'acs_encoder.lockstep_metadata': 'is_online: whether the encoder answers now',
+  'acs_credential.lockstep_metadata': 'the issued card: uid, number, its method, grant, encoder, entrances, level, joiner and reservation; whether it is valid, expired, overridden (and by which cards) or superseded',
+  'connected_account.lockstep_metadata': 'driver (zigbee2mqtt, nuki-ble, pn532…) and the device_ids and acs_entrance_ids it serves',
   'access_grant.warnings.lockstep_acs_entrance_ids': 'on underprovisioned_access: the entrances the grant cannot reach',
   'access_grant.warnings.lockstep_device_ids': 'on underprovisioned_access: the locks the grant cannot reach',
   'event.lockstep_warnings': 'on access_method.deleted: an issued card that keeps opening its doors (offline locks cannot be told)',

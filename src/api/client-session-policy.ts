@@ -27,7 +27,10 @@ export const CLIENT_SESSION_ROUTES: Readonly<Record<string, ClientSessionAccess>
   '/spaces/list': read, '/spaces/get': read,
   '/user_identities/list': read, '/user_identities/get': read,
   '/access_grants/list': read, '/access_grants/get': read, '/access_methods/list': read, '/access_methods/get': read,
-  '/connected_accounts/list': read, '/connected_accounts/get': read, '/workspaces/get': read,
+  // The driver behind a session's own doors (Seam's device details show it); the workspace is the operator's.
+  '/connected_accounts/list': read, '/connected_accounts/get': read, '/workspaces/get': forbidden,
+  '/user_identities/list_accessible_devices': read, '/user_identities/list_accessible_entrances': read,
+  '/access_codes/unmanaged/update': write,
   // A session reads itself (client_sessions/get without parameters); managing sessions takes an API key.
   '/client_sessions/get': read,
   '/client_sessions/create': forbidden, '/client_sessions/get_or_create': forbidden, '/client_sessions/list': forbidden,
@@ -41,10 +44,25 @@ export const CLIENT_SESSION_ROUTES: Readonly<Record<string, ClientSessionAccess>
   '/customers/push_data': forbidden, '/customers/delete_data': forbidden, '/customers/automation_runs/list': forbidden,
   // The card encoder stands at the front desk.
   '/acs/encoders/list': forbidden, '/acs/encoders/get': forbidden, '/acs/encoders/encode_credential': forbidden, '/acs/encoders/scan_credential': forbidden,
+  // Issued cards are the front desk's records (a card may hold other guests' doors as joiner or override).
+  '/acs/credentials/list': forbidden, '/acs/credentials/get': forbidden, '/acs/credentials/delete': forbidden,
+  '/user_identities/grant_access_to_device': forbidden, '/user_identities/revoke_access_to_device': forbidden,
+  '/access_grants/request_access_methods': forbidden,
+  // Batches across spaces and grants: a portal reads its own through list/get.
+  '/spaces/get_related': forbidden, '/access_grants/get_related': forbidden,
+  // The backup pool and a lock's code rules are the operator's; a common code key spans other guests' codes.
+  '/access_codes/pull_backup_access_code': forbidden, '/access_codes/report_device_constraints': forbidden,
+  '/access_codes/update_multiple': forbidden,
+  // Webhooks deliver every event of the site to the operator's backend.
+  '/webhooks/create': forbidden, '/webhooks/get': forbidden, '/webhooks/list': forbidden, '/webhooks/update': forbidden, '/webhooks/delete': forbidden,
+  '/lockstep/webhooks/attempts/list': forbidden, '/lockstep/webhooks/resend': forbidden,
+  // Radio budgets are the operator's diagnostics.
+  '/lockstep/devices/radio': forbidden,
 }
 
 /** The lab drives the simulated property: never for a client session. */
 const FORBIDDEN_PREFIXES = ['/lab/']
+
 
 /** The decision for a route; undefined when nobody decided (then the route is forbidden to sessions). */
 export function clientSessionAccess(path: string): ClientSessionAccess | undefined {
@@ -123,6 +141,8 @@ const PLURALS: Record<string, string> = {
   devices: 'device', locks: 'lock', access_codes: 'access_code', acs_entrances: 'acs_entrance', acs_systems: 'acs_system',
   spaces: 'space', user_identities: 'user_identity', access_grants: 'access_grant', access_methods: 'access_method',
   action_attempts: 'action_attempt', events: 'event', client_sessions: 'client_session', connected_accounts: 'connected_account',
+  // list_accessible_devices answers under both keys, as Seam does.
+  accessible_devices: 'device',
 }
 /** Answer keys that carry no resource. */
 const PLAIN = new Set(['pagination'])

@@ -23,6 +23,11 @@ const NO_WEBVIEWS = 'an edge box has no Connect Webviews: its devices are config
 const NO_ACCESS_GROUPS = 'lockstep has no ACS access groups'
 const NO_ACS_USERS = 'lockstep has no ACS users: cards belong to access grants'
 const NO_PARENT_SPACES = 'lockstep spaces are flat (no parent spaces)'
+/** An empty list grants nothing and is accepted (some SDKs send it); any webview named is refused. */
+const SESSION_WEBVIEWS: Refusal = {
+  when: (v) => Array.isArray(v) && v.length > 0, values: 'a non-empty list',
+  reason: 'lockstep has no Connect Webviews (its locks are paired on the box); grant connected_account_ids or a user_identity_id instead',
+}
 
 const codeOptions = {
   is_offline_access_code: NO_OFFLINE_CODES,
@@ -67,6 +72,18 @@ export const REFUSED_PARAMS: Readonly<Record<string, Readonly<Record<string, str
     location_ids: 'deprecated: pass space_ids',
   },
   '/acs/encoders/scan_credential': { salto_ks_metadata: 'lockstep encodes MIFARE cards for its own offline locks, not Salto KS tags' },
+  '/acs/credentials/list': { acs_user_id: 'lockstep has no ACS users; filter by user_identity_id' },
+  '/access_codes/unmanaged/update': {
+    force: { when: isTrue, values: 'true', reason: 'converting a code to managed has no check to force past' },
+  },
+  '/connected_accounts/list': {
+    customer_key: "connected accounts are the box's own drivers and belong to no customer",
+    user_identifier_key: "connected accounts are the box's own drivers and have no user identifier",
+  },
+  '/connected_accounts/get': { email: "connected accounts are the box's own drivers and have no email; use connected_account_id" },
+  '/client_sessions/create': { connect_webview_ids: SESSION_WEBVIEWS, customer_id: 'lockstep has no customer ids; use customer_key' },
+  '/client_sessions/get_or_create': { connect_webview_ids: SESSION_WEBVIEWS },
+  '/client_sessions/grant_access': { connect_webview_ids: SESSION_WEBVIEWS },
 }
 
 function refusal(path: string, param: string, reason: string): DomainError {

@@ -63,6 +63,7 @@ const CODE_FIELDS = {
   preferred_code_length: 'length of a generated PIN',
   prefer_native_scheduling: 'no lockstep driver has native schedules, so lockstep schedules (Seam\'s fallback) whatever the value',
   attempt_for_offline_device: 'false: an offline lock is refused (device_offline), nothing is queued',
+  use_backup_access_code_pool: 'a late or failed code falls back to a code from the lock\'s backup pool (test/integration/backup-codes)',
 }
 const byId = (field: string, key: string) => (item: any, x: Ctx) => item[field] === x[key]
 const has = (_list: string, field: string) => (id: (c: Ctx) => string) => ({ value: (x: Ctx) => [id(x)], match: (item: any, x: Ctx) => item[field] === id(x) })
@@ -80,6 +81,7 @@ const deviceFilters: Record<string, Row> = {
   customer_key: { how: 'devices in a space of the customer', narrows: { value: () => 'cust-b', match: (d, x) => d.device_id === x.backDoor } },
   include_if: { how: 'devices whose every named capability flag is true', narrows: { value: () => ['can_remotely_lock', 'can_hvac_heat'], match: () => false, empty: true } },
   exclude_if: { how: 'drops devices with any named capability flag true', narrows: { value: () => ['can_remotely_lock'], match: () => false, empty: true } },
+  custom_metadata_has: { how: 'devices whose custom_metadata holds every pair (devices/update)', narrows: { value: () => ({ param_floor: 'ground' }), match: (d, x) => d.device_id === x.frontDoor } },
   ...PAGE,
 }
 
@@ -220,6 +222,76 @@ const HONOURED: Record<string, Record<string, Row>> = {
   '/access_methods/encode': { access_method_id: 'the card method to write', acs_encoder_id: 'the encoder' },
   '/acs/encoders/encode_credential': { acs_encoder_id: 'the encoder', access_method_id: 'the card method to write', acs_credential_id: 're-encode an issued card' },
   '/acs/encoders/scan_credential': { acs_encoder_id: 'the encoder that reads the card' },
+  '/access_codes/pull_backup_access_code': { access_code_id: 'the code whose lock gives a backup code from its pool' },
+  '/access_codes/update_multiple': { common_code_key: 'every code sharing the key', name: 'renamed on each', starts_at: 'moved on each', ends_at: 'moved on each' },
+  '/access_codes/unmanaged/update': {
+    access_code_id: SELECTS, is_managed: 'true converts the code to managed; false keeps it as it is (it must exist)',
+    allow_external_modification: 'as on convert_to_managed', is_external_modification_allowed: 'same as allow_external_modification', force: 'false: the default',
+  },
+  '/access_codes/report_device_constraints': {
+    device_id: 'the lock', min_code_length: 'shortest PIN the lock takes', max_code_length: 'longest PIN the lock takes',
+    supported_code_lengths: 'consecutive lengths, kept as one range (gaps are a 400)',
+  },
+  '/devices/update': {
+    device_id: SELECTS, name: 'the display name', properties: 'properties.name, as name', custom_metadata: 'stored; null removes a key; custom_metadata_has filters on it',
+    is_managed: 'true only (lockstep keeps every lock it knows in step)', backup_access_code_pool_enabled: 'the lock keeps a pool of backup codes',
+  },
+  '/action_attempts/list': {
+    device_id: { how: 'attempts on the lock', narrows: { value: (x) => x.gym, match: (a, x) => a.action_attempt_id === x.attemptGym } },
+    action_attempt_ids: { how: 'only these', narrows: { value: (x) => [x.attemptOffice], match: byId('action_attempt_id', 'attemptOffice') } },
+    ...PAGE,
+  },
+  '/connected_accounts/list': {
+    search: { how: 'name or driver contains, or the id equals', narrows: { value: () => 'nuki', match: (a) => a.account_type.includes('nuki') } },
+    space_id: { how: 'accounts of the space\'s doors', narrows: { value: (x) => x.spaceA, match: (a, x) => a.lockstep_metadata.device_ids.includes(x.frontDoor) || a.lockstep_metadata.acs_entrance_ids.includes(x.room101) } },
+    custom_metadata_has: { how: 'the box keeps no metadata on its drivers: a non-empty filter keeps none', narrows: { value: () => ({ vip: true }), match: () => false, empty: true } },
+    ...PAGE,
+  },
+  '/connected_accounts/get': { connected_account_id: SELECTS },
+  '/acs/credentials/list': {
+    acs_system_id: 'cards of the system (the lab has one)',
+    user_identity_id: { how: 'cards of the person\'s grants', narrows: { value: (x) => x.userA, match: () => false, empty: true } },
+    created_before: 'cards issued before the instant',
+    is_multi_phone_sync_credential: { how: 'no card is one: true keeps none, false all', narrows: { value: () => true, match: () => false, empty: true } },
+    search: { how: 'card number, UID or reservation contains', narrows: { value: () => 'no such card', match: () => false, empty: true } },
+    ...PAGE,
+  },
+  '/acs/credentials/get': { acs_credential_id: SELECTS },
+  '/acs/credentials/delete': { acs_credential_id: SELECTS },
+  '/user_identities/list_accessible_devices': { user_identity_id: 'locks the person\'s grants reach' },
+  '/user_identities/list_accessible_entrances': { user_identity_id: 'entrances the person\'s grants reach' },
+  '/user_identities/grant_access_to_device': { user_identity_id: 'the person', device_id: 'the lock (an access grant for it)' },
+  '/user_identities/revoke_access_to_device': { user_identity_id: 'the person', device_id: 'the lock whose grant_access_to_device grant ends' },
+  '/access_grants/request_access_methods': { access_grant_id: SELECTS, requested_access_methods: 'code and card methods added to the grant (others 400)' },
+  '/spaces/get_related': { space_ids: 'these spaces', space_keys: 'the spaces with these keys', include: 'only these kinds', exclude: 'not these kinds' },
+  '/access_grants/get_related': { access_grant_ids: 'these grants', access_grant_keys: 'the grants with these keys', include: 'only these kinds', exclude: 'not these kinds' },
+  '/client_sessions/create': {
+    user_identifier_key: 'your key for the session (one session per key)', user_identity_id: 'the person whose doors the token reaches',
+    user_identity_ids: 'Seam\'s deprecated list form (one identity)', connected_account_ids: 'every door of these drivers',
+    customer_key: 'the customer\'s spaces and their doors', expires_at: 'the token stops working then (a past instant is 400)', connect_webview_ids: '[]: grants nothing',
+  },
+  '/client_sessions/get_or_create': {
+    user_identifier_key: 'finds the session by key, else creates it', user_identity_id: 'as on create', user_identity_ids: 'as on create',
+    connected_account_ids: 'as on create (added to a found session)', expires_at: 'as on create', connect_webview_ids: '[]: grants nothing',
+  },
+  '/client_sessions/get': { client_session_id: SELECTS, user_identifier_key: 'selects by key' },
+  '/client_sessions/list': {
+    client_session_id: { how: 'only that session', narrows: { value: (x) => x.kioskSession, match: byId('client_session_id', 'kioskSession') } },
+    user_identifier_key: { how: 'the session with the key', narrows: { value: () => 'param-kiosk', match: (s) => s.user_identifier_key === 'param-kiosk' } },
+    user_identity_id: { how: 'sessions of the person', narrows: { value: (x) => x.userB, match: (s, x) => s.user_identity_id === x.userB } },
+    without_user_identifier_key: { how: 'true: only sessions without a key', narrows: { value: () => true, match: (s) => s.user_identifier_key === null } },
+    connect_webview_id: { how: 'no session has a Connect Webview on an edge box: keeps none', narrows: { value: () => 'cw_1', match: () => false, empty: true } },
+  },
+  '/client_sessions/grant_access': {
+    client_session_id: SELECTS, user_identifier_key: 'selects by key (without client_session_id)', user_identity_id: 'adds the person (one per session)',
+    user_identity_ids: 'as user_identity_id', connected_account_ids: 'adds every door of these drivers', connect_webview_ids: '[]: grants nothing',
+  },
+  '/client_sessions/revoke': { client_session_id: 'the session whose token stops working' },
+  '/client_sessions/delete': { client_session_id: 'the session whose token stops working' },
+  '/webhooks/create': { url: 'where events are posted (Standard Webhooks signatures)', event_types: 'only these event types are sent' },
+  '/webhooks/get': { webhook_id: SELECTS },
+  '/webhooks/update': { webhook_id: SELECTS, event_types: 'replaces the event types sent' },
+  '/webhooks/delete': { webhook_id: SELECTS },
   '/customers/push_data': Object.fromEntries(Object.keys(seamParams(openapi, '/customers/push_data')).map((k) => [k, k === 'customer_key' ? 'the customer owning what is pushed' : 'items applied or answered one by one (push results)'])),
   '/customers/delete_data': Object.fromEntries(Object.keys(seamParams(openapi, '/customers/delete_data')).map((k) => [k, 'deletes what was pushed under these keys (a result per key)'])),
 }
@@ -292,6 +364,13 @@ beforeAll(async () => {
   c.scopeB = [c.spaceB, c.backDoor, c.room102, c.grantB, ...methodsB.map((m) => m.access_method_id), ...c['codesOf:grantB']!.split(',')].join(',')
   const methodsCard = await seam.accessMethods.list({ access_grant_id: c.grantCard })
   c.userBScope = [c.userB, c.grantB, c.grantCard, ...methodsB.map((m) => m.access_method_id), ...methodsCard.map((m) => m.access_method_id), ...c['codesOf:grantB']!.split(','), c.credential].join(',')
+  // Metadata on one lock, two action attempts, two client sessions: what the newer routes' filters narrow.
+  await ok('/devices/update', { device_id: c.frontDoor, custom_metadata: { param_floor: 'ground' } })
+  await ok('/devices/update', { device_id: c.backDoor, custom_metadata: { param_floor: 'first' } })
+  c.attemptGym = (await seam.locks.unlockDoor({ device_id: c.gym! }, { waitForActionAttempt: false })).action_attempt_id
+  c.attemptOffice = (await seam.locks.unlockDoor({ device_id: c.office! }, { waitForActionAttempt: false })).action_attempt_id
+  c.kioskSession = (await seam.clientSessions.create({ user_identifier_key: 'param-kiosk' })).client_session_id
+  await seam.clientSessions.create({ user_identity_id: c.userB! })
   c.someEvent = (await seam.events.list({ since: '2000-01-01T00:00:00Z' }))[0]!.event_id
   await nextMillisecond()
   c.endTime = new Date().toISOString()
@@ -486,7 +565,10 @@ const RESOURCE: Record<string, { schema: any; kind: string }> = {
   device: { schema: schemas.device, kind: 'device' }, devices: { schema: schemas.device, kind: 'device' },
   lock: { schema: schemas.device, kind: 'device' }, locks: { schema: schemas.device, kind: 'device' },
   access_code: { schema: schemas.access_code, kind: 'access_code' }, access_codes: { schema: schemas.access_code, kind: 'access_code' },
-  action_attempt: { schema: schemas.action_attempt, kind: 'action_attempt' },
+  action_attempt: { schema: schemas.action_attempt, kind: 'action_attempt' }, action_attempts: { schema: schemas.action_attempt, kind: 'action_attempt' },
+  connected_account: { schema: schemas.connected_account, kind: 'connected_account' }, connected_accounts: { schema: schemas.connected_account, kind: 'connected_account' },
+  acs_credential: { schema: schemas.acs_credential, kind: 'acs_credential' }, acs_credentials: { schema: schemas.acs_credential, kind: 'acs_credential' },
+  client_session: { schema: schemas.client_session, kind: 'client_session' }, client_sessions: { schema: schemas.client_session, kind: 'client_session' },
   event: { schema: schemas.seam_event, kind: 'event' }, events: { schema: schemas.seam_event, kind: 'event' },
   space: { schema: batch.spaces.unwrap().element, kind: 'space' }, spaces: { schema: batch.spaces.unwrap().element, kind: 'space' },
   user_identity: { schema: schemas.user_identity, kind: 'user_identity' }, user_identities: { schema: schemas.user_identity, kind: 'user_identity' },

@@ -338,15 +338,17 @@ describe('access codes as Seam promises them', () => {
   })
 
   test('unmanaged/update converts with is_managed: true; false changes nothing; force is refused', async () => {
-    // Planted in the store, not on the lock: plant it while the lock is out of radio range, where the
-    // reconciler leaves it alone (between drift checks a pass would report it gone from the last readings).
-    await t.daemon.reconciler.idle()
+    // The owner's code is really on the lock (programmed at its keypad): lockstep finds it as unmanaged. A row
+    // written only to the store would be read back as missing and, once managed with external changes allowed,
+    // adopted as deleted.
     const front = devices['Front Door']!
-    const sim = t.daemon.lab!.control.lock(front)!
-    const online = (want: boolean) => eventually(async () => expect((await seam.devices.get({ device_id: front })).properties.online).toBe(want), 10_000)
-    await sim.setOnline(false)
-    await online(false)
-    const u = t.daemon.store.tx(() => t.daemon.store.accessCodes.createUnmanaged(front, 17, '864213', 'Owner'))
+    await lab('locks/program_code', { device_id: front, slot: 17, code: '864213' })
+    let found: any
+    await eventually(async () => {
+      found = (await seam.accessCodes.unmanaged.list({ device_id: front })).find((c) => c.code === '864213')
+      expect(found).toBeDefined()
+    }, 20_000)
+    const u = { accessCodeId: found.access_code_id as string }
     await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: false })
     schemas.unmanaged_access_code.parse(await seam.accessCodes.unmanaged.get({ access_code_id: u.accessCodeId }))
     await expectRefused(seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: false, allow_external_modification: true }), 'allow_external_modification')
@@ -354,8 +356,6 @@ describe('access codes as Seam promises them', () => {
     await seam.accessCodes.unmanaged.update({ access_code_id: u.accessCodeId, is_managed: true, is_external_modification_allowed: true })
     const managed = schemas.access_code.parse(await seam.accessCodes.get({ access_code_id: u.accessCodeId }))
     expect(managed).toMatchObject({ is_managed: true, is_external_modification_allowed: true })
-    await sim.setOnline(true)
-    await online(true)
   })
 })
 

@@ -50,6 +50,7 @@ beforeAll(async () => {
   Object.assign(own, {
     device: front.device_id, back: back.device_id, access_code: frontCode.access_code_id, user_identity: anna.user_identity_id,
     access_grant: annaGrant.access_grant_id, access_method: annaGrant.access_method_ids[0]!, client_session: session.client_session_id,
+    connected_accounts: [...new Set([front.connected_account_id, back.connected_account_id])].join(','),
   })
   Object.assign(foreign, {
     device: gym.device_id, access_code: gymCode.access_code_id, user_identity: bob.user_identity_id, access_grant: bobGrant.access_grant_id,
@@ -98,6 +99,13 @@ const PROBES: Record<string, (() => Probe[])> = {
   '/access_methods/list': () => [{ params: { access_grant_id: foreign.access_grant }, notFound: 'access_grant_not_found' }, { params: { device_id: own.device }, list: ['access_methods', 'access_method_id', () => [own.access_method!]] }],
   '/access_methods/get': () => [{ params: { access_method_id: foreign.access_method }, notFound: 'access_method_not_found' }],
   '/client_sessions/get': () => [{ params: { client_session_id: foreign.client_session }, notFound: 'client_session_not_found' }],
+  '/devices/update': () => [{ params: { device_id: foreign.device, name: 'intruder' }, notFound: 'device_not_found' }],
+  '/access_codes/unmanaged/update': () => [{ params: { access_code_id: foreign.access_code, is_managed: true }, notFound: 'access_code_not_found' }],
+  '/action_attempts/list': () => [{ params: { device_id: foreign.device }, notFound: 'device_not_found' }, { params: { action_attempt_ids: [foreign.action_attempt] }, list: ['action_attempts', 'action_attempt_id', () => []] }],
+  '/connected_accounts/list': () => [{ params: {}, list: ['connected_accounts', 'connected_account_id', () => own.connected_accounts!.split(',')] }],
+  '/connected_accounts/get': () => [{ params: { connected_account_id: foreign.connected_account }, notFound: 'connected_account_not_found' }],
+  '/user_identities/list_accessible_devices': () => [{ params: { user_identity_id: foreign.user_identity }, notFound: 'user_identity_not_found' }, { params: { user_identity_id: own.user_identity }, list: ['devices', 'device_id', () => [own.device!, own.back!]] }],
+  '/user_identities/list_accessible_entrances': () => [{ params: { user_identity_id: foreign.user_identity }, notFound: 'user_identity_not_found' }],
 }
 
 describe('every route has a client-session decision and a probe', () => {

@@ -29,7 +29,7 @@ describe('unknown keys', () => {
 describe('refused parameters', () => {
   test('a refusal without a value rule refuses any value, before parsing', () => {
     expect(() => refuseUnsupported('/devices/list', { connect_webview_id: 'x' })).toThrow(DomainError)
-    expect(() => refuseUnsupported('/devices/list', { 'custom_metadata_has.vip': true })).toThrow(/custom_metadata_has/)
+    expect(() => refuseUnsupported('/devices/list', { 'user_identifier_key.vip': true })).toThrow(/user_identifier_key/)
     expect(() => refuseUnsupported('/devices/list', { search: 'x' })).not.toThrow()
   })
   test('a value rule refuses only those parsed values', () => {

@@ -27,8 +27,8 @@ export function accessCodeExtraRoutes(app: FastifyInstance, uc: UseCases): void 
       is_managed: z.boolean(),
       allow_external_modification: z.boolean().optional(),
       is_external_modification_allowed: z.boolean().optional(),
-      // Conversion has no check to skip: only `false` (the default) means something here.
-      force: z.literal(false, { message: 'is not supported by lockstep: converting a code has no check to force past' }).optional(),
+      // Conversion has no check to skip: `true` is refused (src/api/refused-params.ts).
+      force: z.boolean().optional(),
     }),
     handler: (p) => {
       const allow = p.allow_external_modification ?? p.is_external_modification_allowed

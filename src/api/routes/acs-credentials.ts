@@ -5,7 +5,6 @@ import { isoUtc } from '../../kernel/clock.js'
 import type { UseCases } from '../../app/index.js'
 import type { CardCredentialView } from '../../app/acs-credentials.js'
 import { paginate } from '../pagination.js'
-import { refused } from '../refused.js'
 import { addRoute } from '../route.js'
 import { pageParams, timestamp, uuid } from '../schemas.js'
 
@@ -55,7 +54,6 @@ export function cardCredentialWire(v: CardCredentialView, uc: UseCases): Record<
 const listParams = z.strictObject({
   acs_system_id: uuid.optional(),
   user_identity_id: uuid.optional(),
-  acs_user_id: refused('lockstep has no ACS users; filter by user_identity_id'),
   created_before: timestamp.optional(),
   is_multi_phone_sync_credential: z.boolean().optional(),
   search: z.string().min(1).optional(),

@@ -1,5 +1,6 @@
 // /client_sessions/* — tokens (seam_cst…) a browser may hold, scoped to what the backend granted them.
-// lockstep has no Connect Webviews and no customer ids: those parameters are refused by name.
+// lockstep has no Connect Webviews and no customer ids: those parameters are refused by name
+// (src/api/refused-params.ts).
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { ClientSession } from '../../domain/client-session.js'
@@ -18,7 +19,7 @@ const grantFields = {
   connected_account_ids: z.array(uuid).optional(),
   connect_webview_ids: z.array(z.string()).optional(),
 }
-const createParams = z.object({ ...grantFields, customer_key: key.optional(), customer_id: z.string().optional(), expires_at: timestamp.optional() })
+const createParams = z.object({ ...grantFields, customer_key: key.optional(), expires_at: timestamp.optional() })
 const getOrCreateParams = z.object({ ...grantFields, expires_at: timestamp.optional() })
 const getParams = z.object({ client_session_id: uuid.optional(), user_identifier_key: z.string().optional() })
 const grantParams = z.object({ client_session_id: uuid.optional(), ...grantFields })
@@ -36,11 +37,6 @@ function identityOf(p: { user_identity_id?: string; user_identity_ids?: string[]
   const fromList = p.user_identity_ids?.[0]
   if (p.user_identity_id && fromList && fromList !== p.user_identity_id) throw invalidInput('user_identity_ids names another user identity than user_identity_id', 'user_identity_ids')
   return p.user_identity_id ?? fromList
-}
-
-function refuseUnsupported(p: { connect_webview_ids?: string[]; customer_id?: string }): void {
-  if (p.connect_webview_ids?.length) throw invalidInput('lockstep has no Connect Webviews (its locks are paired on the box); grant connected_account_ids or a user_identity_id instead', 'connect_webview_ids')
-  if (p.customer_id !== undefined) throw invalidInput('lockstep has no customer ids; use customer_key', 'customer_id')
 }
 
 export function clientSessionWire(s: ClientSession, deviceCount: number, workspaceId: string): Record<string, unknown> {
@@ -74,14 +70,12 @@ export function clientSessionRoutes(app: FastifyInstance, uc: UseCases): void {
   addRoute(app, {
     path: '/client_sessions/create', verbs: ['PUT'], params: createParams,
     handler: (p) => {
-      refuseUnsupported(p)
       return { client_session: wire(sessions.create(grant(p))) }
     },
   })
   addRoute(app, {
     path: '/client_sessions/get_or_create', verbs: ['POST'], params: getOrCreateParams,
     handler: (p) => {
-      refuseUnsupported(p)
       return { client_session: wire(sessions.getOrCreate(grant(p))) }
     },
   })
@@ -112,7 +106,6 @@ export function clientSessionRoutes(app: FastifyInstance, uc: UseCases): void {
   addRoute(app, {
     path: '/client_sessions/grant_access', verbs: ['PATCH'], params: grantParams,
     handler: (p) => {
-      refuseUnsupported(p)
       if (!p.client_session_id && !p.user_identifier_key) throw invalidInput('client_session_id or user_identifier_key is required')
       const ref = { clientSessionId: p.client_session_id, userIdentifierKey: p.client_session_id ? undefined : p.user_identifier_key }
       return { client_session: wire(sessions.grantAccess(ref, grant(p))) }

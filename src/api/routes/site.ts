@@ -5,7 +5,6 @@ import { isoUtc } from '../../kernel/clock.js'
 import type { UseCases } from '../../app/index.js'
 import type { ConnectedAccount } from '../../app/site.js'
 import { paginate } from '../pagination.js'
-import { refused } from '../refused.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, uuid } from '../schemas.js'
 import { actionAttemptWire } from '../wire.js'
@@ -31,8 +30,6 @@ const accountListParams = z.strictObject({
   search: z.string().min(1).optional(),
   space_id: uuid.optional(),
   custom_metadata_has: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
-  customer_key: refused('connected accounts are the box\'s own drivers and belong to no customer'),
-  user_identifier_key: refused('connected accounts are the box\'s own drivers and have no user identifier'),
   ...pageParams,
 })
 
@@ -67,7 +64,7 @@ export function siteRoutes(app: FastifyInstance, uc: UseCases): void {
 
   addRoute(app, {
     path: '/connected_accounts/get', verbs: ['GET'],
-    params: z.strictObject({ connected_account_id: uuid, email: refused('connected accounts are the box\'s own drivers and have no email; use connected_account_id') }),
+    params: z.strictObject({ connected_account_id: uuid }),
     handler: (p) => ({ connected_account: connectedAccountWire(uc.site.connectedAccount(p.connected_account_id)) }),
   })
 
