@@ -38,6 +38,7 @@ import { ApiService } from './services/api.js'
 import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.js'
 import { WebhookUseCases } from './app/webhooks.js'
 import { webhookRoutes } from './api/routes/webhooks.js'
+import { UplinkService } from './uplink/service.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -196,6 +197,8 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   // Bind before a key is generated and shown: a busy port must not print a key for a daemon that never ran.
   const generatedApiKey = bootstrapApiKey(store, config, print)
   const url = api.url
+  // The fleet uplink (docs/fleet.md): requests from the broker run through the same app as HTTP.
+  if (config.uplink) await services.start(new UplinkService({ config: config.uplink, store, app: api.app, bus, log, version: VERSION }))
   log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
 
   return {
