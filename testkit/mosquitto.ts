@@ -51,6 +51,11 @@ export class Mosquitto {
     writeFileSync(join(this.dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, ...lines, ''].join('\n'))
   }
 
+  /** The broker's process id while it runs (benchmarks read its RSS). */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
   /** A directory removed with the broker, for its password file, ACL and persistence. */
   get workDir(): string {
     return this.dir
