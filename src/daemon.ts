@@ -39,6 +39,7 @@ import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.
 import { WebhookUseCases } from './app/webhooks.js'
 import { webhookRoutes } from './api/routes/webhooks.js'
 import { UplinkService } from './uplink/service.js'
+import { UplinkApp } from './app/uplink.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -198,7 +199,9 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const generatedApiKey = bootstrapApiKey(store, config, print)
   const url = api.url
   // The fleet uplink (docs/fleet.md): requests from the broker run through the same app as HTTP.
-  if (config.uplink) await services.start(new UplinkService({ config: config.uplink, store, app: api.app, bus, log, version: VERSION }))
+  if (config.uplink) await services.start(new UplinkService({
+    config: config.uplink, site: new UplinkApp(store, (err) => log.warn({ err: err.message }, 'uplink cursor not written')), app: api.app, bus, log, version: VERSION,
+  }))
   log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
 
   return {

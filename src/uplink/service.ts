@@ -1,23 +1,15 @@
 // The uplink as a daemon service: requests run through the daemon's own fastify app (app.inject, so auth,
-// validation, use cases and errors are those of the HTTP API), mutation answers kept in the store's
-// idempotency table, events read from the outbox under the consumer 'uplink'.
+// validation, use cases and errors are those of the HTTP API); the outbox, durable answers and device counts
+// come from src/app/uplink.ts.
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import type { DaemonBus } from '../bus.js'
 import type { Service } from '../kernel/service.js'
 import type { Logger } from '../log.js'
-import { Outbox } from '../store/outbox.js'
-import type { Store } from '../store/store.js'
+import type { UplinkApp } from '../app/uplink.js'
 import { Answers, type DurableAnswers } from './answers.js'
-import type { EventFeed } from './event-stream.js'
 import { Uplink } from './uplink.js'
 import { HOP_HEADERS, type ApiResponse, type RequestHandler } from './wire.js'
-
-export const UPLINK_CONSUMER = 'uplink'
-const ANSWER_SCOPE = 'uplink'
-/** Mutation answers are kept this long (a gateway retries within seconds; a day covers a long outage). */
-const ANSWER_TTL_MS = 24 * 3_600_000
-const CURSOR_FLUSH_MS = 200
 
 /** Runs a relayed request through the app in memory: the same routes, hooks and error handler as HTTP. */
 export function injectHandler(app: FastifyInstance): RequestHandler {
@@ -38,63 +30,24 @@ export function injectHandler(app: FastifyInstance): RequestHandler {
   }
 }
 
-/** Mutation answers in the store's idempotency table (scope 'uplink', keyed by request id). */
-export function storeAnswers(store: Store): DurableAnswers {
+/** Mutation answers kept by the app (JSON text), as the duplicate ledger wants them. */
+export function durableAnswers(app: UplinkApp): DurableAnswers {
   return {
     recall(requestId) {
-      const raw = store.idempotency.recall(ANSWER_SCOPE, requestId, ANSWER_TTL_MS)
-      if (raw === undefined) return undefined
-      const parsed = JSON.parse(raw) as { started: true } | ApiResponse
-      return 'started' in parsed ? 'started' : parsed
+      const raw = app.recallAnswer(requestId)
+      return raw === undefined || raw === 'started' ? raw : (JSON.parse(raw) as ApiResponse)
     },
-    markStarted(requestId) {
-      store.tx(() => store.idempotency.remember(ANSWER_SCOPE, requestId, JSON.stringify({ started: true })))
-    },
-    remember(requestId, answer) {
-      store.tx(() => store.idempotency.remember(ANSWER_SCOPE, requestId, JSON.stringify(answer)))
-    },
-  }
-}
-
-/** The outbox under the consumer 'uplink'. A new uplink starts at the beginning of the log: the fleet hears the site's history once. */
-export function outboxFeed(store: Store, onWriteError: (err: Error) => void): EventFeed & { flush(): void } {
-  const outbox = new Outbox(store.ctx)
-  let pending: number | null = null
-  let timer: NodeJS.Timeout | null = null
-  const flush = () => {
-    if (timer) clearTimeout(timer)
-    timer = null
-    if (pending === null) return
-    const seq = pending
-    pending = null
-    try {
-      store.tx(() => outbox.saveCursor(UPLINK_CONSUMER, { lastSeq: seq, headAttempts: 0, headFirstFailedAt: null }))
-    } catch (err) {
-      // Unwritten progress only means those events are published again after a restart (at least once).
-      onWriteError(err as Error)
-    }
-  }
-  return {
-    startSeq: () => outbox.cursor(UPLINK_CONSUMER)?.lastSeq ?? 0,
-    after: (seq, limit) => outbox.after(seq, limit),
-    acked(seq) {
-      pending = seq
-      // Written in batches, and only when something was delivered (quiet when idle).
-      timer ??= setTimeout(flush, CURSOR_FLUSH_MS)
-    },
-    subscribe: (wake) => store.events.subscribe(() => wake()),
-    flush,
+    markStarted: (requestId) => app.markStarted(requestId),
+    remember: (requestId, answer) => app.rememberAnswer(requestId, JSON.stringify(answer)),
   }
 }
 
 export class UplinkService implements Service {
   readonly name = 'uplink'
   readonly uplink: Uplink
-  private readonly feed: ReturnType<typeof outboxFeed>
 
-  constructor(private readonly deps: { config: NonNullable<Config['uplink']>; store: Store; app: FastifyInstance; bus: DaemonBus; log: Logger; version: string }) {
-    const { config, store, app, log } = deps
-    this.feed = outboxFeed(store, (err) => log.warn({ err: err.message }, 'uplink cursor not written'))
+  constructor(private readonly deps: { config: NonNullable<Config['uplink']>; site: UplinkApp; app: FastifyInstance; bus: DaemonBus; log: Logger; version: string }) {
+    const { config, site, app, log } = deps
     this.uplink = new Uplink({
       url: config.url,
       siteId: config.site_id,
@@ -107,12 +60,9 @@ export class UplinkService implements Service {
       sessionExpirySeconds: config.session_expiry_seconds,
       version: deps.version,
       handler: injectHandler(app),
-      answers: new Answers(storeAnswers(store)),
-      events: this.feed,
-      devices: () => {
-        const list = store.devices.list()
-        return { total: list.length, online: list.filter((d) => d.online).length }
-      },
+      answers: new Answers(durableAnswers(site)),
+      events: site,
+      devices: () => site.deviceCounts(),
       // Only metadata: a request or answer body may carry a PIN.
       log: (level, msg, detail) => log[level]({ ...detail }, msg),
     })
@@ -128,6 +78,6 @@ export class UplinkService implements Service {
   async stop(): Promise<void> {
     this.deps.bus.removeListeners(this)
     await this.uplink.stop()
-    this.feed.flush()
+    this.deps.site.flush()
   }
 }
