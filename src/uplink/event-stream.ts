@@ -31,11 +31,15 @@ export class EventStream {
   private stopped = true
   private loop: Promise<void> | null = null
   private unsubscribe: (() => void) | null = null
+  private stopping: () => void = () => {}
+  /** Resolves on stop: a batch still waiting for its PUBACKs (broker away) must not hold the stop. */
+  private stopped$: Promise<null> = Promise.resolve(null)
 
   constructor(private readonly feed: EventFeed, private readonly publish: Publish, private readonly onTrouble: (err: Error) => void) {}
 
   start(): void {
     this.stopped = false
+    this.stopped$ = new Promise<null>((r) => (this.stopping = () => r(null)))
     this.ackedSeq = this.feed.startSeq()
     this.unsubscribe = this.feed.subscribe(() => this.wake())
     this.loop ??= this.run()
@@ -44,6 +48,7 @@ export class EventStream {
   async stop(): Promise<void> {
     this.stopped = true
     this.unsubscribe?.()
+    this.stopping()
     this.wake()
     await this.loop
     this.loop = null
@@ -78,7 +83,8 @@ export class EventStream {
       }
       // mqtt.js keeps unacknowledged QoS 1 publishes and sends them again after a reconnect, in order:
       // waiting here covers an outage. Acks are counted in order, so the cursor never skips a gap.
-      const settled = await Promise.allSettled(batch.map((e) => this.publish(e)))
+      const settled = await Promise.race([Promise.allSettled(batch.map((e) => this.publish(e))), this.stopped$])
+      if (!settled) break // stopping with PUBACKs outstanding: those events are published again next start
       let last = this.ackedSeq
       for (const [i, s] of settled.entries()) {
         if (s.status === 'rejected') {
