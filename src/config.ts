@@ -198,7 +198,7 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
   if (env.LOCKSTEP_API_KEY !== undefined) merged.api_key = env.LOCKSTEP_API_KEY
   if (opts.mode === 'lab') merged.lab = true
   // The fleet uplink (lab mode too): the URL and site id from the environment complete or override the file's.
-  if (env.LOCKSTEP_UPLINK_URL || env.LOCKSTEP_SITE_ID) {
+  if (env.LOCKSTEP_UPLINK_URL || env.LOCKSTEP_SITE_ID || env.LOCKSTEP_UPLINK_USERNAME || env.LOCKSTEP_UPLINK_PASSWORD) {
     const uplink = (merged.uplink ??= {})
     if (env.LOCKSTEP_UPLINK_URL) uplink.url = env.LOCKSTEP_UPLINK_URL
     if (env.LOCKSTEP_SITE_ID) uplink.site_id = env.LOCKSTEP_SITE_ID
