@@ -1,6 +1,6 @@
 // `lockstep gateway --broker <url>`: loads the config (its `gateway` and `http` sections, LOCKSTEP_HTTP_HOST/PORT,
 // LOCKSTEP_API_KEY as one more operator key), starts the gateway, stops on SIGINT/SIGTERM.
-import { loadConfig } from '../config.js'
+import { ConfigError, loadConfig } from '../config.js'
 import { createLogger } from '../log.js'
 import { startGateway } from './gateway.js'
 
@@ -8,7 +8,7 @@ export async function runGateway(o: { broker?: string; config?: string }): Promi
   const config = loadConfig({ mode: 'serve', path: o.config })
   const g = config.gateway
   const broker = o.broker ?? g.broker
-  if (!broker) throw new Error('lockstep gateway: name the fleet broker with --broker <url> or gateway.broker in the config')
+  if (!broker) throw new ConfigError('name the fleet broker with --broker <url> or gateway.broker in the config')
   const log = createLogger(config.log_level)
   const gateway = await startGateway({
     broker, host: config.http.host, port: config.http.port, timeoutMs: g.timeout_ms,

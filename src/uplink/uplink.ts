@@ -60,7 +60,8 @@ export class Uplink {
       clean: false,
       keepalive: o.keepaliveSeconds ?? 30,
       properties: { sessionExpiryInterval: o.sessionExpirySeconds ?? 7 * 86_400 },
-      will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(this.status('offline'))), qos: 1, retain: true },
+      // The will is written now but sent by the broker later: it carries no time.
+      will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify({ status: 'offline', version: o.version })), qos: 1, retain: true },
     })
     this.client = client
     client.on('connect', (connack) => {
