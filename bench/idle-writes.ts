@@ -39,8 +39,7 @@ const env = { LOCKSTEP_DATA_DIR: dataDir, LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_HTTP
 let config: Config = loadConfig({ mode: 'lab', env })
 const zigbee = config.locks.filter((l) => l.driver === 'zigbee2mqtt')
 const perLock = Math.ceil(CODES / zigbee.length) + 1
-// Only the Zigbee2MQTT locks: the Nuki BLE lab lock judges presence by the clock, and fake time jumping a
-// resync interval at once makes it look gone and back (two events per step) — an artefact of the jump.
+// Only the Zigbee2MQTT locks, grown to hold the codes (the Nuki lab lock holds 100 at most).
 config = { ...config, locks: config.locks.flatMap((l) => (l.driver === 'zigbee2mqtt' ? [{ ...l, slots: Math.max(l.slots, perLock) }] : [])) }
 
 const daemon = await startDaemon(config, { log: createLogger('silent'), print: () => {} })

@@ -29,10 +29,36 @@ const lockConfig = z.strictObject({
   name_rules: nameRules.default({ max_length: 16, charset: 'printable_ascii', unique: false }),
   /** Lab only: whether the simulated lock reveals PINs on read (many real Zigbee sites do not). */
   expose_pin: z.boolean().default(true),
+  /**
+   * Zigbee2MQTT only: whether the lock sends programming events when a code is edited at its keypad.
+   * Absent: as the driver's model table says (most do). In the lab it also sets what the simulated lock does.
+   */
+  reports_code_changes: z.boolean().optional(),
   /** Nuki only: the lock's security PIN, needed once to pair. */
   security_pin: z.int().min(0).max(0xffff).optional(),
 })
 export type LockConfig = z.infer<typeof lockConfig>
+
+/**
+ * How often locks are read to catch codes edited at the lock (docs/configuration.md, "Drift checks").
+ * A lock that reports its changes is read in full once per `reported_check_hours` as a safety net; one
+ * that reports nothing is checked every `unreported_check_minutes` of its driver.
+ */
+const DRIFT_DEFAULTS = {
+  reported_check_hours: 24,
+  unreported_check_minutes: { zigbee2mqtt: 720, 'nuki-ble': 60, 'zwave-js': 60 },
+}
+const checkMinutes = z.number().min(1).max(43_200)
+const driftConfig = z.strictObject({
+  reported_check_hours: z.number().min(1).max(720).default(DRIFT_DEFAULTS.reported_check_hours),
+  unreported_check_minutes: z
+    .strictObject({
+      zigbee2mqtt: checkMinutes.default(DRIFT_DEFAULTS.unreported_check_minutes.zigbee2mqtt),
+      'nuki-ble': checkMinutes.default(DRIFT_DEFAULTS.unreported_check_minutes['nuki-ble']),
+      'zwave-js': checkMinutes.default(DRIFT_DEFAULTS.unreported_check_minutes['zwave-js']),
+    })
+    .default(DRIFT_DEFAULTS.unreported_check_minutes),
+})
 
 const entranceConfig = z.strictObject({
   name: z.string().min(1),
@@ -85,6 +111,22 @@ const gatewayConfig = z.strictObject({
   /** Site API key → site id, for clients that call the gateway without /sites/<site> in the path. */
   key_sites: z.record(z.string().min(8), z.string().regex(SITE_ID_RULE)).default({}),
 })
+/** The PMS's FIAS interface (docs/fias.md). In lab mode port 0 means: run the PMS simulator on a free port. */
+const fiasConfig = z.strictObject({
+  url: z.string().regex(/^tcp:\/\/(\[[^\]]+\]|[^:/]+):\d{1,5}\/?$/, 'must be tcp://host:port'),
+  /** KC (the PMS's key coder id) → encoder name. */
+  encoders: z.record(z.string().regex(/^[\x21-\x7e]{1,8}$/, 'KC is 1-8 printable characters'), z.string().min(1)).default({}),
+  /** RN (the PMS's room number) → entrance or space name. */
+  rooms: z.record(z.string().regex(/^[\x21-\x7e]{1,16}$/, 'RN is 1-16 printable characters'), z.string().min(1)).default({}),
+  code_page: z.enum(['cp850', 'latin1', 'ascii']).default('cp850'),
+  /** Key end time when the PMS sends no DT (HH:MM, property time). */
+  departure_time_default: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM').default('12:00'),
+  /** The PMS's key-answer timeout until its LC A0 says otherwise. */
+  answer_timeout_seconds: z.int().min(2).max(120).default(10),
+  /** The property's time zone: FIAS dates and times are local. */
+  time_zone: z.string().refine((tz) => { try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true } catch { return false } }, 'unknown time zone').default('UTC'),
+})
+export type FiasConfig = z.infer<typeof fiasConfig>
 
 export const configSchema = z.strictObject({
   site: z
@@ -118,13 +160,19 @@ export const configSchema = z.strictObject({
     .default({ url: null }),
   reconcile: z
     .strictObject({
-      /** Every device is read back this often even without a change, to catch edits no event announces. */
+      /**
+       * Every device is looked at this often even without a change (desired against last observed). It
+       * costs no radio: the device is read only when its drift check is due (see `drift`).
+       */
       resync_seconds: z.number().min(1).max(86_400).default(300),
       concurrency: z.int().min(1).max(256).default(8),
       /** A slot read empty this recently (and no event since) takes a new code without another read; 0 = always read. */
       trust_empty_seconds: z.number().min(0).max(86_400).default(600),
+      drift: driftConfig.default(DRIFT_DEFAULTS),
+      /** A code not set on (or removed from) its lock this long after it should be gets Seam's delay warning and event. */
+      delay_warning_seconds: z.number().min(1).max(7 * 86_400).default(300),
     })
-    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600 }),
+    .default({ resync_seconds: 300, concurrency: 8, trust_empty_seconds: 600, drift: DRIFT_DEFAULTS, delay_warning_seconds: 300 }),
   webhooks: z
     .strictObject({
       /** Private/LAN targets allowed: host names, IPs or CIDRs ("192.168.1.20", "10.0.0.0/8", "pms.local"). */
@@ -153,6 +201,7 @@ export const configSchema = z.strictObject({
   locks: z.array(lockConfig).default([]),
   entrances: z.array(entranceConfig).default([]),
   encoders: z.array(encoderConfig).default([]),
+  fias: fiasConfig.nullable().default(null),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 export type Config = z.infer<typeof configSchema>
@@ -196,6 +245,7 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
   if (env.LOCKSTEP_MQTT_URL) mqtt.url = env.LOCKSTEP_MQTT_URL
   if (env.LOCKSTEP_DATA_DIR) merged.data_dir = env.LOCKSTEP_DATA_DIR
   if (env.LOCKSTEP_API_KEY !== undefined) merged.api_key = env.LOCKSTEP_API_KEY
+  if (env.LOCKSTEP_FIAS_URL) merged.fias = { ...(merged.fias ?? {}), url: env.LOCKSTEP_FIAS_URL }
   if (opts.mode === 'lab') merged.lab = true
   // The fleet uplink (lab mode too): the URL and site id from the environment complete or override the file's.
   if (env.LOCKSTEP_UPLINK_URL || env.LOCKSTEP_SITE_ID || env.LOCKSTEP_UPLINK_USERNAME || env.LOCKSTEP_UPLINK_PASSWORD) {
@@ -218,6 +268,8 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
       'LOCKSTEP_API_KEY: must start with "seam_" followed by at least 8 letters, digits or underscores (not seam_at…, seam_cst…, seam_pk…)',
     )
   }
+  // Port 0 is the lab's "run the PMS simulator here"; a site's daemon must dial a real PMS.
+  if (config.fias && !config.lab && /:0\/?$/.test(config.fias.url)) throw new ConfigError(`config ${path}: fias.url: port 0 (the lab PMS) only in lab mode`)
   const natives = new Set<string>()
   for (const [i, lock] of config.locks.entries()) {
     if (natives.has(lock.native_id)) throw new ConfigError(`config ${path}: locks.${i}.native_id: duplicate "${lock.native_id}"`)

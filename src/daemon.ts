@@ -14,13 +14,14 @@ import { createUseCases, type UseCases } from './app/index.js'
 import { bootstrapApiKey } from './app/keys.js'
 import { healthReport } from './app/health.js'
 import type { LockDriver } from './ports/lock-driver.js'
-import { Reconciler } from './reconcile/reconciler.js'
+import { Reconciler, type DriftSettings } from './reconcile/reconciler.js'
 import { SqliteReconcileRepo } from './store/reconcile-repo.js'
 import type { Store } from './store/store.js'
 import { LockDrivers, nukiDriver, zigbeeDriver, zwaveDriver } from './drivers.js'
 import { SiteBroker } from './mqtt/broker.js'
 import type { LabProperty } from './lab/property.js'
 import { encodingRoutes } from './api/routes/encoding.js'
+import { radioRoutes, type DeviceRadio } from './api/routes/radio.js'
 import { DB_FILE, LAB_KEY_FILE } from './files.js'
 import { Metrics, metricsOnBus, metricsRoute } from './metrics.js'
 import { propertySections, renderBanner } from './banner.js'
@@ -32,9 +33,13 @@ import type { CardEncoderAttempts } from './app/card-encoder-attempts.js'
 import { createDaemonBus, type DaemonBus } from './bus.js'
 import { every, Lifecycle } from './kernel/service.js'
 import { StoreService } from './services/store.js'
+import { CodeDelayWatch } from './services/code-delays.js'
 import { ReconcilerService } from './services/reconciler.js'
 import { Encoders } from './services/encoders.js'
 import { ApiService } from './services/api.js'
+import type { FiasService } from './fias/fias-service.js'
+import { fiasFrontDoor } from './fias/front-door.js'
+import type { LabPms } from './lab/pms-lab.js'
 import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.js'
 import { WebhookUseCases } from './app/webhooks.js'
 import { webhookRoutes } from './api/routes/webhooks.js'
@@ -69,6 +74,9 @@ export interface Daemon {
   encoderDrivers: Map<string, EncoderDriver>
   /** ENCODE_CREDENTIAL / SCAN_CREDENTIAL attempts. */
   cardEncoding: CardEncoderAttempts
+  /** The PMS's FIAS link (config `fias`), and the lab's PMS simulator when the lab runs one. */
+  fias: FiasService | null
+  labPms: LabPms | null
   app: FastifyInstance
   /** The use cases every front door calls. */
   useCases: UseCases
@@ -113,7 +121,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const { store } = await services.start(new StoreService({ dataDir: config.data_dir, clock, random, bus }))
   // Card secrets live next to the database (mode 0600); entrances and encoders are known before the lab starts.
   const siteKeys = loadOrCreateSiteKeys(config.data_dir, random)
-  const useCases = createUseCases(store, { site: config.site, log, driverOf: (kind) => drivers.get(kind) })
+  const useCases = createUseCases(store, { site: config.site, log, driverOf: (kind) => drivers.get(kind), sandbox: config.lab })
   await services.start({ name: 'use cases', start() {}, stop: () => useCases.close() })
   useCases.acs.syncConfigured(config)
   useCases.devices.registerConfiguredLocks(config)
@@ -145,6 +153,7 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     ...(opts.driverRetryMs !== undefined ? { retryMs: opts.driverRetryMs } : {}),
   })
   const drivers = lockDrivers.byKind
+  metrics.radioSource(() => radioReport(store, drivers).flatMap((d) => Object.entries(d.total.by_kind).map(([kind, count]) => ({ deviceId: d.device_id, kind, count }))))
   const reconciler: Reconciler = new Reconciler({
     repo: new SqliteReconcileRepo(store),
     route: (deviceId) => {
@@ -156,12 +165,15 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     random,
     concurrency: opts.reconcileConcurrency ?? config.reconcile.concurrency,
     trustEmptyMs: config.reconcile.trust_empty_seconds * 1000,
+    ...driftOptions(config),
     observer: metricsSink,
     log: (msg, detail) => log.warn({ ...detail }, msg),
   })
   await services.start(lockDrivers)
   await services.start(new ReconcilerService({ reconciler, store, bus }))
-  // Level-triggered all the way: look at every driven device now and then, event or not.
+  await services.start(new CodeDelayWatch({ store, bus, clock, thresholdMs: config.reconcile.delay_warning_seconds * 1000, log: (msg, err) => log.error({ err }, msg) }))
+  // Level-triggered all the way: look at every driven device now and then, event or not. A look costs
+  // no radio unless the device's drift check is due (reconcile/drift-check.ts).
   await services.start(every('resync', config.reconcile.resync_seconds * 1000, () => {
     for (const d of store.devices.list()) if (drivers.has(d.driver) && d.online) reconciler.poke(d.deviceId)
   }))
@@ -172,6 +184,14 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   const { cardEncoding } = encoders
   await services.start(every('attempt expiry', 5_000, () => useCases.lockActions.expire(ATTEMPT_EXPIRY_MS)))
 
+  // The lab runs its own PMS when fias.url has port 0 (LOCKSTEP_FIAS_URL pointing at another PMS turns it off).
+  const pmsLab = lab && config.fias ? await import('./lab/pms-lab.js') : null
+  const labPms = pmsLab && config.fias && pmsLab.fiasPort(config.fias.url) === 0
+    ? await services.start(pmsLab.labPmsFor(config.fias, {
+        clock, ...(lab?.control.cards ? { cards: lab.control.cards } : {}),
+        encoderIdOf: (name) => (config.encoders.some((e) => e.name === name) ? store.acs.encoderIdFor(name) : undefined),
+      }))
+    : null
   // Webhooks: signature timestamps follow real time (opts.clock), not the lab clock moved forward.
   const webhookDelivery = new WebhookDelivery({ store, clock, stampClock: opts.clock ?? systemClock, random, observer: metrics, userAgent: `lockstep/${VERSION}`, log: (msg, detail) => log.warn(detail, msg), ...deliverySettings(config) })
   metrics.watchOutbox(() => webhookDelivery.health())
@@ -182,8 +202,10 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     encoderOnline: (id) => cardEncoding.encoderOnline(id),
     plugins: [
       async (a) => encodingRoutes(a, cardEncoding),
+      async (a) => radioRoutes(a, () => radioReport(store, drivers)),
       // The lab's routes exist only in lab mode.
       ...(lab ? [lab.routesFor(useCases)] : []),
+      ...(labPms ? [async (a: FastifyInstance) => (await import('./lab/pms-routes.js')).labPmsRoutes(a, labPms)] : []),
       async (a) => consoleRoutes(a),
       async (a) => metricsRoute(a, metrics, (key) => useCases.keys.verify(key)),
       async (a) => webhookRoutes(a, new WebhookUseCases(store, webhookDelivery, urlPolicy(config))),
@@ -203,9 +225,13 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
     config: config.uplink, site: new UplinkApp(store, (err) => log.warn({ err: err.message }, 'uplink cursor not written')), app: api.app, bus, log, version: VERSION,
   }))
   log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
+  // FIAS last: a key request from the PMS needs the use cases, the encoders and the event log up.
+  const fias = config.fias
+    ? await services.start(fiasFrontDoor({ ...config.fias, url: labPms?.url ?? config.fias.url }, { useCases, cardEncoding, clock, log }))
+    : null
 
   return {
-    url, config, store, clock, lab, reconciler, drivers, encoderDrivers: encoders.drivers, cardEncoding,
+    url, config, store, clock, lab, reconciler, drivers, encoderDrivers: encoders.drivers, cardEncoding, fias, labPms,
     app: api.app, useCases, log, bus, generatedApiKey, metrics,
     banner() {
       const labFile = join(config.data_dir, LAB_KEY_FILE)
@@ -223,9 +249,36 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
         apiKey,
         apiKeySource: source,
         dataDir: config.data_dir,
-        sections: propertySections(store, (id) => cardEncoding.encoderOnline(id)),
+        sections: [
+          ...propertySections(store, (id) => cardEncoding.encoderOnline(id)),
+          ...(fias ? [{
+            title: 'Hotel PMS (FIAS)',
+            rows: [[labPms ? `lab PMS simulator on ${labPms.url}` : `PMS at ${fias.url}`, `link ${fias.state}`,
+              `KC ${Object.entries(config.fias!.encoders).map(([k, n]) => `${k} → ${n}`).join(', ') || 'none'}`]],
+          }] : []),
+        ],
       })
     },
     stop: () => services.stop(),
+  }
+}
+
+/** Each known lock's radio exchanges, as its running driver counted them (locks of a driver that does not count are left out). */
+function radioReport(store: Store, drivers: Map<string, LockDriver>): DeviceRadio[] {
+  return store.devices.list().flatMap((d) => {
+    const stats = drivers.get(d.driver)?.radioStats?.(d.nativeId)
+    if (!stats) return []
+    const counts = (c: { exchanges: number; byKind: Record<string, number> }) => ({ exchanges: c.exchanges, by_kind: c.byKind })
+    return [{ device_id: d.deviceId, display_name: d.displayName, driver: d.driver, total: counts(stats.total), last_day: counts(stats.lastDay) }]
+  })
+}
+
+/** Drift checks from config: the safety net is the full read, so both follow reported_check_hours. */
+function driftOptions(config: Config): { drift: DriftSettings; fullScanMs: number } {
+  const { reported_check_hours: hours, unreported_check_minutes: minutes } = config.reconcile.drift
+  const byDriver: Record<string, number> = minutes
+  return {
+    drift: { reportedCheckMs: hours * 3_600_000, unreportedCheckMs: (kind) => (byDriver[kind] ?? 60) * 60_000 },
+    fullScanMs: hours * 3_600_000,
   }
 }

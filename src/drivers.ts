@@ -94,6 +94,7 @@ export function zigbeeDriver(config: Config, brokerUrl: string, clock: Clock, lo
     devices: Object.fromEntries(
       zigbeeLocks.map((l) => [l.native_id, { slotCount: l.slots, minPinLength: l.code_length[0], maxPinLength: l.code_length[1] }]),
     ),
+    programmingEvents: Object.fromEntries(zigbeeLocks.flatMap((l) => (l.reports_code_changes === undefined ? [] : [[l.native_id, l.reports_code_changes]]))),
     log: (level, message) => log[level]({ driver: 'zigbee2mqtt' }, message),
   })
 }

@@ -32,8 +32,17 @@ export function metricsOnBus(bus: DaemonBus): MetricsSink {
   }
 }
 
+/** One lock's radio exchanges since its driver started, by kind (drivers count; see ports RadioStats). */
+export interface RadioCount {
+  deviceId: string
+  kind: string
+  count: number
+}
+
 export class Metrics implements MetricsSink {
   readonly registry = new Registry()
+  /** Read at scrape time: the drivers keep the counts (set by the daemon once they exist). */
+  private radio: () => RadioCount[] = () => []
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>
   private readonly lag: Gauge<'device_id'>
   private readonly breaker: Gauge<'device_id'>
@@ -123,6 +132,17 @@ export class Metrics implements MetricsSink {
         for (const d of store.devices.list()) this.set({ device_id: d.deviceId }, d.errors.length)
       }),
     })
+    const radio = () => this.radio()
+    new Counter({
+      name: 'lockstep_radio_exchanges_total',
+      help: "Radio exchanges the drivers caused with each lock, by kind (Zigbee requests, Nuki connections): a battery lock pays for each",
+      labelNames: ['device_id', 'kind'],
+      registers,
+      collect: guard(function (this: Counter<'device_id' | 'kind'>) {
+        this.reset()
+        for (const r of radio()) this.inc({ device_id: r.deviceId, kind: r.kind }, r.count)
+      }),
+    })
     new Gauge({
       name: 'lockstep_work_queue_depth',
       help: 'Devices waiting for the reconciler (work_items rows)',
@@ -185,6 +205,11 @@ export class Metrics implements MetricsSink {
         })
       },
     })
+  }
+
+  /** Where the radio counts come from (the daemon's drivers). */
+  radioSource(source: () => RadioCount[]): void {
+    this.radio = source
   }
 
   reconcileLag(deviceId: string, seconds: number): void {

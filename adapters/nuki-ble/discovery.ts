@@ -22,6 +22,8 @@ import { SlotMap } from './slot-map.js'
 export interface DiscoveryContext {
   kind: string
   clock: Clock
+  /** What lastSeenMs and presence are measured on (see NukiBleDriverOptions.presenceClock). */
+  presenceClock: Clock
   random: Random
   identity: PairingIdentity
   keys: KeyStore
@@ -37,25 +39,37 @@ export interface DiscoveryContext {
   pin(entry: LockEntry): number
   emit(event: DeviceEvent): void
   noteLockState(entry: LockEntry, locked: boolean, method: LockMethod, slot?: number): void
+  /** A pairing connection was attempted (counted with the lock's radio exchanges). */
+  pairingConnect(entry: LockEntry): void
   stopped(): boolean
 }
 
 export class NukiDiscovery {
+  /** Sightings being handled (pairing, announcing): stop() waits for them. */
+  private readonly inFlight = new Set<Promise<void>>()
+
   constructor(private readonly ctx: DiscoveryContext) {}
+
+  /** Resolves once every sighting being handled has finished (they check `stopped` and end early). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
+  }
 
   readonly onDiscover = (peripheral: Peripheral): void => {
     const ad = parseNukiAdvertisement(peripheral.advertisement)
     if (!ad || this.ctx.stopped()) return
     const entry = this.ctx.entry(ad.nukiId)
     entry.peripheral = peripheral
-    entry.lastSeenMs = this.ctx.clock.now()
+    entry.lastSeenMs = this.ctx.presenceClock.now()
     if (entry.sighting) return
     entry.sighting = true
-    void this.onSighting(entry, ad)
+    const handling: Promise<void> = this.onSighting(entry, ad)
       .catch((e: unknown) => this.ctx.log.warn({ nukiId: entry.nukiId, err: (e as Error).message }, 'nuki: handling advertisement failed'))
       .finally(() => {
         entry.sighting = false
+        this.inFlight.delete(handling)
       })
+    this.inFlight.add(handling)
   }
 
   /** Loads the stored authorization and slot bindings of a lock, once. */
@@ -75,6 +89,8 @@ export class NukiDiscovery {
     const { session, keys } = this.ctx
     await session.enqueue(entry, async () => {
       await session.closeLink(entry)
+      if (this.ctx.stopped()) throw new TransientDeviceError('driver stopped')
+      this.ctx.pairingConnect(entry)
       const link = await GattLink.open(peripheral, 'pairing', this.ctx.connectTimeoutMs)
       try {
         const result = await pair(link, this.ctx.random, this.ctx.identity, this.ctx.commandTimeoutMs)
@@ -98,7 +114,8 @@ export class NukiDiscovery {
 
   /** First sighting of a paired lock: read its state, then tell the reconciler it exists. */
   async announce(entry: LockEntry): Promise<void> {
-    if (entry.announced) return
+    // A sighting handled while the driver stops must not open a connection after stop() returned.
+    if (entry.announced || this.ctx.stopped()) return
     entry.announced = true
     entry.online = true
     const { session } = this.ctx
@@ -130,7 +147,7 @@ export class NukiDiscovery {
 
   /** Reports offline every announced lock not heard for longer than `presenceTimeoutMs`. */
   checkPresence(locks: Iterable<LockEntry>, presenceTimeoutMs: number): void {
-    const now = this.ctx.clock.now()
+    const now = this.ctx.presenceClock.now()
     for (const entry of locks) {
       if (entry.online && entry.announced && now - entry.lastSeenMs > presenceTimeoutMs) markOffline(entry, this.ctx.emit)
     }
@@ -138,6 +155,7 @@ export class NukiDiscovery {
 
   private async onSighting(entry: LockEntry, ad: NukiAdvertisement): Promise<void> {
     await this.ensureLoaded(entry)
+    if (this.ctx.stopped()) return
     if (!entry.stored) {
       const retryAfter = (entry.pairingFailedAt ?? -Infinity) + 5000
       if (ad.pairingMode && this.ctx.autoPair && this.ctx.clock.now() >= retryAfter) {
@@ -148,6 +166,7 @@ export class NukiDiscovery {
       }
       if (!entry.stored) return
     }
+    if (this.ctx.stopped()) return
     if (!entry.announced) {
       await this.announce(entry)
       return

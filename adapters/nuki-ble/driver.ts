@@ -7,7 +7,8 @@ import { systemClock } from '../../src/kernel/clock.js'
 import { cryptoRandom, type Random } from '../../src/kernel/ids.js'
 import type { DeviceEvent, DeviceEventSink, LockMethod } from '../../src/ports/device-events.js'
 import { RejectedByDeviceError, TransientDeviceError } from '../../src/ports/errors.js'
-import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'
+import type { CodeConstraints, DriftCapability, LockDriver, RadioStats, SlotReading } from '../../src/ports/lock-driver.js'
+import { RadioTally } from '../../src/ports/radio-tally.js'
 import { ERROR_CODE, LOCK_ACTION, LOCK_STATE } from '../../src/protocols/nuki/constants.js'
 import { codeViolation, nukiConstraints } from './constraints.js'
 import { NukiErrorReport } from './device-errors.js'
@@ -44,6 +45,11 @@ export interface NukiBleDriverOptions {
   idleDisconnectMs?: number
   /** Report a lock offline when no advertisement was heard for this long (0 = only on failed connects). */
   presenceTimeoutMs?: number
+  /**
+   * The clock presence is judged on (default: clock). Advertisements arrive in real time; the lab moves
+   * its schedule clock forward in jumps, and a jump is not an hour of radio silence.
+   */
+  presenceClock?: Clock
   log?: DriverLog
 }
 
@@ -57,6 +63,7 @@ export class NukiBleDriver implements LockDriver {
   private readonly slotCount: number
   private readonly connectTimeoutMs: number
   private readonly presenceTimeoutMs: number
+  private readonly presenceClock: Clock
   private readonly session: LockSession
   private readonly discovery: NukiDiscovery
   private sink: DeviceEventSink | undefined
@@ -64,6 +71,8 @@ export class NukiBleDriver implements LockDriver {
   private stopped = false
   /** Encrypted request/response exchanges performed, for benchmarks. */
   readonly stats: { exchanges: number; connects: number }
+  /** Connections per lock: what a Nuki's battery pays for (a connection wakes it, however many commands it carries). */
+  private readonly radio: RadioTally
 
   constructor(private readonly options: NukiBleDriverOptions) {
     this.noble = createNoble(options.bindings)
@@ -74,17 +83,22 @@ export class NukiBleDriver implements LockDriver {
     this.slotCount = options.slotCount ?? 100
     this.connectTimeoutMs = options.connectTimeoutMs ?? 8000
     this.presenceTimeoutMs = options.presenceTimeoutMs ?? 0
+    this.presenceClock = options.presenceClock ?? clock
+    this.radio = new RadioTally(clock)
     this.session = new LockSession({
       random,
       commandTimeoutMs,
       connectTimeoutMs: this.connectTimeoutMs,
       idleDisconnectMs: options.idleDisconnectMs ?? 1500,
       onReachable: (entry, reachable) => (reachable ? markOnline(entry, this.emit) : markOffline(entry, this.emit)),
+      onConnecting: (entry) => this.radio.count(entry.nukiId, 'connection'),
+      stopped: () => this.stopped,
     })
     this.stats = this.session.stats
     this.discovery = new NukiDiscovery({
       kind: this.kind,
       clock,
+      presenceClock: this.presenceClock,
       random,
       identity: this.identity,
       keys: new KeyStore(options.dataDir),
@@ -99,6 +113,7 @@ export class NukiBleDriver implements LockDriver {
       pin: (entry) => this.pin(entry),
       emit: this.emit,
       noteLockState: (entry, locked, method, slot) => this.noteLockState(entry, locked, method, slot),
+      pairingConnect: (entry) => this.radio.count(entry.nukiId, 'pairing_connection'),
       stopped: () => this.stopped,
     })
   }
@@ -125,12 +140,24 @@ export class NukiBleDriver implements LockDriver {
     if (this.presenceTimer) clearInterval(this.presenceTimer)
     this.noble.removeListener('discover', this.discovery.onDiscover)
     await this.noble.stopScanningAsync().catch(() => undefined)
+    // A sighting in flight (pairing, then announcing) sees `stopped` and opens no further connection.
+    await this.discovery.settled()
     for (const entry of this.locks.values()) {
       await entry.queue.idle()
       await this.session.closeLink(entry)
       entry.journal?.close()
     }
     this.sink = undefined
+  }
+
+  /** A Nuki tells nothing of codes edited in the owner's app; one keypad-code list returns them all. */
+  driftCapability(_nativeId: string): DriftCapability {
+    return { reportsCodeChanges: false, readsAllAtOnce: true }
+  }
+
+  /** Connections opened to the lock (kinds 'connection' and 'pairing_connection'). */
+  radioStats(nativeId: string): RadioStats {
+    return this.radio.stats(nativeId)
   }
 
   constraints(_nativeId: string): CodeConstraints {

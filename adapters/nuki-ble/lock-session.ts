@@ -15,6 +15,10 @@ export interface LockSessionOptions {
   idleDisconnectMs: number
   /** A connect succeeded (true) or failed (false): the lock's presence follows. */
   onReachable(entry: LockEntry, reachable: boolean): void
+  /** A connection was attempted: the lock's radio woke for it, whatever came of it. */
+  onConnecting(entry: LockEntry): void
+  /** The driver stopped: no new connection may open (its connect timer would outlive stop()). */
+  stopped(): boolean
 }
 
 export class LockSession {
@@ -58,9 +62,11 @@ export class LockSession {
     if (entry.idleTimer) clearTimeout(entry.idleTimer)
     if (entry.link?.alive && entry.channel) return entry.channel
     await this.closeLink(entry)
+    if (this.options.stopped()) throw new TransientDeviceError(`Nuki driver stopped`)
     const peripheral = entry.peripheral
     if (!peripheral) throw new TransientDeviceError(`Nuki ${entry.nukiId} not in range`)
     if (!entry.stored) throw new TransientDeviceError(`Nuki ${entry.nukiId} is not paired`)
+    this.options.onConnecting(entry)
     try {
       entry.link = await GattLink.open(peripheral, 'usdio', this.options.connectTimeoutMs)
       this.stats.connects++

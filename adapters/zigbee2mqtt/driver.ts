@@ -6,11 +6,12 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { systemClock, type Clock } from '../../src/kernel/clock.js'
 import { codeMisfit } from '../../src/kernel/code-fit.js'
 import type { DeviceEvent, DeviceEventSink } from '../../src/ports/device-events.js'
-import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'
+import type { CodeConstraints, DriftCapability, LockDriver, RadioStats, SlotReading } from '../../src/ports/lock-driver.js'
+import { RadioTally } from '../../src/ports/radio-tally.js'
 import { RejectedByDeviceError, TransientDeviceError, UnsupportedByDeviceError } from '../../src/ports/errors.js'
 import { Inbound } from './inbound.js'
 import { failWaiters, type LockDevice } from './lock-device.js'
-import type { LockModelFacts } from './models.js'
+import { sendsProgrammingEvents, type LockModelFacts } from './models.js'
 import { clearPinPayload, setPinPayload } from './payloads.js'
 import { LockRequests, noteReadBack, toReading } from './requests.js'
 
@@ -27,6 +28,11 @@ export interface Zigbee2MqttDriverOptions {
   clock?: Clock
   /** Facts bridge/devices lacks, by friendly name (config, or models the table does not know). */
   devices?: Record<string, Partial<LockModelFacts>>
+  /**
+   * Whether each lock (by friendly name) sends programming events for keypad edits; absent = as the
+   * model table says (most do). Config knows a site's locks better than the table.
+   */
+  programmingEvents?: Record<string, boolean>
   clientId?: string
   log?: (level: 'debug' | 'warn', message: string) => void
 }
@@ -38,6 +44,7 @@ export class Zigbee2MqttDriver implements LockDriver {
   private readonly clock: Clock
   private readonly inbound: Inbound
   private readonly requests: LockRequests
+  private readonly radio: RadioTally
   /** Connected since the last 'close' (events flowing). */
   private linkUp = false
   private client: MqttClient | undefined
@@ -57,11 +64,13 @@ export class Zigbee2MqttDriver implements LockDriver {
       emit: (event) => this.emit(event),
       log: options.log,
     })
+    this.radio = new RadioTally(this.clock)
     this.requests = new LockRequests({
       base: this.base,
       timeoutMs: this.timeoutMs,
       clock: this.clock,
       connectedClient: () => this.connectedClient(),
+      sent: (dev, kind) => this.radio.count(dev.entry.friendlyName, kind),
     })
   }
 
@@ -175,8 +184,12 @@ export class Zigbee2MqttDriver implements LockDriver {
     if (codeMisfit(code, c)) throw new RejectedByDeviceError('bad_format', `code must be ${c.minLength}–${c.maxLength} digits`)
     this.checkOnline(dev)
     return this.serial(dev, async () => {
-      const result = await this.requests.setAndReadBack(dev, slot, setPinPayload(slot, code), (a) =>
-        a.kind === 'occupied' && (a.code === null || a.code === code),
+      const result = await this.requests.setAndReadBack(
+        dev,
+        slot,
+        setPinPayload(slot, code),
+        (a) => a.kind === 'occupied' && (a.code === null || a.code === code),
+        'write',
       )
       if (result.ok) {
         noteReadBack(dev, slot, result.answer)
@@ -194,7 +207,7 @@ export class Zigbee2MqttDriver implements LockDriver {
     this.checkSlot(dev, slot)
     this.checkOnline(dev)
     return this.serial(dev, async () => {
-      const result = await this.requests.setAndReadBack(dev, slot, clearPinPayload(slot), (a) => a.kind === 'empty')
+      const result = await this.requests.setAndReadBack(dev, slot, clearPinPayload(slot), (a) => a.kind === 'empty', 'clear')
       if (result.ok) {
         noteReadBack(dev, slot, result.answer)
         return toReading(slot, result.answer)
@@ -207,6 +220,22 @@ export class Zigbee2MqttDriver implements LockDriver {
     const dev = this.device(nativeId)
     this.checkOnline(dev)
     await this.serial(dev, () => this.requests.lockAction(dev, action))
+  }
+
+  /**
+   * A lock with programming events tells of keypad edits itself (slotChanged): no periodic read is
+   * needed to see them. Every slot costs its own request (Z2M's read-all is one getPinCode per slot).
+   */
+  driftCapability(nativeId: string): DriftCapability {
+    const declared = this.options.programmingEvents?.[nativeId]
+    const dev = this.devices.get(nativeId)
+    const reports = declared ?? (dev ? sendsProgrammingEvents(dev.entry.model) : true)
+    return { reportsCodeChanges: reports, readsAllAtOnce: false }
+  }
+
+  /** Requests published towards the lock (each one is one ZCL command over the air). */
+  radioStats(nativeId: string): RadioStats {
+    return this.radio.stats(nativeId)
   }
 
   /** One request per lock at a time: Z2M and the lock interleave badly otherwise (docs/protocols/zigbee2mqtt-lock.md §2). */

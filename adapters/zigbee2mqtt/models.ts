@@ -49,3 +49,14 @@ export function seamDeviceType(vendor: string): string {
   const slug = v.replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')
   return `${slug || 'unknown'}_lock`
 }
+
+/**
+ * Models whose definitions have no programming-event converter, so Z2M publishes nothing when a code is
+ * edited at the keypad (docs/protocols/zigbee2mqtt-lock.md §1: Heimgard SLM-2/3).
+ */
+const NO_PROGRAMMING_EVENTS = new Set(['HT-SLM-2', 'HT-SLM-3'])
+
+/** Whether a lock of this definition.model announces keypad code edits. */
+export function sendsProgrammingEvents(model: string): boolean {
+  return !NO_PROGRAMMING_EVENTS.has(model)
+}

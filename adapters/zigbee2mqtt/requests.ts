@@ -21,6 +21,8 @@ export interface RequestContext {
   clock: Clock
   /** The client when connected; throws TransientDeviceError otherwise. */
   connectedClient(): MqttClient
+  /** One request sent towards the lock: Z2M turns each into one ZCL command over the air. */
+  sent(dev: LockDevice, kind: 'read' | 'write' | 'clear' | 'lock_action'): void
 }
 
 export class LockRequests {
@@ -31,6 +33,7 @@ export class LockRequests {
     // Event messages repeat the cached (possibly stale) users map; only plain state messages answer a read.
     const answer = this.waitFor(dev, (state) => (state.action === undefined ? userSlot(state, slot) : undefined))
     client.publish(`${this.ctx.base}/${dev.entry.friendlyName}/get`, getPinPayload(slot), REQUEST)
+    this.ctx.sent(dev, 'read')
     const got = await answer
     if (got === undefined) throw new TransientDeviceError(`slot ${slot} of ${dev.entry.friendlyName} did not answer in ${this.ctx.timeoutMs} ms`)
     noteReadBack(dev, slot, got)
@@ -47,6 +50,7 @@ export class LockRequests {
     slot: number,
     setPayload: string,
     matches: (a: UserSlot) => boolean,
+    kind: 'write' | 'clear',
   ): Promise<{ ok: true; answer: UserSlot } | { ok: false; answer: UserSlot }> {
     const client = this.ctx.connectedClient()
     const topic = `${this.ctx.base}/${dev.entry.friendlyName}`
@@ -62,6 +66,8 @@ export class LockRequests {
     dev.ownWrites.set(slot, this.ctx.clock.now())
     client.publish(`${topic}/set`, setPayload, REQUEST)
     client.publish(`${topic}/get`, getPinPayload(slot), REQUEST)
+    this.ctx.sent(dev, kind)
+    this.ctx.sent(dev, 'read')
     const got = await answer
     if (got !== undefined) return { ok: true, answer: got }
     if (mismatch !== undefined) return { ok: false, answer: mismatch }
@@ -74,6 +80,7 @@ export class LockRequests {
     const want = action === 'lock'
     const done = this.waitFor(dev, (state) => (state.action === undefined && lockedFromState(state) === want ? true : undefined))
     client.publish(`${this.ctx.base}/${dev.entry.friendlyName}/set`, lockStatePayload(action), REQUEST)
+    this.ctx.sent(dev, 'lock_action')
     dev.lockActionInFlight = true
     try {
       if ((await done) === undefined) throw new TransientDeviceError(`${dev.entry.friendlyName} did not report ${action} in ${this.ctx.timeoutMs} ms`)

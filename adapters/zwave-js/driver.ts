@@ -8,7 +8,8 @@
 import { systemClock, type Clock } from '../../src/kernel/clock.js'
 import { SerialQueue } from '../../src/kernel/serial-queue.js'
 import type { DeviceEvent, DeviceEventSink } from '../../src/ports/device-events.js'
-import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'
+import type { CodeConstraints, DriftCapability, LockDriver, RadioStats, SlotReading } from '../../src/ports/lock-driver.js'
+import { RadioTally } from '../../src/ports/radio-tally.js'
 import { RejectedByDeviceError, TransientDeviceError, UnsupportedByDeviceError } from '../../src/ports/errors.js'
 import { ServerCommandError, ServerConnection } from './connection.js'
 import { LockNode, type SlotState } from './lock-node.js'
@@ -46,10 +47,12 @@ export class ZwaveJsDriver implements LockDriver {
   private readonly nodes = new Map<string, LockNode>()
   private readonly conn: ServerConnection
   private readonly clock: Clock
+  private readonly radio: RadioTally
   private sink: DeviceEventSink = () => {}
 
   constructor(private readonly options: ZwaveJsDriverOptions) {
     this.clock = options.clock ?? systemClock
+    this.radio = new RadioTally(this.clock)
     this.conn = new ServerConnection({
       url: options.url,
       commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
@@ -153,6 +156,7 @@ export class ZwaveJsDriver implements LockDriver {
       try {
         // A node that dies meanwhile ends the wait; the Get below then fails the action as transient.
         const reported = node.waitForLocked(want, this.options.lockReportWaitMs ?? 5000).catch(() => false)
+        this.radio.count(node.nativeId, 'lock_action')
         const result = await this.command<{ result?: { status?: number } }>('node.set_value', {
           nodeId: node.nodeId,
           valueId: { commandClass: CC.doorLock, endpoint: 0, property: 'targetMode' },
@@ -172,6 +176,16 @@ export class ZwaveJsDriver implements LockDriver {
     })
   }
 
+  /** Z-Wave locks announce codes changed at the keypad (User Code reports, Access Control notifications). */
+  driftCapability(_nativeId: string): DriftCapability {
+    return { reportsCodeChanges: true, readsAllAtOnce: false }
+  }
+
+  /** Commands sent to the lock through zwave-js (each one is a frame the lock wakes for). */
+  radioStats(nativeId: string): RadioStats {
+    return this.radio.stats(nativeId)
+  }
+
   // --- requests -----------------------------------------------------------------------------------
 
   /** User Code Get: the lock's own answer for one slot. */
@@ -184,6 +198,7 @@ export class ZwaveJsDriver implements LockDriver {
   }
 
   private async invoke(node: LockNode, commandClass: number, methodName: string, args: unknown[]): Promise<unknown> {
+    this.radio.count(node.nativeId, methodName)
     const res = await this.command<{ response?: unknown }>('endpoint.invoke_cc_api', { nodeId: node.nodeId, endpoint: 0, commandClass, methodName, args })
     return res.response
   }

@@ -44,6 +44,11 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
   private online = true
   /** Every lab-visible thing that happened, for tests (no secrets). */
   readonly journal: string[] = []
+  /**
+   * What the lock's radio received, counted on the lock's side: each connection costs the battery a
+   * wake-up and a GATT session, whatever it carries. Tests hold the gateway's own count against this.
+   */
+  readonly radio = { connections: 0 }
 
   constructor(options: SimulatedNukiLockOptions) {
     this.medium = options.medium
@@ -131,6 +136,11 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
     else this.medium.advertise(this.id)
   }
 
+  /** A central holds a connection to the lock now. */
+  isConnected(): boolean {
+    return this.medium.isConnected(this.id)
+  }
+
   /** Holding the button: the lock accepts a new authorization. */
   setPairingMode(on: boolean): void {
     this.pairingMode = on
@@ -191,6 +201,7 @@ export class SimulatedNukiLock implements SimulatedPeripheral {
   }
 
   onConnect(link: PeripheralLink): void {
+    this.radio.connections++
     this.transport.onConnect(link)
   }
 

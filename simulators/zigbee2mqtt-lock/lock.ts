@@ -16,6 +16,8 @@ export interface LockRules {
   refuseDuplicates: boolean
   /** Programming events for changes made over Zigbee (source rf), as many locks send. */
   eventsForZigbeeChanges: boolean
+  /** Programming events at all, keypad edits included (default true); some models send none. */
+  programmingEvents?: boolean
 }
 
 export type Fields = Record<string, unknown>

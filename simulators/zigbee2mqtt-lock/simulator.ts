@@ -22,6 +22,11 @@ export interface SimLockConfig {
   maxPinLength?: number
   /** Z2M's expose_pin device option; real sites usually leave it off. Default true. */
   exposePin?: boolean
+  /**
+   * The lock sends programming events (a code added, changed or deleted at the keypad or over Zigbee).
+   * Default true; some models send none (Z2M has no converter for theirs), so only a read finds edits.
+   */
+  programmingEvents?: boolean
   faults?: LockFaults
 }
 
@@ -75,6 +80,8 @@ interface SimDevice {
   /** Commands are handled one after another, so latency never reorders them. */
   chain: Promise<void>
   lastHeardAt: number
+  /** ZCL commands Z2M sent to the lock over the air, by command (what the lock's radio woke for). */
+  received: Map<string, number>
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -103,7 +110,8 @@ export class Zigbee2MqttSimulator {
         maxPinLength: config.maxPinLength ?? 8,
         exposePin: config.exposePin ?? true,
         refuseDuplicates: config.faults?.refuseDuplicates ?? false,
-        eventsForZigbeeChanges: true,
+        eventsForZigbeeChanges: config.programmingEvents ?? true,
+        programmingEvents: config.programmingEvents ?? true,
       })
       this.devices.set(config.name, {
         config,
@@ -115,6 +123,7 @@ export class Zigbee2MqttSimulator {
         online: true,
         chain: Promise.resolve(),
         lastHeardAt: this.clock.now(),
+        received: new Map(),
       })
     })
   }
@@ -186,14 +195,22 @@ export class Zigbee2MqttSimulator {
     const dev = this.device(deviceName)
     if (!dev.lock.inRange(slot)) return { accepted: false, reason: 'out_of_range' }
     const had = dev.lock.slot(slot) !== null
+    const events = dev.lock.rules.programmingEvents !== false
     if (code === null) {
-      if (dev.lock.clear(slot) === 'cleared') this.deviceSends(dev, dev.lock.programmingEvent('pin_code_deleted', source, slot))
+      if (dev.lock.clear(slot) === 'cleared' && events) this.deviceSends(dev, dev.lock.programmingEvent('pin_code_deleted', source, slot))
       return { accepted: true }
     }
     const outcome = dev.lock.store(slot, code, true)
     if (outcome === 'duplicate' || outcome === 'bad_format') return { accepted: false, reason: outcome }
-    this.deviceSends(dev, dev.lock.programmingEvent(had ? 'pin_code_changed' : 'pin_code_added', source, slot))
+    if (events) this.deviceSends(dev, dev.lock.programmingEvent(had ? 'pin_code_changed' : 'pin_code_added', source, slot))
     return { accepted: true }
+  }
+
+  /** The batteries drain (or are replaced): the lock reports the new level, in percent. */
+  setBattery(deviceName: string, percent: number): void {
+    const dev = this.device(deviceName)
+    dev.lock.battery = Math.max(0, Math.min(100, Math.round(percent)))
+    this.deviceSends(dev, dev.lock.batteryReport())
   }
 
   /** Every slot of the lock, empty ones included (code null). */
@@ -217,6 +234,21 @@ export class Zigbee2MqttSimulator {
   /** Z2M's expose_pin option for one device (what bridge/request/device/options would change). */
   setExposePin(deviceName: string, expose: boolean): void {
     this.device(deviceName).lock.rules.exposePin = expose
+  }
+
+  /**
+   * The ZCL commands the lock received over the air, by command (getPinCode, setPinCode, clearPinCode,
+   * lockDoor, unlockDoor, read): the lock's own count of radio exchanges, to hold a gateway's count against.
+   */
+  radioCounts(deviceName: string): Record<string, number> {
+    return Object.fromEntries(this.device(deviceName).received)
+  }
+
+  /** All ZCL commands the lock received over the air. */
+  radioTotal(deviceName: string): number {
+    let n = 0
+    for (const v of this.device(deviceName).received.values()) n += v
+    return n
   }
 
   isLocked(deviceName: string): boolean {
@@ -326,6 +358,7 @@ export class Zigbee2MqttSimulator {
     if (key === 'state') {
       const v = typeof value === 'string' ? value.toUpperCase() : ''
       if (v !== 'LOCK' && v !== 'UNLOCK' && v !== 'TOGGLE') return this.logError(`Publish 'set' 'state' to '${name}' failed: 'Error: Invalid state'`)
+      this.received(dev, v === 'UNLOCK' ? 'unlockDoor' : 'lockDoor')
       if (this.lost(dev)) return this.reportLost(dev, 'set', 'state', 'lockDoor({})')
       this.enqueue(dev, () => {
         dev.lock.locked = v === 'TOGGLE' ? !dev.lock.locked : v === 'LOCK'
@@ -345,6 +378,7 @@ export class Zigbee2MqttSimulator {
     if (!clearing && v.user_type !== undefined && !types.includes(String(v.user_type))) {
       return this.logError(`Publish 'set' 'pin_code' to '${name}' failed: 'Error: Key '${String(v.user_type)}' not found in: [${types.join(', ')}]'`)
     }
+    this.received(dev, clearing ? 'clearPinCode' : 'setPinCode')
     if (this.lost(dev)) {
       const call = clearing ? `clearPinCode({"userid":${user}})` : `setPinCode(${JSON.stringify({ userid: user, pincodevalue: String(v.pin_code) })})`
       return this.reportLost(dev, 'set', 'pin_code', call)
@@ -368,6 +402,7 @@ export class Zigbee2MqttSimulator {
   private onGet(dev: SimDevice, key: string, value: unknown): void {
     const name = dev.config.name
     if (key === 'state') {
+      this.received(dev, 'read')
       if (this.lost(dev)) return this.reportLost(dev, 'get', 'state', 'read(["lockState"])')
       return this.deviceSends(dev, () => dev.lock.lockReport())
     }
@@ -376,15 +411,22 @@ export class Zigbee2MqttSimulator {
     if (user === undefined) {
       // Read-all: one getPinCode per slot; the first one lost ends the scan, as in Z2M.
       for (let n = 0; n < dev.lock.rules.slots; n++) {
+        this.received(dev, 'getPinCode')
         if (this.lost(dev)) return this.reportLost(dev, 'get', 'pin_code', `getPinCode({"userid":${n}})`)
         this.enqueue(dev, () => this.deviceSendsNow(dev, dev.lock.pinCodeAnswer(n)))
       }
       return
     }
     if (!dev.lock.inRange(user)) return this.logError(`Publish 'get' 'pin_code' to '${name}' failed: 'Error: user must be in range for device'`)
+    this.received(dev, 'getPinCode')
     if (this.lost(dev)) return this.reportLost(dev, 'get', 'pin_code', `getPinCode({"userid":${user}})`)
     // The answer reflects the table when the lock handles the request, after earlier commands.
     this.enqueue(dev, () => this.deviceSendsNow(dev, dev.lock.pinCodeAnswer(user)))
+  }
+
+  /** Z2M sent a ZCL command towards the lock (counted even when the air loses it: the radio still tried). */
+  private received(dev: SimDevice, command: string): void {
+    dev.received.set(command, (dev.received.get(command) ?? 0) + 1)
   }
 
   /** Inside the per-lock chain: already delayed, publish now. */

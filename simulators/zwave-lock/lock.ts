@@ -41,15 +41,30 @@ const outOfRange: MockNodeBehavior = { handleCC: () => ({ action: 'stop' }) }
 
 export class SimulatedZwaveLock {
   private online = true
+  private received = 0
 
   constructor(
     readonly node: MockNode,
     private readonly controller: MockController,
     private readonly legacyAlarms = false,
-  ) {}
+  ) {
+    // Defined last, so asked first: it sees every request that reaches the lock (none while out of range,
+    // whose behaviour is defined later still), counts it and lets the lock's own behaviours answer.
+    node.defineBehavior({
+      handleCC: () => {
+        this.received++
+        return undefined
+      },
+    })
+  }
 
   get nodeId(): number {
     return this.node.id
+  }
+
+  /** Requests the lock's radio received from the controller (what a battery lock pays for). */
+  radioExchanges(): number {
+    return this.received
   }
 
   /** The lock's own memory of a slot: null when empty. */

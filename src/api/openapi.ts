@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { registeredRoutes, type Verb } from './route.js'
+import { REFUSED_PARAMS } from './refused-params.js'
 
 export interface PlainRoute {
   path: string
@@ -73,6 +74,11 @@ export function buildOpenApi(app: FastifyInstance, info: { title?: string; versi
   for (const route of registeredRoutes(app)) {
     const schema = jsonSchema(route.params)
     const props: Record<string, any> = schema.properties ?? {}
+    // Only what is implemented: a parameter refused for some values says which (refused-params.ts).
+    for (const [name, rule] of Object.entries(REFUSED_PARAMS[route.path] ?? {})) {
+      if (typeof rule !== 'string' && rule.when && props[name]) props[name] = { ...props[name], description: `Refused with a 400 for ${rule.values ?? 'some values'}: ${rule.reason}` }
+      else delete props[name]
+    }
     const required = new Set<string>(schema.required ?? [])
     const op = (verb: Verb) => {
       const base = {

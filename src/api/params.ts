@@ -161,3 +161,47 @@ export function refuseControlCharacters(params: unknown, path: string[] = []): v
     } else if (value !== null && typeof value === 'object') refuseControlCharacters(value, here)
   }
 }
+
+/**
+ * Keys of `value` that `schema` does not know, as dotted paths (`user_identity.nickname`,
+ * `requested_access_methods.0.colour`). zod strips unknown keys; rule 11 refuses them instead. Objects
+ * that declare a catchall (loose items) and records accept any key; unions are not walked.
+ */
+export function unknownKeys(schema: z.ZodType, value: unknown, path: string[] = []): string[] {
+  let s: any = schema
+  for (let i = 0; i < 20 && s; i++) {
+    const def = s._zod?.def
+    switch (def?.type) {
+      case 'optional': case 'nullable': case 'default': case 'prefault': case 'catch': case 'readonly':
+        s = def.innerType
+        continue
+      case 'pipe':
+        s = def.in
+        continue
+      case 'object': {
+        if (value === null || typeof value !== 'object' || Array.isArray(value) || def.catchall) return []
+        const shape = def.shape as Record<string, z.ZodType>
+        return Object.entries(value).flatMap(([k, v]) =>
+          Object.hasOwn(shape, k) ? unknownKeys(shape[k]!, v, [...path, k]) : [[...path, k].join('.')])
+      }
+      case 'array':
+        return Array.isArray(value) ? value.flatMap((v, i) => unknownKeys(def.element, v, [...path, String(i)])) : []
+      default:
+        return []
+    }
+  }
+  return []
+}
+
+/** The 400 for parameters a route does not know. */
+export function unknownParamsError(paths: string[]): DomainError {
+  const message = 'unknown parameter: not in Seam\'s API for this route nor a lockstep extension (see /openapi.json)'
+  const validationErrors: ValidationErrors = { _errors: [] }
+  for (const p of paths) {
+    const top = p.split('.')[0]!
+    // Own keys only: a parameter may be called `toString` or `__proto__`.
+    if (!Object.hasOwn(validationErrors, top)) Object.defineProperty(validationErrors, top, { value: { _errors: [] }, enumerable: true, writable: true })
+    ;(validationErrors[top] as { _errors: string[] })._errors.push(p === top ? message : `${p}: ${message}`)
+  }
+  return new DomainError('invalid_input', `Invalid input: ${paths.join(', ')}: ${message}`, 400, undefined, validationErrors)
+}

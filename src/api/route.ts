@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import { DomainError } from '../domain/errors.js'
 import { clientSessionAccess, forbiddenForClientSession, guardParams, guardResponse } from './client-session-policy.js'
-import { parseQuery, zodToDomain } from './params.js'
+import { parseQuery, unknownKeys, unknownParamsError, zodToDomain } from './params.js'
+import { refuseUnsupported } from './refused-params.js'
 
 export type Verb = 'GET' | 'DELETE' | 'PATCH' | 'PUT' | 'POST'
 
@@ -15,7 +16,9 @@ export interface RouteSpec<S extends z.ZodType> {
   handler: (params: z.infer<S>, request: FastifyRequest) => Promise<Record<string, unknown>> | Record<string, unknown>
 }
 
-export function readParams<S extends z.ZodType>(request: FastifyRequest, schema: S): z.infer<S> {
+/** Parses a request's parameters for `schema`; with the route's `path`, refuses what rule 11 says to refuse
+ *  (the refused-params table, then any key the schema does not know) before and after parsing. */
+export function readParams<S extends z.ZodType>(request: FastifyRequest, schema: S, path?: string): z.infer<S> {
   const fromQuery = request.method === 'GET' || request.method === 'DELETE'
   const body = request.body
   const raw = fromQuery || body === undefined || body === null
@@ -24,8 +27,15 @@ export function readParams<S extends z.ZodType>(request: FastifyRequest, schema:
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new DomainError('invalid_input', 'Invalid input: the request body must be a JSON object', 400, undefined, { _errors: ['the request body must be a JSON object'] })
   }
+  const input = raw as Record<string, unknown>
+  if (path !== undefined) {
+    refuseUnsupported(path, input)
+    const unknown = unknownKeys(schema, input)
+    if (unknown.length) throw unknownParamsError(unknown)
+  }
   const parsed = schema.safeParse(raw)
   if (!parsed.success) throw zodToDomain(parsed.error, raw)
+  if (path !== undefined) refuseUnsupported(path, input, parsed.data as Record<string, unknown>)
   return parsed.data
 }
 
@@ -57,7 +67,7 @@ export function addRoute<S extends z.ZodType>(app: FastifyInstance, spec: RouteS
       const scope = request.clientScope
       const access = scope ? clientSessionAccess(spec.path) : undefined
       if (scope && (access === undefined || access === 'forbidden')) throw forbiddenForClientSession(spec.path)
-      const params = readParams(request, spec.params)
+      const params = readParams(request, spec.params, spec.path)
       if (scope) guardParams(access!, params, scope)
       const answer = await spec.handler(params, request)
       const body = scope ? guardResponse(spec.path, answer, scope) : answer

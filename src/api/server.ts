@@ -18,6 +18,11 @@ import { accessGrantRoutes } from './routes/access-grants.js'
 import { customerRoutes } from './routes/customers.js'
 import { userIdentityRoutes } from './routes/user-identities.js'
 import { clientSessionRoutes } from './routes/client-sessions.js'
+import { siteRoutes } from './routes/site.js'
+import { acsCredentialRoutes } from './routes/acs-credentials.js'
+import { deviceUpdateRoutes } from './routes/device-update.js'
+import { accessHelperRoutes } from './routes/access-helpers.js'
+import { accessCodeExtraRoutes } from './routes/access-code-extras.js'
 import { documentRoute, openApiRoute, trackRoutes } from './openapi.js'
 import type { Metrics } from '../metrics.js'
 import { ConfigError } from '../config.js'
@@ -129,6 +134,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.register(group((g) => accessGrantRoutes(g, uc)))
   app.register(group((g) => customerRoutes(g, uc)))
   app.register(group((g) => clientSessionRoutes(g, uc)))
+  app.register(group((g) => siteRoutes(g, uc)))
+  app.register(group((g) => acsCredentialRoutes(g, uc)))
+  app.register(group((g) => deviceUpdateRoutes(g, uc)))
+  app.register(group((g) => accessHelperRoutes(g, uc)))
+  app.register(group((g) => accessCodeExtraRoutes(g, uc)))
   for (const g of deps.plugins ?? []) {
     if (typeof g === 'function') app.register(g)
     else app.register(g.plugin, g.prefix ? { prefix: g.prefix } : {})

@@ -35,10 +35,11 @@ export function deviceWire(d: Device, workspaceId: string, extra: { spaceIds?: s
       supported_code_lengths: supportedCodeLengths(d.constraints),
       max_active_codes_supported: d.constraints.slotCount,
       code_constraints: codeConstraints(d.constraints),
+      supports_backup_access_code_pool: true,
       lockstep_metadata: { driver: d.driver, native_id: d.nativeId },
     },
     space_ids: extra.spaceIds ?? [],
-    custom_metadata: {},
+    custom_metadata: d.customMetadata ?? {},
     is_managed: true,
     created_at: isoUtc(d.createdAt),
     errors: d.errors,
@@ -50,13 +51,14 @@ export function deviceWire(d: Device, workspaceId: string, extra: { spaceIds?: s
   }
 }
 
-export function accessCodeWire(c: AccessCode, device: Device, workspaceId: string): Record<string, unknown> {
+export function accessCodeWire(c: AccessCode, device: Device, workspaceId: string, extra: { backupAvailable?: boolean } = {}): Record<string, unknown> {
   const deviceErrors = device.errors.map((e) => ({ ...e }))
   const base = {
     access_code_id: c.accessCodeId,
     device_id: c.deviceId,
     workspace_id: workspaceId,
     name: c.name,
+    // In Seam's documentation (the name as the lock shows it), not yet in @seamapi/types.
     appearance: c.appearanceName === null ? null : { name: c.appearanceName },
     code: c.code,
     type: codeType(c),
@@ -64,7 +66,9 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     ends_at: iso(c.endsAt),
     created_at: isoUtc(c.createdAt),
     errors: [...c.errors, ...deviceErrors],
-    warnings: c.warnings,
+    warnings: c.pulledBackupAccessCodeId
+      ? [...c.warnings, { warning_code: 'using_backup_access_code', message: 'A backup access code was pulled for this access code.', created_at: isoUtc(c.updatedAt) }]
+      : c.warnings,
   }
   if (!c.isManaged) {
     return { ...base, is_managed: false, status: c.status === 'set' ? 'set' : 'unset' }
@@ -78,11 +82,20 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
     is_external_modification_allowed: c.isExternalModificationAllowed,
     is_one_time_use: c.isOneTimeUse,
     is_offline_access_code: c.isOfflineAccessCode,
-    is_backup_access_code_available: false,
+    is_backup_access_code_available: extra.backupAvailable ?? false,
+    is_backup: c.isBackup ?? false,
+    pulled_backup_access_code_id: c.pulledBackupAccessCodeId ?? null,
     is_scheduled_on_device: c.status === 'set',
     is_waiting_for_code_assignment: false,
     pending_mutations: c.pendingMutations,
   }
+}
+
+/** Fields Seam's access-grant warnings define; lockstep's others (which doors…) go under lockstep_ keys. */
+const SEAM_GRANT_WARNING_FIELDS = new Set(['warning_code', 'message', 'created_at', 'device_id', 'access_method_ids', 'failed_devices', 'original_code', 'new_code', 'reason'])
+
+function seamWarningFields(w: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(w).map(([k, v]) => [SEAM_GRANT_WARNING_FIELDS.has(k) ? k : `lockstep_${k}`, v]))
 }
 
 /**
@@ -91,9 +104,9 @@ export function accessCodeWire(c: AccessCode, device: Device, workspaceId: strin
  * while issued cards lag behind the grant (derived, level-triggered).
  */
 export function grantWarningsWire(stored: Record<string, unknown>[], staleCardMethodIds: string[], updatedAt: number): Record<string, unknown>[] {
-  const out = stored.flatMap((w) => {
-    if (w.warning_code !== 'device_does_not_support_access_codes' || !Array.isArray(w.device_ids)) return [w]
-    return (w.device_ids as string[]).map((device_id) => ({ warning_code: w.warning_code, message: w.message, created_at: w.created_at, device_id }))
+  const out = stored.map(seamWarningFields).flatMap((w) => {
+    if (w.warning_code !== 'device_does_not_support_access_codes' || !Array.isArray(w.lockstep_device_ids)) return [w]
+    return (w.lockstep_device_ids as string[]).map((device_id) => ({ warning_code: w.warning_code, message: w.message, created_at: w.created_at, device_id }))
   })
   if (staleCardMethodIds.length) {
     out.push({ warning_code: 'encoding_required', message: 'Issued cards carry an old time frame or door set. Re-encode them to apply the change.', access_method_ids: staleCardMethodIds, created_at: isoUtc(updatedAt) })

@@ -25,6 +25,8 @@ export interface CreateGrantRequest {
   name: string | null
   accessGrantKey: string | null
   reservationKey: string | null
+  /** Grants this one replaces (a room move, a new check-in): deleted in the same transaction, before it is made. */
+  replacing?: string[]
 }
 
 export class AccessGrantsApp {
@@ -36,6 +38,7 @@ export class AccessGrantsApp {
   create(r: CreateGrantRequest): AccessGrant {
     const store = this.store
     return store.tx(() => {
+      if (r.replacing?.length) deleteGrants(store, r.replacing)
       const userIdentityId = r.userIdentity ? this.findOrCreateIdentity(r.userIdentity) : r.userIdentityId!
       const now = store.ctx.clock.now()
       return createGrant(store, {
@@ -70,6 +73,12 @@ export class AccessGrantsApp {
 
   delete(accessGrantId: string): ReservationWarning[] {
     return this.store.tx(() => deleteGrants(this.store, [accessGrantId]))
+  }
+
+  /** Several grants in one transaction (a FIAS check-in ends the room's earlier reservations at once). */
+  deleteMany(accessGrantIds: string[]): ReservationWarning[] {
+    if (accessGrantIds.length === 0) return []
+    return this.store.tx(() => deleteGrants(this.store, accessGrantIds))
   }
 
   /** Deletes one method, or every method of a grant or of a reservation. */

@@ -27,6 +27,11 @@ export class AcsApp {
     return this.store.acs.entrance(acsEntranceId)
   }
 
+  /** The entrances an issued card opens (acs/entrances/list?acs_credential_id); undefined for an unknown credential. */
+  entrancesOfCredential(acsCredentialId: string): string[] | undefined {
+    return this.store.cardCredentials.byCredentialId(acsCredentialId)?.acsEntranceIds
+  }
+
   encoders(): AcsEncoder[] {
     return this.store.acs.encoders()
   }

@@ -36,6 +36,11 @@ export interface CardEncoderAttemptsOptions {
   metrics?: MetricsSink
 }
 
+export interface AttemptOptions {
+  /** Aborting it cancels the attempt: no card is written after that, and the attempt ends expired. */
+  signal?: AbortSignal
+}
+
 export type EncodeTarget = { accessMethodId: string } | { acsCredentialId: string }
 
 interface CardPlan {
@@ -50,6 +55,9 @@ interface CardPlan {
 export class CardEncoderAttempts {
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly running = new Set<AbortController>()
+  private readonly settling = new Map<string, Promise<void>>()
+  /** Attempts per encoder not yet done with the driver (queued, waiting for a card, writing). */
+  private readonly active = new Map<string, number>()
   private readonly cardWaitMs: number
   private readonly attemptTimeoutMs: number
 
@@ -82,17 +90,17 @@ export class CardEncoderAttempts {
   // ------------------------------------------------------------------ API entry points (synchronous)
 
   /** Validates ids, creates a pending ENCODE_CREDENTIAL attempt, and encodes in the background. */
-  encode(acsEncoderId: string, target: EncodeTarget): ActionAttempt {
+  encode(acsEncoderId: string, target: EncodeTarget, opts: AttemptOptions = {}): ActionAttempt {
     this.store.acs.encoder(acsEncoderId)
     const accessMethodId = this.methodOf(target)
     cardEncodingJob(this.store, accessMethodId) // 404 / 400 now, not as a failed attempt
-    return this.start('ENCODE_CREDENTIAL', acsEncoderId, (signal) => this.runEncode(acsEncoderId, accessMethodId, signal))
+    return this.start('ENCODE_CREDENTIAL', acsEncoderId, (signal) => this.runEncode(acsEncoderId, accessMethodId, signal), opts.signal)
   }
 
   /** Creates a pending SCAN_CREDENTIAL attempt that reports what is on the card on the encoder. */
-  scan(acsEncoderId: string): ActionAttempt {
+  scan(acsEncoderId: string, opts: AttemptOptions = {}): ActionAttempt {
     this.store.acs.encoder(acsEncoderId)
-    return this.start('SCAN_CREDENTIAL', acsEncoderId, (signal) => this.runScan(acsEncoderId, signal))
+    return this.start('SCAN_CREDENTIAL', acsEncoderId, (signal) => this.runScan(acsEncoderId, signal), opts.signal)
   }
 
   private methodOf(target: EncodeTarget): string {
@@ -107,12 +115,31 @@ export class CardEncoderAttempts {
 
   // ------------------------------------------------------------------ attempt lifecycle
 
-  private start(actionType: 'ENCODE_CREDENTIAL' | 'SCAN_CREDENTIAL', acsEncoderId: string, work: (signal: AbortSignal) => Promise<Record<string, unknown>>): ActionAttempt {
+  /** Whether an attempt holds or waits for this encoder (another door asking for it answers "busy"). */
+  isBusy(acsEncoderId: string): boolean {
+    return (this.active.get(acsEncoderId) ?? 0) > 0
+  }
+
+  /** The attempt once it has ended (at once if it already has). */
+  async settled(actionAttemptId: string): Promise<ActionAttempt> {
+    await this.settling.get(actionAttemptId)
+    return this.store.actionAttempts.get(actionAttemptId)
+  }
+
+  private start(
+    actionType: 'ENCODE_CREDENTIAL' | 'SCAN_CREDENTIAL',
+    acsEncoderId: string,
+    work: (signal: AbortSignal) => Promise<Record<string, unknown>>,
+    cancel?: AbortSignal,
+  ): ActionAttempt {
     const store = this.store
     const attempt = store.tx(() => store.actionAttempts.create(actionType, null))
     const id = attempt.actionAttemptId
     const ctl = new AbortController()
     this.running.add(ctl)
+    // A caller that gives up (the FIAS front door at the PMS's timeout) ends the attempt as expired.
+    if (cancel?.aborted) ctl.abort(cancel.reason)
+    else cancel?.addEventListener('abort', () => ctl.abort(cancel.reason), { once: true })
     const timer = setTimeout(() => ctl.abort(new EncoderError('uncategorized_error', 'timed out')), this.attemptTimeoutMs)
     timer.unref()
     const expired = new Promise<never>((_, reject) =>
@@ -146,7 +173,15 @@ export class CardEncoderAttempts {
       clearTimeout(timer)
       this.running.delete(ctl)
     })
-    this.queues.set(acsEncoderId, settled.then(() => driverWork).then(() => undefined))
+    this.active.set(acsEncoderId, (this.active.get(acsEncoderId) ?? 0) + 1)
+    const released = settled.then(() => driverWork).then(() => undefined)
+    void released.then(() => {
+      const n = (this.active.get(acsEncoderId) ?? 1) - 1
+      if (n > 0) this.active.set(acsEncoderId, n)
+      else this.active.delete(acsEncoderId)
+    })
+    this.queues.set(acsEncoderId, released)
+    this.settling.set(id, settled.finally(() => this.settling.delete(id)))
     return store.actionAttempts.get(id)
   }
 
@@ -185,6 +220,8 @@ export class CardEncoderAttempts {
     const store = this.store
     // The grant as it is now (it may have changed while the attempt waited for a card).
     const plan = store.tx(() => this.plan(cardEncodingJob(store, accessMethodId)))
+    // Cancelled while waiting for the card: write nothing, so no half-made card exists.
+    if (signal.aborted) throw Object.assign(new Error('The action did not complete in time'), { expired: true })
     await driver.write(handle, issueCardImage(plan.facts, uid, this.opts.keys))
     // The card is on the plastic now: record it even if the attempt expired meanwhile (observed means read back).
     const card = store.tx(() => {

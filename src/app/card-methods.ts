@@ -3,7 +3,7 @@ import { DomainError, notFound } from '../domain/errors.js'
 import type { TimeWindow } from '../domain/reservation.js'
 import { windowOf, type AccessGrant, type AccessMethodView } from '../store/access-grants.js'
 import type { Store } from '../store/store.js'
-import { methodEvent } from './grant-provisioning.js'
+import { announceAllDoors, methodEvent } from './grant-provisioning.js'
 
 /** What the card encoder needs to write one card (see markCardEncoded). */
 export interface CardEncodingJob {
@@ -54,5 +54,9 @@ export function markCardEncoded(
   repo.recordCardEncoded(accessMethodId, { ...e, at: e.at ?? store.ctx.clock.now() })
   const g = repo.find(m.accessGrantId)
   methodEvent(store, m.isIssued ? 'access_method.reissued' : 'access_method.issued', accessMethodId, g)
+  // The card now opens these doors: the ones it did not open before are news for the grant.
+  const before = new Set(m.isIssued ? (m.encoded?.entranceIds ?? []) : [])
+  if (g) for (const id of e.entranceIds) if (!before.has(id)) store.events.append({ event_type: 'access_grant.access_granted_to_door', access_grant_id: g.accessGrantId, acs_entrance_id: id })
+  if (g && !m.isIssued) announceAllDoors(store, g.accessGrantId)
   return repo.getMethod(accessMethodId)
 }

@@ -2,7 +2,8 @@
 // and the device reads of the API. Everything else a driver reports goes on to the reconciler.
 import type { Config, LockConfig } from '../config.js'
 import type { Device } from '../domain/device.js'
-import { notFound } from '../domain/errors.js'
+import { invalidInput, notFound } from '../domain/errors.js'
+import { setBackupPool } from './backup-codes.js'
 import type { Logger } from '../log.js'
 import type { DeviceEvent, DiscoveredLock } from '../ports/device-events.js'
 import type { DeviceFilter } from '../store/devices.js'
@@ -34,6 +35,54 @@ export class DevicesApp {
     return this.store.devices.get(deviceId)
   }
 
+  /**
+   * /devices/update: a name (null = back to the name config or the driver gives) and custom_metadata,
+   * merged key by key (a null value removes the key). One transaction; a rename appends device.name_changed.
+   */
+  update(deviceId: string, input: { name?: string | null; customMetadata?: Record<string, string | boolean | null>; backupPoolEnabled?: boolean }): Device {
+    const store = this.store
+    return store.tx(() => {
+      const d = store.devices.get(deviceId)
+      let metadata: Record<string, string | boolean> | undefined
+      if (input.customMetadata !== undefined) {
+        metadata = { ...(d.customMetadata ?? {}) }
+        for (const [k, v] of Object.entries(input.customMetadata)) {
+          if (v === null) delete metadata[k]
+          else metadata[k] = v
+        }
+        if (Object.keys(metadata).length > MAX_METADATA_KEYS) {
+          throw invalidInput(`custom_metadata may hold at most ${MAX_METADATA_KEYS} keys`, 'custom_metadata')
+        }
+      }
+      const renamed = input.name !== undefined && input.name !== (d.nickname ?? null)
+      store.devices.setUserFields(deviceId, { ...(renamed ? { nickname: input.name } : {}), ...(metadata ? { customMetadata: metadata } : {}) })
+      const after = store.devices.get(deviceId)
+      if (renamed && after.displayName !== d.displayName) {
+        store.events.append({ event_type: 'device.name_changed', device_id: deviceId, connected_account_id: d.connectedAccountId, device_name: after.displayName })
+      }
+      if (input.backupPoolEnabled !== undefined) setBackupPool(store, deviceId, input.backupPoolEnabled)
+      return store.devices.get(deviceId)
+    })
+  }
+
+  /**
+   * /access_codes/report_device_constraints: the code lengths the lock really takes, narrowing what its driver
+   * reports (new codes are checked and generated against them). A range outside the driver's is refused.
+   */
+  reportCodeLengths(deviceId: string, lengths: { min: number; max: number }): Device {
+    const store = this.store
+    return store.tx(() => {
+      store.devices.setReportedCodeLengths(deviceId, null)
+      const d = store.devices.get(deviceId)
+      if (lengths.min > lengths.max) throw invalidInput('min_code_length must not exceed max_code_length', 'min_code_length')
+      if (lengths.max < d.constraints.minLength || lengths.min > d.constraints.maxLength) {
+        throw invalidInput(`supported_code_lengths: this lock takes codes of ${d.constraints.minLength} to ${d.constraints.maxLength} digits; the reported lengths share none with it`, 'supported_code_lengths')
+      }
+      store.devices.setReportedCodeLengths(deviceId, lengths)
+      return store.devices.get(deviceId)
+    })
+  }
+
   /** By id, else by display name. */
   getByIdOrName(ref: { deviceId?: string; name?: string }): Device {
     const d = ref.deviceId ? this.store.devices.get(ref.deviceId) : this.store.devices.findByName(ref.name!)
@@ -41,6 +90,8 @@ export class DevicesApp {
     return d
   }
 }
+
+const MAX_METADATA_KEYS = 50
 
 export function onDeviceEvent(config: Pick<Config, 'locks'>, store: Store, next: DeviceEventListener, driver: string, event: DeviceEvent, log: Logger): void {
   try {

@@ -94,7 +94,7 @@ export function createGrant(store: Store, input: CreateGrantInput): AccessGrant 
  * Writes the errors/warnings of an access-method plan on the grant and reports failures as an event.
  * Warnings are stored as the domain says them (with a time); src/api/wire.ts gives them Seam's shape.
  */
-function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, extra: Record<string, unknown>[], emit = true): void {
+export function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, extra: Record<string, unknown>[], emit = true): void {
   const at = isoUtc(store.ctx.clock.now())
   const errors = plan.errors.map((e) => ({ error_code: e.error_code, message: e.message, created_at: at, missing_device_ids: [...(e.missing_device_ids ?? [])] }))
   const warnings = [...plan.warnings.map((w) => ({ ...w, created_at: at })), ...extra]
@@ -112,7 +112,7 @@ function recordPlanIssues(store: Store, g: AccessGrant, plan: AccessMethodPlan, 
 }
 
 /** Inserts one access method; code → managed codes on each lock. Returns extra grant warnings (code substitutions). */
-function addMethod(store: Store, g: AccessGrant, planned: PlannedAccessMethod): Record<string, unknown>[] {
+export function addMethod(store: Store, g: AccessGrant, planned: PlannedAccessMethod): Record<string, unknown>[] {
   const id = store.accessGrants.insertMethod(g.accessGrantId, planned.mode, planned.mode === 'card' ? planned.entranceIds : [])
   methodEvent(store, 'access_method.created', id, g)
   const warnings: Record<string, unknown>[] = []
@@ -258,7 +258,18 @@ export function deleteMethods(store: Store, ids: string[]): ReservationWarning[]
 function removeMethod(store: Store, m: AccessMethod, g: AccessGrant): void {
   for (const c of store.accessGrants.linkedCodes(m.accessMethodId)) deleteCode(store, c.accessCodeId, true)
   store.accessGrants.tombstoneMethod(m.accessMethodId)
-  methodEvent(store, 'access_method.deleted', m.accessMethodId, g)
+  // An issued card keeps opening its doors (offline locks cannot be told): the deletion event says so,
+  // under a lockstep_ key (Seam's event schema has no place for it; the delete answers stay Seam's).
+  const cardOut = m.mode === 'card' && m.storedIssuedAt !== null
+  const warnings = cardOut
+    ? releaseReservationGrants({ reservationKey: '', members: [], deletedAccessGrantIds: [], issuedCardAccessMethodIds: [m.accessMethodId] }).warnings
+      .map((w) => ({ warning_code: w.warning_code, message: w.message }))
+    : []
+  methodEvent(store, 'access_method.deleted', m.accessMethodId, g, warnings.length ? { lockstep_warnings: warnings } : {})
+  // Its cards' credentials go with it (a card still in a pocket scans as unknown to lockstep).
+  for (const id of store.cardCredentials.credentialIdsOfMethod(m.accessMethodId)) {
+    store.events.append({ event_type: 'acs_credential.deleted', connected_account_id: store.acs.connectedAccountId, acs_system_id: store.acs.systemId, acs_credential_id: id })
+  }
 }
 
 // ------------------------------------------------------------------ a code reached its lock
@@ -271,6 +282,33 @@ export function issueCodeMethods(store: Store, accessCodeId: string): void {
     if (!m || m.storedIssuedAt !== null || !m.isIssued) continue
     repo.setMethodIssued(accessMethodId)
     methodEvent(store, 'access_method.issued', accessMethodId, repo.find(m.accessGrantId), m.code ? { code: m.code } : {})
+    announceAllDoors(store, m.accessGrantId)
+  }
+}
+
+/**
+ * A code left its lock: an issued code method whose codes are now all off their locks (its grant deleted or
+ * ended) is revoked, once.
+ */
+export function revokeCodeMethods(store: Store, accessCodeId: string): void {
+  const repo = store.accessGrants
+  for (const accessMethodId of repo.methodIdsWithCode(accessCodeId)) {
+    const m = repo.findMethodRow(accessMethodId)
+    if (!m || m.mode !== 'code' || m.storedIssuedAt === null) continue
+    const statuses = repo.linkedCodeStatuses(accessMethodId)
+    if (statuses.length === 0 || !statuses.every((s) => s === 'unset')) continue
+    repo.clearMethodIssued(accessMethodId)
+    methodEvent(store, 'access_method.revoked', accessMethodId, repo.find(m.accessGrantId, { includeDeleted: true }))
+  }
+}
+
+/** A method of the grant was just issued: when every live method now is, the grant reaches all its doors. */
+export function announceAllDoors(store: Store, accessGrantId: string): void {
+  const g = store.accessGrants.find(accessGrantId)
+  if (!g) return
+  const methods = store.accessGrants.methodsOf(accessGrantId)
+  if (methods.length > 0 && methods.every((m) => m.isIssued)) {
+    store.events.append({ event_type: 'access_grant.access_granted_to_all_doors', access_grant_id: accessGrantId })
   }
 }
 
@@ -390,7 +428,7 @@ export function memoLookup(l: TargetLookup): TargetLookup {
  * plan on the doors the grant has now (a space lost its last capable door), that refusal is the grant's error,
  * in words; anything else is a bug and is not swallowed.
  */
-function planForIssues(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
+export function planForIssues(requested: readonly RequestedAccessMethod[], targets: ResolvedTargets): AccessMethodPlan {
   try {
     return planAccessMethods(requested, targets)
   } catch (e) {

@@ -32,6 +32,16 @@ function verb<O>(cmd: Command, fn: Verb<O>): Command {
     })
 }
 
+/** Radio exchanges per device over the last day; empty when the daemon does not count them (an older one). */
+async function radioLastDay(t: Target): Promise<Map<string, number>> {
+  try {
+    const body = (await post(t, '/lockstep/devices/radio', {})) as { devices?: { device_id: string; last_day: { exchanges: number } }[] }
+    return new Map((body.devices ?? []).map((d) => [d.device_id, d.last_day.exchanges]))
+  } catch {
+    return new Map()
+  }
+}
+
 async function deviceId(seam: SeamHttp, ref: string): Promise<string> {
   if (UUID.test(ref)) return ref
   const d = await seam.devices.get({ name: ref }).catch((err) => {
@@ -151,14 +161,17 @@ export function registerVerbs(program: Command): void {
     },
   )
 
-  verb(program.command('devices').description('list the locks'), async (t, o) => {
+  verb(program.command('devices').description('list the locks (RADIO 24H: radio exchanges with the lock in the last day)'), async (t, o) => {
     const devices = await (await sdk(t)).devices.list()
-    emit(o.json, devices, () =>
+    const radio = await radioLastDay(t)
+    const shown = devices.map((d) => (radio.has(d.device_id) ? { ...d, lockstep_radio_exchanges_last_day: radio.get(d.device_id)! } : d))
+    emit(o.json, shown, () =>
       table(
-        ['NAME', 'DEVICE ID', 'TYPE', 'ONLINE', 'LOCKED', 'ISSUES'],
+        ['NAME', 'DEVICE ID', 'TYPE', 'ONLINE', 'LOCKED', 'RADIO 24H', 'ISSUES'],
         devices.map((d) => [
           d.display_name, d.device_id, d.device_type, d.properties.online ? 'yes' : 'no',
-          d.properties.locked === undefined ? '—' : d.properties.locked ? 'yes' : 'no', issuesText(d),
+          d.properties.locked === undefined ? '—' : d.properties.locked ? 'yes' : 'no',
+          radio.has(d.device_id) ? String(radio.get(d.device_id)) : '—', issuesText(d),
         ]),
       ),
     )
@@ -329,6 +342,60 @@ export function registerLabVerbs(lab: Command): void {
       const seconds = parseDuration(duration!)
       const body = await post(t, '/lab/clock/advance', { seconds })
       report(o, body, `clock advanced by ${seconds} s`)
+    },
+  )
+  registerPmsVerbs(lab)
+}
+
+/** `lockstep lab pms …`: the lab's hotel PMS sends FIAS key requests (docs/fias.md). */
+function registerPmsVerbs(lab: Command): void {
+  const pms = lab.command('pms').description("the lab's hotel PMS: key requests over FIAS")
+  type Exchange = { request: string; answer: string | null; status: string | null; text: string | null; elapsed_ms: number; card_id: string | null }
+  const line = (e: Exchange) => `${e.request}\n  → ${e.answer ?? `(no answer: timed out)`}  [${e.elapsed_ms} ms${e.card_id ? `, card ${e.card_id}` : ''}]`
+  const stayOptions = (c: Command) =>
+    c.requiredOption('-r, --room <RN>', 'room number').option('-g, --guest <name>', 'guest name (GN)')
+      .option('--reservation <G#>', 'reservation number (default: a new one)').option('--arrival <YYMMDD>').option('--departure <YYMMDD>')
+      .option('--departure-time <HH:MM>').option('--encoder <KC>', 'key coder id', '1').option('--no-place-cards', 'lay no blank card on the encoder (the request meets an empty encoder)')
+  type StayOpts = { room: string; guest?: string; reservation?: string; arrival?: string; departure?: string; departureTime?: string; encoder: string; placeCards: boolean }
+  const stayBody = (o: StayOpts) => ({
+    room: o.room, encoder: o.encoder, place_cards: o.placeCards,
+    ...(o.guest ? { guest: o.guest } : {}), ...(o.reservation ? { reservation: o.reservation } : {}),
+    ...(o.arrival ? { arrival: o.arrival } : {}), ...(o.departure ? { departure: o.departure } : {}),
+    ...(o.departureTime ? { departure_time: o.departureTime } : {}),
+  })
+  verb(
+    stayOptions(pms.command('checkin').description('check a guest in: one KR per key (KTN, then KTD)'))
+      .option('-k, --keys <n>', 'number of keys', '1').option('--duplicate', 'first key as KTD (join an existing reservation)').option('--one-shot', 'a one-shot key (KTO)'),
+    async (t, o: ConnOptions & StayOpts & { keys: string; duplicate?: boolean; oneShot?: boolean }) => {
+      const keys = Number(o.keys)
+      if (!Number.isInteger(keys) || keys < 1 || keys > 10) throw new CliError(EXIT.usage, '--keys must be 1-10')
+      const body = await post(t, '/lab/pms/checkin', { ...stayBody(o), keys, ...(o.duplicate ? { first: 'duplicate' } : o.oneShot ? { first: 'one_shot' } : {}) })
+      emit(o.json, body, () => `reservation ${String(body.reservation)}\n` + (body.exchanges as Exchange[]).map(line).join('\n'))
+    },
+  )
+  verb(
+    pms.command('checkout').description('check out (KD): the reservation\'s keys are deleted')
+      .requiredOption('-r, --room <RN>').option('--reservation <G#>').option('--encoder <KC>', 'key coder id', '1'),
+    async (t, o: ConnOptions & { room: string; reservation?: string; encoder: string }) => {
+      const body = await post(t, '/lab/pms/checkout', { room: o.room, encoder: o.encoder, ...(o.reservation ? { reservation: o.reservation } : {}) })
+      emit(o.json, body, () => line(body.exchange as Exchange))
+    },
+  )
+  verb(
+    stayOptions(pms.command('move').description('room move (KM with RO), or a stay change without --from'))
+      .option('--from <RN>', 'the old room (RO)'),
+    async (t, o: ConnOptions & StayOpts & { from?: string }) => {
+      if (!o.reservation) throw new CliError(EXIT.usage, 'move needs --reservation')
+      const body = await post(t, '/lab/pms/move', { ...stayBody(o), reservation: o.reservation, ...(o.from ? { old_room: o.from } : {}) })
+      emit(o.json, body, () => line(body.exchange as Exchange))
+    },
+  )
+  verb(
+    pms.command('read').description('read the key on the encoder (KZ)').option('--card <card_id>', 'lay this lab card on the encoder first')
+      .option('--encoder <KC>', 'key coder id', '1'),
+    async (t, o: ConnOptions & { card?: string; encoder: string }) => {
+      const body = await post(t, '/lab/pms/read', { encoder: o.encoder, ...(o.card ? { card_id: o.card } : {}) })
+      emit(o.json, body, () => line(body.exchange as Exchange))
     },
   )
 }

@@ -1,5 +1,6 @@
 // lockstep web console: plain ES module, no build, no network beyond this box's own API.
 // Every datum comes through the authenticated Seam-format API; the key lives in sessionStorage only.
+import { frontDesk } from './front-desk.js'
 const KEY = 'lockstep.apiKey'
 const $ = (sel) => document.querySelector(sel)
 const state = { lab: false, since: null, seenEvents: new Set(), timers: [], entrancesMissing: false }
@@ -97,7 +98,14 @@ function codeRow(device, c) {
   )
 }
 
-function doorCard(device, codes) {
+/** Radio exchanges with the lock over the last day, and since the driver started (a battery lock pays for each). */
+function radioBadge(radio) {
+  if (!radio) return null
+  const kinds = Object.entries(radio.last_day.by_kind).map(([k, n]) => `${k} ${n}`).join(', ')
+  return el('span', { class: 'radio', title: `last 24 h: ${kinds || 'none'}; since start: ${radio.total.exchanges}` }, ` · radio: ${radio.last_day.exchanges} exchanges in 24 h`)
+}
+
+function doorCard(device, codes, radio) {
   const online = device.properties?.online
   const form = el('form', { class: 'inline create-code' },
     el('input', { name: 'name', placeholder: 'name (guest, reservation)', maxlength: 200 }),
@@ -125,7 +133,7 @@ function doorCard(device, codes) {
     el('h3', {}, device.display_name,
       el('span', { class: `badge ${online ? 'ok' : 'bad'}` }, online ? 'online' : 'offline'),
       device.properties?.locked === undefined ? null : el('span', { class: 'badge' }, device.properties.locked ? 'locked' : 'unlocked')),
-    el('div', { class: 'meta' }, `${device.properties?.model?.manufacturer_display_name ?? ''} ${device.properties?.model?.display_name ?? ''} · ${device.device_id}`),
+    el('div', { class: 'meta' }, `${device.properties?.model?.manufacturer_display_name ?? ''} ${device.properties?.model?.display_name ?? ''} · ${device.device_id}`, radioBadge(radio)),
     issues(device.errors, device.warnings),
     codes.length
       ? el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Name'), el('th', {}, 'Code'), el('th', {}, 'Status'), el('th', {}, ''))),
@@ -139,9 +147,11 @@ function doorCard(device, codes) {
 async function refreshDoors() {
   const { devices } = await api('/devices/list')
   const lists = await Promise.all(devices.map((d) => api('/access_codes/list', { device_id: d.device_id }).then((r) => r.access_codes)))
+  // A daemon without the radio route (older) shows no radio badge rather than failing the page.
+  const radio = await api('/lockstep/devices/radio').then((r) => new Map(r.devices.map((d) => [d.device_id, d])), () => new Map())
   // Keep what the operator is typing: only rebuild when no input in the doors has focus.
   if (document.activeElement?.closest?.('#doors') && document.activeElement.tagName === 'INPUT') return
-  $('#doors').replaceChildren(...devices.map((d, i) => doorCard(d, lists[i])))
+  $('#doors').replaceChildren(...devices.map((d, i) => doorCard(d, lists[i], radio.get(d.device_id))))
   if (!state.entrancesMissing) await refreshEntrances()
 }
 
@@ -281,7 +291,10 @@ async function start() {
     if (err.status === 401) return signOut('The API key was refused; enter a valid key.')
     notice(err.message)
   }
-  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(pollPushProblems, 5000), loop(loadHealth, 10000), loop(loadWebhooks, 10000)])
+  const desk = frontDesk({ api, el, notice, $ })
+  const deskOn = await desk.start().catch((err) => (notice(err.message), false))
+  await Promise.all([loop(refreshDoors, 3000), loop(pollEvents, 2000), loop(pollPushProblems, 5000), loop(loadHealth, 10000), loop(loadWebhooks, 10000),
+    ...(deskOn ? [loop(desk.refresh, 5000)] : [])])
 }
 
 function signOut(message) {

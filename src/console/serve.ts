@@ -1,5 +1,6 @@
-// Serves the web console's three static files. The page itself is open; it asks for an API key and
-// reaches every datum through the authenticated API. Files are read once at start (they are small).
+// Serves the web console's static files (the console at /, the front desk at /front-desk). The pages are
+// open; they ask for an API key and reach every datum through the authenticated API. Files are read once at
+// start (they are small).
 import type { FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,7 +10,14 @@ import { PACKAGE_ROOT } from '../package-root.js'
 const FILES: [path: string, file: string, type: string][] = [
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/console/console.js', 'console.js', 'text/javascript; charset=utf-8'],
+  ['/console/front-desk.js', 'front-desk.js', 'text/javascript; charset=utf-8'],
   ['/console/console.css', 'console.css', 'text/css; charset=utf-8'],
+  // The standalone front-desk page (docs/front-desk.md).
+  ['/front-desk', 'desk.html', 'text/html; charset=utf-8'],
+  ['/console/desk.js', 'desk.js', 'text/javascript; charset=utf-8'],
+  ['/console/desk-keys.js', 'desk-keys.js', 'text/javascript; charset=utf-8'],
+  ['/console/desk-api.js', 'desk-api.js', 'text/javascript; charset=utf-8'],
+  ['/console/desk.css', 'desk.css', 'text/css; charset=utf-8'],
 ]
 
 export const CONSOLE_PATHS = new Set(FILES.map(([p]) => p))

@@ -40,6 +40,18 @@ export interface AccessCode {
   createdAt: number
   updatedAt: number
   deletedAt: number | null
+  /** A code of the device's backup pool (hidden until pulled). */
+  isBackup?: boolean
+  /** Created with use_backup_access_code_pool: it may pull a backup code. */
+  useBackupPool?: boolean
+  pulledBackupAccessCodeId?: string | null
+  /** A pulled backup code: the code it stands in for; null while it waits in the pool. */
+  backupForAccessCodeId?: string | null
+}
+
+/** A backup code still waiting in its lock's pool: set on the lock, shown to nobody. */
+export function isWaitingBackup(c: Pick<AccessCode, 'isBackup' | 'backupForAccessCodeId'>): boolean {
+  return c.isBackup === true && !c.backupForAccessCodeId
 }
 
 export function codeType(c: Pick<AccessCode, 'startsAt' | 'endsAt'>): 'ongoing' | 'time_bound' {

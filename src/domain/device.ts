@@ -31,6 +31,23 @@ export interface Device {
   errors: DeviceError[]
   warnings: DeviceWarning[]
   createdAt: number
+  /** Seam's custom_metadata, set through /devices/update (absent = none). */
+  customMetadata?: Record<string, string | boolean>
+  /** The name given through /devices/update; `displayName` already shows it. */
+  nickname?: string | null
+  /** The lock keeps a pool of backup access codes set (devices/update, or a code using the pool). */
+  backupPoolEnabled?: boolean
+}
+
+/** Every pair of `has` is in `metadata` (Seam's custom_metadata_has: an empty filter matches all). */
+export function metadataHas(metadata: Readonly<Record<string, string | boolean>>, has: Readonly<Record<string, string | boolean>>): boolean {
+  return Object.entries(has).every(([k, v]) => Object.hasOwn(metadata, k) && metadata[k] === v)
+}
+
+/** The driver's constraints narrowed to the code lengths a user reported for the device. */
+export function withReportedLengths(c: CodeConstraints, reported: { min: number; max: number } | null): CodeConstraints {
+  if (!reported) return c
+  return { ...c, minLength: Math.max(c.minLength, reported.min), maxLength: Math.min(c.maxLength, reported.max) }
 }
 
 /** Code lengths the device accepts, as Seam's `supported_code_lengths`. */

@@ -10,6 +10,15 @@ export interface LabLock {
   slots(): Promise<{ slot: number; code: string | null }[]>
   /** In or out of radio range. */
   setOnline(online: boolean): Promise<void>
+  /**
+   * Radio exchanges the lock itself received so far (ZCL commands for a Zigbee lock, connections for a
+   * Nuki), counted on the device's side: what the gateway's own count is checked against.
+   */
+  radioExchanges(): number
+  /** A connection to the lock is open now (a Nuki link kept for a batch); always false for Zigbee. */
+  linkOpen(): boolean
+  /** The battery level the lock reports, 0–1 (locks whose simulator models it). */
+  setBattery?(level: number): Promise<void>
 }
 
 export interface PresentResult {

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { NukiBleDriver, type NukiBleDriverOptions } from '../../adapters/nuki-ble/driver.js'
-import type { Clock } from '../kernel/clock.js'
+import { systemClock, type Clock } from '../kernel/clock.js'
 import { seededRandom } from '../kernel/ids.js'
 import { createHash } from 'node:crypto'
 import { FakeBleMedium } from '../../simulators/ble-medium/medium.js'
@@ -78,8 +78,11 @@ export async function startSimulatedNukiLab(options: NukiLabOptions): Promise<Nu
     dataDir,
     clock: options.clock,
     slotCount: slotCount || 100,
-    // The lab's locks advertise every second: five silent seconds means out of range.
+    // The lab's locks advertise every second of real time: five silent seconds means out of range. The
+    // lab's clock jumps forward (clock/advance, benches on fake time); a jump is no silence on the radio,
+    // so presence is judged on real time and the lock stays present across it.
     presenceTimeoutMs: 5000,
+    presenceClock: systemClock,
     ...options.driver,
     securityPin: options.driver?.securityPin ?? ((id) => pins.get(id) ?? 0),
   })

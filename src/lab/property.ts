@@ -101,6 +101,8 @@ export class LabProperty implements Service {
         programCode: async (slot, code) => sim.programCode(slot, code),
         slots: async () => sim.slots(),
         setOnline: async (online) => sim.setOnline(online),
+        radioExchanges: () => sim.radio.connections,
+        linkOpen: () => sim.isConnected(),
       }
     }
 
@@ -117,6 +119,9 @@ export class LabProperty implements Service {
         },
         slots: async () => sim.slots(name),
         setOnline: async (online) => sim.setOnline(name, online),
+        radioExchanges: () => sim.radioTotal(name),
+        linkOpen: () => false,
+        setBattery: async (level) => sim.setBattery(name, level * 100),
       }
     }
 

@@ -24,6 +24,8 @@ export const zigbeeLabLockSchema = z
     slots: z.number().int().min(1).max(1000),
     pinLength: z.object({ min: z.number().int().min(1), max: z.number().int().max(16) }).refine((p) => p.min <= p.max, 'min > max'),
     exposePin: z.boolean().default(true),
+    /** The lock sends programming events for keypad edits (false: only a read finds them). */
+    programmingEvents: z.boolean().default(true),
     faults: faults.optional(),
   })
   .strict()
@@ -66,6 +68,7 @@ export async function startZigbeeLab(options: ZigbeeLabOptions): Promise<ZigbeeL
       minPinLength: l.pinLength.min,
       maxPinLength: l.pinLength.max,
       exposePin: l.exposePin,
+      programmingEvents: l.programmingEvents,
       ...(l.faults ? { faults: l.faults } : {}),
     })),
   })
@@ -94,5 +97,6 @@ export function zigbeeLabLocks(locks: LockConfig[]): ZigbeeLabLock[] {
       slots: l.slots,
       pinLength: { min: l.code_length[0], max: l.code_length[1] },
       exposePin: l.expose_pin,
+      programmingEvents: l.reports_code_changes ?? true,
     }))
 }

@@ -47,6 +47,9 @@ export async function startZwaveLab(config: Config, clock: Clock, log?: (message
   })
   const byNative = new Map(locks.map((l) => [l.native_id, l.name]))
   const sim = async (nativeId: string): Promise<SimulatedZwaveLock> => (await stack).locks.get(byNative.get(nativeId)!)!
+  // The stack once up, for the lab's synchronous reads (the radio count).
+  let ready: Awaited<typeof stack> | undefined
+  void stack.then((s) => (ready = s), () => undefined)
   return {
     driver,
     stack,
@@ -62,6 +65,8 @@ export async function startZwaveLab(config: Config, clock: Clock, log?: (message
           if (!r.accepted) throw new DomainError('lock_refused_code', `The lock refused the change: ${r.reason ?? 'refused'}`, 400)
         },
         slots: async () => (await sim(nativeId)).slots(),
+        radioExchanges: () => ready?.locks.get(byNative.get(nativeId)!)?.radioExchanges() ?? 0,
+        linkOpen: () => false,
         setOnline: async (online) => {
           await (await sim(nativeId)).setOnline(online)
           // zwave-js notices a lock gone only when it next sends to it. On a site that is Home Assistant's poll or

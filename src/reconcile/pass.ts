@@ -3,11 +3,12 @@
 // do is always recomputed from desired + observed; the pass returns whether the device is in step and
 // when it wants to be looked at again, and leaves scheduling, backoff and the breaker to the queue.
 import type { Clock } from '../kernel/clock.js'
-import type { LockDriver, SlotReading } from '../ports/lock-driver.js'
+import { UNKNOWN_DRIFT_CAPABILITY, type LockDriver, type SlotReading } from '../ports/lock-driver.js'
 import { RejectedByDeviceError } from '../ports/errors.js'
 import { callDevice, isPerCodeRefusal } from './device-call.js'
+import { checkRead, driftSchedule, nextCheckAt, type DriftSchedule, type DriftSettings } from './drift-check.js'
 import { plan, type CodeVerdict, type DesiredCode, type Hold, type Plan } from './plan.js'
-import { emptyStillTrusted, freeCandidates, fullReadDue, planReads, type SlotLayout } from './read-plan.js'
+import { emptyStillTrusted, freeCandidates, planReads, type SlotLayout } from './read-plan.js'
 import type { ReconcileRepo } from './repo.js'
 import { SlotMemory } from './slot-memory.js'
 
@@ -33,6 +34,8 @@ export interface PassSettings {
   trustEmptyMs: number
   /** See ReconcilerOptions.rejectionRetryMs. */
   rejectionRetryMs: number
+  /** See ReconcilerOptions.drift. */
+  drift: DriftSettings | null
 }
 
 /** A write or clear the device rejected, left alone until `until` (doubling per repeat). */
@@ -50,6 +53,11 @@ export class DeviceMemory {
   readonly known = new SlotMemory()
   /** Clock time of the last full read; null = none known. */
   scannedAt: number | null = null
+  /**
+   * Clock time of the last drift check (every owned slot read); null = none since the device's events
+   * had a gap (offline, link lost) or since start: the next pass checks.
+   */
+  checkedAt: number | null = null
   /** The store's record of the last full read was consulted (once, on the device's first pass). */
   restored = false
   /** Slots an event named since the last pass: read them next pass even if nobody owns them. */
@@ -60,7 +68,9 @@ export async function runPass(settings: PassSettings, deviceId: string, memory: 
   const { repo, clock } = settings
   const desired = await repo.desiredFor(deviceId)
   const constraints = driver.constraints(nativeId)
-  const before = await readBefore(settings, deviceId, memory, desired.codes, constraints, driver, nativeId)
+  const capability = driver.driftCapability?.(nativeId) ?? UNKNOWN_DRIFT_CAPABILITY
+  const schedule = driftSchedule(deviceId, driver.kind, capability, settings.drift)
+  const before = await readBefore(settings, deviceId, memory, desired.codes, constraints, driver, nativeId, schedule, capability.readsAllAtOnce)
   let now = clock.now()
   await repo.recordObservation(deviceId, before, now)
   const pre = plan({ codes: desired.codes, observed: before, constraints, now, holds: activeHolds(memory, desired.codes, now) })
@@ -111,13 +121,16 @@ export async function runPass(settings: PassSettings, deviceId: string, memory: 
   await repo.applyVerdicts(deviceId, { verdicts: mergeVerdicts(pre.verdicts, post.verdicts), unmanaged: post.unmanaged }, now)
   const converged = post.ops.length === 0 && post.assignments.length === 0 && !post.verdicts.some((v) => v.kind === 'unknown')
   if (converged) await repo.markClean(deviceId, desired.revision)
-  const wakeAt = minOf(post.nextWakeAt, earliestHold(memory, clock.now()))
+  // The next drift check is a wake-up like a code's start: the device is looked at then, poked or not.
+  const checkAt = memory.checkedAt === null ? null : nextCheckAt(memory.checkedAt, schedule)
+  const wakeAt = minOf(minOf(post.nextWakeAt, earliestHold(memory, clock.now())), checkAt)
   return { converged, requeueAfter: wakeAt === null ? null : Math.max(0, wakeAt - clock.now()) }
 }
 
 /**
- * The readings the plan gets (see read-plan.ts for which slots and why): only what was just read, plus
- * slots last seen occupied (unmanaged codes, never written). A slot is chosen for a new code only on a
+ * The readings the plan gets (see read-plan.ts for which slots and why): what was just read, plus the
+ * last readings of slots not read (unmanaged codes, never written; owned slots between drift checks,
+ * whose changes the device reports or the next check finds). A slot is chosen for a new code only on a
  * read saying it is empty, taken just now or within `trustEmptyMs` with no event naming the slot and no
  * gap in the device's events since (rule 3).
  */
@@ -129,6 +142,8 @@ async function readBefore(
   layout: SlotLayout,
   driver: LockDriver,
   nativeId: string,
+  schedule: DriftSchedule | null,
+  readsAllAtOnce: boolean,
 ): Promise<SlotReading[]> {
   const { repo, clock } = settings
   const now = clock.now()
@@ -143,16 +158,21 @@ async function readBefore(
       for (const u of previous.unmanaged) memory.eventSlots.add(u.slot)
     }
   }
-  if (fullReadDue(memory.scannedAt, now, settings.fullScanMs)) {
+  const check = checkRead({ now, checkedAt: memory.checkedAt, scannedAt: memory.scannedAt, schedule, fullScanMs: settings.fullScanMs, readsAllAtOnce })
+  if (check === 'full') {
     const all = await callDevice(() => driver.readSlots(nativeId))
     memory.known.clear()
     memory.known.remember(all, clock.now(), layout)
     memory.scannedAt = now
+    memory.checkedAt = now
     memory.eventSlots.clear()
     await repo.recordFullScan(deviceId, now)
     return all
   }
-  const { mustRead, owned, needing } = planReads({ codes, now, layout, eventSlots: memory.eventSlots, lastOccupied: memory.known.allOccupied() })
+  const remembered = (s: number) => memory.known.occupied(s) !== undefined || memory.known.emptySince(s) !== undefined
+  const { mustRead, owned, needing } = planReads({
+    codes, now, layout, eventSlots: memory.eventSlots, lastOccupied: memory.known.allOccupied(), checkOwned: check === 'owned', remembered,
+  })
   memory.eventSlots.clear()
   const probed = new Set<number>()
   const candidates = (n: number) => freeCandidates(layout, n, (s) => owned.has(s) || probed.has(s) || memory.known.occupied(s) !== undefined)
@@ -171,6 +191,9 @@ async function readBefore(
       memory.known.remember(got, clock.now(), layout)
       for (const r of got) fresh.set(r.slot, r)
       for (const s of wanted) probed.add(s)
+      // A driver that lists every slot at once reports the changes its own listing found: those events
+      // name what was just read, and asking again would cost another exchange for nothing.
+      if (readsAllAtOnce) for (const r of got) memory.eventSlots.delete(r.slot)
     }
     let freeFound = 0
     for (const [s, r] of fresh) if (!owned.has(s) && r.state === 'empty') freeFound++
@@ -178,7 +201,9 @@ async function readBefore(
     wanted = candidates(needing - freeFound)
     if (wanted.length === 0) break
   }
-  for (const [s, r] of memory.known.allOccupied()) if (!fresh.has(s) && !owned.has(s)) fresh.set(s, r)
+  if (check === 'owned') memory.checkedAt = now
+  for (const [s, r] of memory.known.allOccupied()) if (!fresh.has(s)) fresh.set(s, r)
+  for (const s of owned) if (!fresh.has(s) && memory.known.emptySince(s) !== undefined) fresh.set(s, { slot: s, state: 'empty' })
   return [...fresh.values()].sort((a, b) => a.slot - b.slot)
 }
 

@@ -1,6 +1,7 @@
 // Which slots a pass reads, and why (pure). Reading every slot of a 250-slot battery lock on every pass
 // would be needless radio traffic (rule 12), so a pass reads: every slot when a full read is due; else the
-// slots lockstep owns, the slots an event named, unmanaged slots last seen holding a PIN a code wants (a
+// slots lockstep owns when a drift check is due (drift-check.ts) or their last reading is not known, the
+// slots an event named, unmanaged slots last seen holding a PIN a code wants (a
 // possible duplicate, looked at again rather than failed on an old reading), and enough probably-free
 // slots for the codes that need one. The pass (pass.ts) does the reading and probes further free-looking
 // slots with `freeCandidates` until enough are read empty.
@@ -23,11 +24,6 @@ export interface ReadPlan {
   needing: number
 }
 
-/** A full read is due on the first pass and every `fullScanMs` after the last one. */
-export function fullReadDue(scannedAt: number | null, now: number, fullScanMs: number): boolean {
-  return scannedAt === null || now - scannedAt >= fullScanMs
-}
-
 export function inLayout(slot: number, layout: SlotLayout): boolean {
   return Number.isInteger(slot) && slot >= layout.firstSlot && slot < layout.firstSlot + layout.slotCount
 }
@@ -40,6 +36,13 @@ export function planReads(input: {
   eventSlots: Iterable<number>
   /** Slots last seen occupied (unmanaged codes and others). */
   lastOccupied: Iterable<[number, OccupiedReading]>
+  /**
+   * A drift check is due: every owned slot is read. Otherwise an owned slot is read only when its last
+   * reading is not known (`remembered` false); the others stand, as the device reports changes or the
+   * next check will look. Default true.
+   */
+  checkOwned?: boolean
+  remembered?: (slot: number) => boolean
 }): ReadPlan {
   const { codes, now, layout } = input
   const owned = new Set<number>()
@@ -49,7 +52,8 @@ export function planReads(input: {
     else if (isActive(c, now)) needing++
   }
   const mustRead = new Map<number, ReadReason>()
-  for (const s of owned) mustRead.set(s, 'owned')
+  const checkOwned = input.checkOwned ?? true
+  for (const s of owned) if (checkOwned || !input.remembered?.(s)) mustRead.set(s, 'owned')
   for (const s of input.eventSlots) if (inLayout(s, layout) && !mustRead.has(s)) mustRead.set(s, 'event')
   const wantedPins = new Set(codes.filter((c) => isActive(c, now)).map((c) => c.code))
   for (const [slot, r] of input.lastOccupied) {

@@ -9,12 +9,14 @@ import { realTimers, type Timers } from '../kernel/timers.js'
 import type { DeviceEvent } from '../ports/device-events.js'
 import { defaultBackoff, type BackoffOptions } from './backoff.js'
 import { defaultBreaker, type BreakerOptions, type BreakerState } from './breaker.js'
+import type { DriftSettings } from './drift-check.js'
 import { DeviceMemory, runPass, type DeviceRoute, type PassResult, type PassSettings } from './pass.js'
 import { WorkQueue } from './queue.js'
 import type { ReconcileRepo, ReconcilerDeviceError } from './repo.js'
 
 export { realTimers, type Timers } from '../kernel/timers.js'
 export type { DeviceRoute } from './pass.js'
+export { defaultDriftSettings, type DriftSettings } from './drift-check.js'
 
 /** What the reconciler reports as it works (the daemon passes its Prometheus metrics). */
 export interface ReconcilerObserver {
@@ -50,6 +52,13 @@ export interface ReconcilerOptions {
   trustEmptyMs?: number
   /** How long a write/clear the device rejected is left alone before one more try (doubles per repeat). */
   rejectionRetryMs?: number
+  /**
+   * How often each device's codes are read to catch drift, by what its driver says the lock reports
+   * (drift-check.ts). Between checks a pass reads only what it needs; the owned slots' last readings
+   * stand (defaultDriftSettings: daily for locks that report their changes, hourly for the others).
+   * Absent or null: every pass reads the owned slots (no schedule).
+   */
+  drift?: DriftSettings | null
   /** Metrics: reconcile lag and breaker state per device. */
   observer?: ReconcilerObserver
   /** Called for failures worth a log line; the reconciler never throws them at callers. */
@@ -77,6 +86,7 @@ export class Reconciler {
       fullScanMs: opts.fullScanMs ?? 24 * 3_600_000,
       trustEmptyMs: opts.trustEmptyMs ?? 0,
       rejectionRetryMs: opts.rejectionRetryMs ?? 15 * 60_000,
+      drift: opts.drift ?? null,
     }
     this.queue = new WorkQueue({
       clock: opts.clock,
@@ -133,6 +143,8 @@ export class Reconciler {
     switch (event.type) {
       case 'online':
         if (this.queue.isPaused(deviceId)) {
+          // Whatever happened while it was away went unannounced: one check of the lock.
+          memory.checkedAt = null
           this.queue.resume(deviceId)
           this.recordEventWrite(this.repo.recordActivity(deviceId, { type: 'device.connected' }, at))
           this.recordEventWrite(this.syncDeviceErrors(deviceId))
@@ -148,8 +160,10 @@ export class Reconciler {
         }
         break
       case 'eventsMissed':
-        // Whatever happened on the device meanwhile went unannounced: read before trusting a slot again.
+        // Whatever happened on the device meanwhile went unannounced: read before trusting a slot again,
+        // and check the lock at its next pass (the next poke).
         memory.known.distrustEmpties()
+        memory.checkedAt = null
         break
       case 'slotChanged':
         // The event's value is a hint; the pass reads the slot back before deciding (rule 3).

@@ -30,6 +30,11 @@ interface Row {
   created_at: number
   updated_at: number
   deleted_at: number | null
+  is_backup: number
+  use_backup_pool: number
+  pulled_backup_access_code_id: string | null
+  backup_for_access_code_id: string | null
+  pending_since: number | null
 }
 
 function fromRow(r: Row): AccessCode {
@@ -56,6 +61,10 @@ function fromRow(r: Row): AccessCode {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
+    isBackup: r.is_backup === 1,
+    useBackupPool: r.use_backup_pool === 1,
+    pulledBackupAccessCodeId: r.pulled_backup_access_code_id,
+    backupForAccessCodeId: r.backup_for_access_code_id,
   }
 }
 
@@ -69,6 +78,8 @@ export interface CreateCodeInput {
   isOneTimeUse: boolean
   commonCodeKey: string | null
   preferredCodeLength: number | null
+  /** use_backup_access_code_pool: the code may pull a backup code from its lock's pool. */
+  useBackupPool?: boolean
 }
 
 export interface UpdateCodeInput {
@@ -80,6 +91,7 @@ export interface UpdateCodeInput {
   allowExternalModification?: boolean
   isOneTimeUse?: boolean
   preferredCodeLength?: number | null
+  useBackupPool?: boolean
 }
 
 export interface CodeFilter {
@@ -130,6 +142,44 @@ export class AccessCodes {
     return s ? rows.filter((c) => c.name?.toLowerCase().includes(s) || c.code === f.search || c.accessCodeId === f.search) : rows
   }
 
+  /** Live managed codes sharing a common_code_key, oldest first. */
+  withCommonCodeKey(commonCodeKey: string): AccessCode[] {
+    return (this.ctx.db
+      .prepare('SELECT * FROM access_codes WHERE common_code_key = ? AND is_managed = 1 AND deleted_at IS NULL ORDER BY seq')
+      .all(commonCodeKey) as Row[]).map(fromRow)
+  }
+
+  /** Backup codes waiting in a device's pool, oldest first. */
+  backupPool(deviceId: string): AccessCode[] {
+    return (this.ctx.db
+      .prepare('SELECT * FROM access_codes WHERE device_id = ? AND is_backup = 1 AND backup_for_access_code_id IS NULL AND deleted_at IS NULL ORDER BY seq')
+      .all(deviceId) as Row[]).map(fromRow)
+  }
+
+  /** A new backup code for the pool: set on the lock by the reconciler, no event (its PIN is nobody's yet). */
+  insertBackup(deviceId: string, code: string, name: string | null, appearanceName: string | null): string {
+    const now = this.ctx.clock.now()
+    const accessCodeId = this.ctx.random.uuid()
+    this.ctx.db
+      .prepare(
+        `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, status, is_backup, created_at, updated_at)
+         VALUES (?, ?, 1, ?, ?, ?, 'setting', 1, ?, ?)`,
+      )
+      .run(accessCodeId, deviceId, name, appearanceName, code, now, now)
+    return accessCodeId
+  }
+
+  setUseBackupPool(accessCodeId: string, use: boolean): void {
+    this.ctx.db.prepare('UPDATE access_codes SET use_backup_pool = ?, updated_at = ? WHERE access_code_id = ?').run(use ? 1 : 0, this.ctx.clock.now(), accessCodeId)
+  }
+
+  /** The pool code `backupId` now stands in for `accessCodeId`. */
+  markPulled(accessCodeId: string, backupId: string): void {
+    const now = this.ctx.clock.now()
+    this.ctx.db.prepare('UPDATE access_codes SET pulled_backup_access_code_id = ?, updated_at = ? WHERE access_code_id = ?').run(backupId, now, accessCodeId)
+    this.ctx.db.prepare('UPDATE access_codes SET backup_for_access_code_id = ?, updated_at = ? WHERE access_code_id = ?').run(accessCodeId, now, backupId)
+  }
+
   /** The fields of a device's live codes that choosing a code and a name looks at (cheap for large pushes). */
   /** Live codes that carry an error, counted by error code (for /health). Counted here rather than with SQL's
    *  GROUP BY: SQLite 3.53 put equal json_extract() results from json_each into separate groups. */
@@ -155,35 +205,67 @@ export class AccessCodes {
     this.ctx.db
       .prepare(
         `INSERT INTO access_codes (access_code_id, device_id, is_managed, name, appearance_name, code, starts_at, ends_at, status,
-          is_external_modification_allowed, is_one_time_use, common_code_key, created_at, updated_at)
-         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          is_external_modification_allowed, is_one_time_use, common_code_key, created_at, updated_at, pending_since)
+         VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         accessCodeId, c.deviceId, c.name, c.appearanceName, c.code, c.startsAt, c.endsAt, c.status,
-        c.allowExternalModification ? 1 : 0, c.isOneTimeUse ? 1 : 0, c.commonCodeKey, now, now,
+        c.allowExternalModification ? 1 : 0, c.isOneTimeUse ? 1 : 0, c.commonCodeKey, now, now, now,
       )
     return accessCodeId
   }
 
-  /** Writes a managed code's new fields; `clearErrors` when the lock must take it again. */
+  /**
+   * Writes a managed code's new fields; `clearErrors` when the lock must take it again: a new request, so
+   * its delay is timed afresh (pending_since, and no delay warning from the old request).
+   */
   writeChange(accessCodeId: string, next: AccessCode, status: AccessCodeStatus, clearErrors: boolean): void {
+    const now = this.ctx.clock.now()
+    const warnings = clearErrors ? next.warnings.filter((w) => !isDelayWarning(w)) : next.warnings
     this.ctx.db
       .prepare(
         `UPDATE access_codes SET name = ?, appearance_name = ?, code = ?, starts_at = ?, ends_at = ?, status = ?, is_external_modification_allowed = ?,
-          is_one_time_use = ?, errors = CASE WHEN ? THEN '[]' ELSE errors END, updated_at = ? WHERE access_code_id = ?`,
+          is_one_time_use = ?, errors = CASE WHEN ? THEN '[]' ELSE errors END, warnings = ?, updated_at = ?,
+          pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE access_code_id = ?`,
       )
       .run(
         next.name, next.appearanceName, next.code, next.startsAt, next.endsAt, status, next.isExternalModificationAllowed ? 1 : 0,
-        next.isOneTimeUse ? 1 : 0, clearErrors ? 1 : 0, this.ctx.clock.now(), accessCodeId,
+        next.isOneTimeUse ? 1 : 0, clearErrors ? 1 : 0, json.str(warnings), now, clearErrors ? 1 : 0, now, accessCodeId,
       )
   }
 
   /** Out of lists at once; `removing` until the reconciler has cleared it from the lock. */
   markRemoving(accessCodeId: string): void {
     const now = this.ctx.clock.now()
+    // No longer being set: a delay in setting it is moot; the removal is timed from now.
+    const c = this.find(accessCodeId, { includeDeleted: true })
+    const warnings = (c?.warnings ?? []).filter((w) => w.warning_code !== 'delay_in_setting_on_device')
     this.ctx.db
-      .prepare("UPDATE access_codes SET deleted_at = ?, status = 'removing', updated_at = ? WHERE access_code_id = ?")
-      .run(now, now, accessCodeId)
+      .prepare("UPDATE access_codes SET deleted_at = ?, status = 'removing', warnings = ?, updated_at = ?, pending_since = ? WHERE access_code_id = ?")
+      .run(now, json.str(warnings), now, now, accessCodeId)
+  }
+
+  /**
+   * Codes that are, or will be, waiting for their lock (see domain/code-delay.ts), with when their current
+   * request began: live managed codes not yet set or bounded in time, and deleted codes still on a lock.
+   */
+  delayCandidates(): { code: AccessCode; requestedAt: number }[] {
+    const rows = this.ctx.db
+      .prepare(
+        `SELECT * FROM access_codes WHERE (deleted_at IS NULL AND is_managed = 1 AND (status != 'set' OR ends_at IS NOT NULL))
+           OR (deleted_at IS NOT NULL AND status = 'removing') ORDER BY seq`,
+      )
+      .all() as Row[]
+    return rows.map((r) => ({ code: fromRow(r), requestedAt: r.pending_since ?? r.deleted_at ?? r.created_at }))
+  }
+
+  /** Adds one warning (the caller checked it is not there yet). */
+  addWarning(accessCodeId: string, warning: CodeIssue): void {
+    const c = this.find(accessCodeId, { includeDeleted: true })
+    if (!c) return
+    this.ctx.db
+      .prepare('UPDATE access_codes SET warnings = ?, updated_at = ? WHERE access_code_id = ?')
+      .run(json.str([...c.warnings, warning]), this.ctx.clock.now(), accessCodeId)
   }
 
   /** An unmanaged code becomes managed: it is on the lock already, in its slot, and its PIN was seen there. */
@@ -236,6 +318,10 @@ export class AccessCodes {
   codeEvent(type: string, device: Device, accessCodeId: string, extra: Record<string, unknown> = {}): void {
     this.events.append({ event_type: type, device_id: device.deviceId, access_code_id: accessCodeId, connected_account_id: device.connectedAccountId, ...extra })
   }
+}
+
+export function isDelayWarning(w: CodeIssue): boolean {
+  return w.warning_code === 'delay_in_setting_on_device' || w.warning_code === 'delay_in_removing_from_device'
 }
 
 /** The fields of a device's other codes that creating or renaming a code looks at. */

@@ -15,7 +15,7 @@ import { json, type StoreContext } from './context.js'
 import {
   grantFromRow, methodFromRow, windowOf,
   type AccessGrant, type AccessMethod, type AccessMethodView, type DraftFields, type GrantFilter, type GrantRow, type GrantSource,
-  type MethodFilter, type MethodRow, type NewGrantRow,
+  type MethodFilter, type MethodRow, type NewGrantRow, type RequestedMethodRecord,
 } from './access-grant-rows.js'
 
 export * from './access-grant-rows.js'
@@ -217,6 +217,18 @@ export class AccessGrants {
     return (this.ctx.db.prepare('SELECT access_method_id FROM access_method_codes WHERE access_code_id = ?').all(accessCodeId) as { access_method_id: string }[]).map((r) => r.access_method_id)
   }
 
+  /** Statuses of every code a method ever made that is still linked to it, deleted ones included. */
+  linkedCodeStatuses(accessMethodId: string): string[] {
+    return (this.ctx.db
+      .prepare('SELECT c.status FROM access_method_codes l JOIN access_codes c ON c.access_code_id = l.access_code_id WHERE l.access_method_id = ?')
+      .all(accessMethodId) as { status: string }[]).map((r) => r.status)
+  }
+
+  /** The method's access is gone from its locks: no longer issued (a later issue is news again). */
+  clearMethodIssued(id: string): void {
+    this.ctx.db.prepare('UPDATE access_methods SET issued_at = NULL, updated_at = ? WHERE access_method_id = ?').run(this.ctx.clock.now(), id)
+  }
+
   /** Whether a live draft waits on a space key. */
   hasDraftWaitingOn(spaceKey: string): boolean {
     return this.ctx.db.prepare("SELECT 1 FROM access_grants WHERE state = 'draft' AND deleted_at IS NULL AND space_keys LIKE ? LIMIT 1").get(`%${JSON.stringify(spaceKey)}%`) !== undefined
@@ -249,6 +261,11 @@ export class AccessGrants {
 
   setWindowAndName(id: string, window: TimeWindow, name: string | null): void {
     this.ctx.db.prepare('UPDATE access_grants SET starts_at = ?, ends_at = ?, name = ?, updated_at = ? WHERE access_grant_id = ?').run(window.startsAt, window.endsAt, name, this.ctx.clock.now(), id)
+  }
+
+  /** access_grants/request_access_methods: the grant's requested methods, grown. */
+  setRequested(id: string, requested: readonly RequestedMethodRecord[]): void {
+    this.ctx.db.prepare('UPDATE access_grants SET requested = ? WHERE access_grant_id = ?').run(json.str(requested), id)
   }
 
   setSpaceIds(id: string, spaceIds: string[]): void {

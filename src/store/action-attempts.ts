@@ -50,9 +50,30 @@ export class ActionAttempts {
     return fromRow(r)
   }
 
+  /** Attempts, oldest first, optionally of one device or among ids; `seq` is the row's insertion order. */
+  list(f: { deviceId?: string; actionAttemptIds?: string[] } = {}): (ActionAttempt & { seq: number })[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (f.deviceId) (where.push('device_id = ?'), args.push(f.deviceId))
+    if (f.actionAttemptIds?.length) (where.push(`action_attempt_id IN (${f.actionAttemptIds.map(() => '?').join(',')})`), args.push(...f.actionAttemptIds))
+    const sql = `SELECT rowid AS seq, * FROM action_attempts${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid`
+    return (this.ctx.db.prepare(sql).all(...args) as (Row & { seq: number })[]).map((r) => ({ ...fromRow(r), seq: r.seq }))
+  }
+
   deviceOf(id: string): string | null {
     const r = this.ctx.db.prepare('SELECT device_id FROM action_attempts WHERE action_attempt_id = ?').get(id) as { device_id: string | null } | undefined
     return r?.device_id ?? null
+  }
+
+  /**
+   * The attempt a remote lock/unlock the device just reported answers: the newest of that type for the device,
+   * started within `withinMs`, still pending or succeeded (a failed one did not move the lock).
+   */
+  recentFor(deviceId: string, actionType: string, withinMs: number): string | undefined {
+    const r = this.ctx.db
+      .prepare("SELECT action_attempt_id FROM action_attempts WHERE device_id = ? AND action_type = ? AND status != 'error' AND created_at >= ? ORDER BY created_at DESC LIMIT 1")
+      .get(deviceId, actionType, this.ctx.clock.now() - withinMs) as { action_attempt_id: string } | undefined
+    return r?.action_attempt_id
   }
 
   /** Ends a pending attempt. An attempt that already ended keeps its first outcome. */

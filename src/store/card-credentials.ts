@@ -25,6 +25,8 @@ export interface IssuedCard {
   acsEntranceIds: string[]
   entranceAddresses: number[]
   issuedAt: number
+  /** Forgotten through /acs/credentials/delete (migration 8); such cards leave lists. */
+  deletedAt?: number | null
 }
 
 interface Row {
@@ -47,6 +49,7 @@ interface Row {
   acs_entrance_ids: string
   entrance_addresses: string
   issued_at: number
+  deleted_at?: number | null
 }
 
 interface StateRow {
@@ -77,6 +80,7 @@ const fromRow = (r: Row): IssuedCard => ({
   acsEntranceIds: json.parse<string[]>(r.acs_entrance_ids),
   entranceAddresses: json.parse<number[]>(r.entrance_addresses),
   issuedAt: r.issued_at,
+  deletedAt: r.deleted_at ?? null,
 })
 
 export const doorSetKey = (ids: readonly string[]): string[] => [...new Set(ids)].sort()
@@ -159,9 +163,24 @@ export class CardCredentials {
     return r ? fromRow(r) : undefined
   }
 
+  /** Cards not deleted through the API, oldest first. */
+  listLive(): IssuedCard[] {
+    return (this.ctx.db.prepare('SELECT * FROM issued_cards WHERE deleted_at IS NULL ORDER BY seq').all() as Row[]).map(fromRow)
+  }
+
+  markDeleted(acsCredentialId: string): void {
+    this.ctx.db.prepare('UPDATE issued_cards SET deleted_at = ? WHERE acs_credential_id = ? AND deleted_at IS NULL').run(this.ctx.clock.now(), acsCredentialId)
+  }
+
   byCredentialNumber(n: number): IssuedCard | undefined {
     const r = this.ctx.db.prepare('SELECT * FROM issued_cards WHERE credential_number = ?').get(n) as Row | undefined
     return r ? fromRow(r) : undefined
+  }
+
+  /** Every credential ever written for a method, oldest first. */
+  credentialIdsOfMethod(accessMethodId: string): string[] {
+    return (this.ctx.db.prepare('SELECT acs_credential_id FROM issued_cards WHERE access_method_id = ? ORDER BY seq').all(accessMethodId) as { acs_credential_id: string }[])
+      .map((r) => r.acs_credential_id)
   }
 
   /** The newest card written for a method (what `access_method.issued` refers to). */

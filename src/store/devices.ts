@@ -1,6 +1,6 @@
 // Devices: registered from config or discovered by a driver, keyed by (driver, native_id).
 import type { DiscoveredLock } from '../ports/device-events.js'
-import type { Device, DeviceError, DeviceWarning } from '../domain/device.js'
+import { metadataHas, withReportedLengths, type Device, type DeviceError, type DeviceWarning } from '../domain/device.js'
 import { notFound } from '../domain/errors.js'
 import { stableUuid } from '../kernel/ids.js'
 import { isoUtc } from '../kernel/clock.js'
@@ -25,6 +25,10 @@ interface Row {
   errors: string
   warnings: string
   created_at: number
+  custom_metadata: string
+  nickname: string | null
+  reported_code_lengths: string | null
+  backup_pool_enabled: number
 }
 
 function fromRow(r: Row): Device {
@@ -34,17 +38,20 @@ function fromRow(r: Row): Device {
     driver: r.driver,
     nativeId: r.native_id,
     connectedAccountId: r.connected_account_id,
-    displayName: r.display_name,
+    displayName: r.nickname ?? r.display_name,
     deviceType: r.device_type,
     manufacturer: r.manufacturer,
     model: r.model,
-    constraints: JSON.parse(r.constraints),
+    constraints: withReportedLengths(JSON.parse(r.constraints), r.reported_code_lengths === null ? null : JSON.parse(r.reported_code_lengths)),
     online: r.online === 1,
     locked: r.locked === null ? null : r.locked === 1,
     batteryLevel: r.battery_level,
     errors: JSON.parse(r.errors),
     warnings: JSON.parse(r.warnings),
     createdAt: r.created_at,
+    customMetadata: JSON.parse(r.custom_metadata),
+    nickname: r.nickname,
+    backupPoolEnabled: r.backup_pool_enabled === 1,
   }
 }
 
@@ -54,6 +61,8 @@ export interface DeviceFilter {
   manufacturer?: string
   search?: string
   createdBefore?: number
+  /** Seam's custom_metadata_has: every pair must be in the device's custom_metadata. */
+  customMetadataHas?: Record<string, string | boolean>
 }
 
 export class Devices {
@@ -104,7 +113,7 @@ export class Devices {
   }
 
   findByName(name: string): Device | undefined {
-    const r = this.ctx.db.prepare('SELECT * FROM devices WHERE display_name = ? ORDER BY seq LIMIT 1').get(name) as Row | undefined
+    const r = this.ctx.db.prepare('SELECT * FROM devices WHERE COALESCE(nickname, display_name) = ? ORDER BY seq LIMIT 1').get(name) as Row | undefined
     return r && fromRow(r)
   }
 
@@ -122,7 +131,8 @@ export class Devices {
         (!f.deviceTypes?.length || f.deviceTypes.includes(d.deviceType)) &&
         (!f.manufacturer || d.manufacturer.toLowerCase() === f.manufacturer.toLowerCase()) &&
         (!search || d.displayName.toLowerCase().includes(search) || d.deviceId === f.search) &&
-        (f.createdBefore === undefined || d.createdAt < f.createdBefore),
+        (f.createdBefore === undefined || d.createdAt < f.createdBefore) &&
+        (!f.customMetadataHas || metadataHas(d.customMetadata ?? {}, f.customMetadataHas)),
     )
   }
 
@@ -138,7 +148,7 @@ export class Devices {
       device_id: deviceId,
       connected_account_id: d.connectedAccountId,
       // Seam's disconnected event names the cause from its own short list and carries the error state.
-      ...(online ? {} : { error_code: 'device_disconnected', device_errors: errors, device_warnings: d.warnings, connected_account_errors: [], connected_account_warnings: [] }),
+      ...(online ? {} : { error_code: 'device_disconnected', device_errors: errors.map(({ is_device_error: _, ...e }) => e), device_warnings: d.warnings, connected_account_errors: [], connected_account_warnings: [] }),
     })
     return true
   }
@@ -163,6 +173,21 @@ export class Devices {
     if (d.locked === locked) return false
     this.ctx.db.prepare('UPDATE devices SET locked = ? WHERE device_id = ?').run(locked ? 1 : 0, deviceId)
     return true
+  }
+
+  /** /devices/update: a nickname (null = back to the driver's name) and the whole new custom_metadata. */
+  setUserFields(deviceId: string, f: { nickname?: string | null; customMetadata?: Record<string, string | boolean> }): void {
+    if (f.nickname !== undefined) this.ctx.db.prepare('UPDATE devices SET nickname = ? WHERE device_id = ?').run(f.nickname, deviceId)
+    if (f.customMetadata !== undefined) this.ctx.db.prepare('UPDATE devices SET custom_metadata = ? WHERE device_id = ?').run(json.str(f.customMetadata), deviceId)
+  }
+
+  setBackupPoolEnabled(deviceId: string, enabled: boolean): void {
+    this.ctx.db.prepare('UPDATE devices SET backup_pool_enabled = ? WHERE device_id = ?').run(enabled ? 1 : 0, deviceId)
+  }
+
+  /** /access_codes/report_device_constraints: code lengths the lock really accepts (null = the driver's). */
+  setReportedCodeLengths(deviceId: string, lengths: { min: number; max: number } | null): void {
+    this.ctx.db.prepare('UPDATE devices SET reported_code_lengths = ? WHERE device_id = ?').run(lengths === null ? null : json.str(lengths), deviceId)
   }
 
   /**

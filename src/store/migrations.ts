@@ -342,4 +342,26 @@ export const migrations: string[] = [
   );
   CREATE INDEX client_sessions_user_identifier_key ON client_sessions(user_identifier_key) WHERE revoked_at IS NULL;
   `,
+  /* 10: /acs/credentials/delete forgets a card that no longer opens anything; /devices/update
+     keeps custom_metadata and a nickname (the driver's name stays in display_name, refreshed on discovery);
+     /access_codes/report_device_constraints narrows the code lengths a driver reported ({min,max} JSON) */ `
+  ALTER TABLE issued_cards ADD COLUMN deleted_at INTEGER;
+  ALTER TABLE devices ADD COLUMN custom_metadata TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE devices ADD COLUMN nickname TEXT;
+  ALTER TABLE devices ADD COLUMN reported_code_lengths TEXT;
+  `,
+  /* 11: backup access codes — a pool of codes kept set on a lock (is_backup, waiting while
+     backup_for_access_code_id is NULL), the code that may pull one (use_backup_pool) and the one it pulled;
+     common_code_key lookups across creates */ `
+  ALTER TABLE access_codes ADD COLUMN is_backup INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE access_codes ADD COLUMN use_backup_pool INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE access_codes ADD COLUMN pulled_backup_access_code_id TEXT;
+  ALTER TABLE access_codes ADD COLUMN backup_for_access_code_id TEXT;
+  ALTER TABLE devices ADD COLUMN backup_pool_enabled INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX access_codes_common_key ON access_codes(common_code_key) WHERE common_code_key IS NOT NULL;
+  `,
+  /* 12: when a code last started waiting for its lock (created, changed on the lock, deleted): the clock of the
+     delay_in_setting/removing_from_device warnings. NULL for rows from before: created_at stands in. */ `
+  ALTER TABLE access_codes ADD COLUMN pending_since INTEGER;
+  `,
 ]

@@ -1,7 +1,7 @@
 // The reconciler's view of the SQLite store (src/reconcile/repo.ts; memory-repo.ts is the reference).
 // Every method is one transaction: status, errors, events and work items change together.
 import { isoUtc } from '../kernel/clock.js'
-import type { AccessCode, CodeIssue as StoredIssue } from '../domain/access-code.js'
+import { isWaitingBackup, type AccessCode, type CodeIssue as StoredIssue } from '../domain/access-code.js'
 import type { SlotReading } from '../ports/lock-driver.js'
 import type { CodeVerdict, VerdictIssue, DesiredCode, UnmanagedCode } from '../reconcile/plan.js'
 import type { DesiredState, DeviceActivity, ReconcileRepo, ReconcilerDeviceError, VerdictReport } from '../reconcile/repo.js'
@@ -13,6 +13,9 @@ const RECONCILER_DEVICE_ERRORS: Record<ReconcilerDeviceError, string> = {
   device_offline: 'Device is offline',
   device_disconnected: 'lockstep stopped trying to reach this device after repeated failures; it will try again shortly',
 }
+
+/** A remote lock/unlock reported this soon after an API action attempt is taken to be that attempt's doing. */
+const REMOTE_ACTION_WINDOW_MS = 30_000
 
 export class SqliteReconcileRepo implements ReconcileRepo {
   /** Last observation per device not yet written: it rides in the device's next verdict transaction. */
@@ -149,14 +152,15 @@ export class SqliteReconcileRepo implements ReconcileRepo {
       if (type === 'access_code.set_on_device') return { code: c.code }
       if (type === 'access_code.failed_to_set_on_device' || type === 'access_code.failed_to_remove_from_device') {
         return {
-          access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors, device_warnings: device.warnings,
+          access_code_errors: errors, access_code_warnings: warnings, device_errors: device.errors.map(({ is_device_error: _, ...e }) => e), device_warnings: device.warnings,
           connected_account_errors: [], connected_account_warnings: [],
         }
       }
       if (v.external) return { change_type: v.external.changeType, modified_fields: v.external.modifiedFields, resolution: v.external.resolution }
       return {}
     }
-    for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
+    // A backup code waiting in its pool is nobody's yet: no event carries it (or its PIN).
+    if (!isWaitingBackup(c)) for (const type of effect.events) s.accessCodes.codeEvent(type, device, c.accessCodeId, { occurred_at: at, ...detail(type) })
     if (v.confirmedCode !== undefined && v.confirmedCode !== c.confirmedCode) {
       this.db.prepare('UPDATE access_codes SET confirmed_code = ? WHERE access_code_id = ?').run(v.confirmedCode, c.accessCodeId)
     }
@@ -175,7 +179,9 @@ export class SqliteReconcileRepo implements ReconcileRepo {
     if (effect.code !== undefined && effect.code !== c.code) outcome.code = effect.code
     const keptErrors = keepStanding(c.errors, errors)
     if (keptErrors) outcome.errors = keptErrors
-    const keptWarnings = keepStanding(c.warnings, warnings)
+    // A delay warning (src/app/code-delays.ts) stands until the code lands, whatever this pass found.
+    const stillLate = c.warnings.filter((w) => lateFor(w.warning_code, status))
+    const keptWarnings = keepStanding(c.warnings, [...warnings, ...stillLate])
     if (keptWarnings) outcome.warnings = keptWarnings
     s.accessCodes.recordOutcome(c.accessCodeId, outcome)
   }
@@ -213,16 +219,35 @@ export class SqliteReconcileRepo implements ReconcileRepo {
         return
       }
       if (activity.type !== 'lock.access_denied') s.devices.setLocked(deviceId, activity.type === 'lock.locked')
-      const code: AccessCode | undefined = 'accessCodeId' in activity && activity.accessCodeId ? s.accessCodes.find(activity.accessCodeId) : undefined
+      const code = this.codeOf(deviceId, activity)
+      const attemptId = 'method' in activity && activity.method === 'remote'
+        ? s.actionAttempts.recentFor(deviceId, activity.type === 'lock.locked' ? 'LOCK_DOOR' : 'UNLOCK_DOOR', REMOTE_ACTION_WINDOW_MS)
+        : undefined
       s.events.append({
         event_type: activity.type,
         device_id: deviceId,
         connected_account_id: device.connectedAccountId,
         occurred_at: at,
         ...('method' in activity ? { method: activity.method } : {}),
-        ...(code ? { access_code_id: code.accessCodeId, access_code_is_managed: code.isManaged } : {}),
+        ...(attemptId ? { action_attempt_id: attemptId } : {}),
+        ...(code ? { access_code_id: code.accessCodeId } : {}),
+        ...(code && activity.type !== 'lock.access_denied' ? { access_code_is_managed: code.isManaged } : {}),
+        // A refused PIN that no slot holds: the lock did not know the code.
+        ...(activity.type === 'lock.access_denied' && !code ? { reason: { reason_code: 'unknown_code', message: 'The code entered is not on the lock.' } } : {}),
       })
     })
+  }
+
+  /**
+   * The code a keypad event names: the reconciler's slot owner, else whichever code (managed or not) the
+   * store holds in that slot (after a restart the reconciler knows no owners until its first pass).
+   */
+  private codeOf(deviceId: string, activity: DeviceActivity): AccessCode | undefined {
+    if (!('slot' in activity) && !('accessCodeId' in activity)) return undefined
+    const a = activity as { accessCodeId?: string; slot?: number }
+    if (a.accessCodeId) return this.store.accessCodes.find(a.accessCodeId)
+    if (a.slot === undefined) return undefined
+    return this.store.accessCodes.onDevice(deviceId).find((c) => c.slot === a.slot)
   }
 
   async dirtyDevices(): Promise<string[]> {
@@ -255,6 +280,12 @@ function keepStanding(stored: readonly StoredIssue[], fresh: readonly StoredIssu
   const next = fresh.map((i) => before.get(key(i)) ?? i)
   const same = next.length === stored.length && next.every((i, n) => i === stored[n])
   return same ? null : next
+}
+
+function lateFor(warningCode: string | undefined, status: AccessCode['status']): boolean {
+  if (warningCode === 'delay_in_setting_on_device') return status === 'setting' || status === 'unknown'
+  if (warningCode === 'delay_in_removing_from_device') return status === 'removing' || status === 'unknown'
+  return false
 }
 
 function issue(e: VerdictIssue<string>, kind: 'error_code' | 'warning_code', at: number): StoredIssue {

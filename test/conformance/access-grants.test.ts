@@ -126,7 +126,7 @@ describe('seed 001 rules', () => {
     const [a, b] = [await guest('Three D'), await guest('Three E')]
     await seam.accessGrants.create({ user_identity_id: a, space_ids: [space['room-101']!, space['room-102']!], ...stay1, requested_access_methods: [{ mode: 'card' }], reservation_key: 'rule3b' })
     const j = checkGrant(await seam.accessGrants.create({ user_identity_id: b, space_ids: [space['room-102']!], ...stay1, requested_access_methods: [{ mode: 'card' }], reservation_key: 'rule3b' }))
-    expect(j.acs_entrance_ids).toEqual([ent['Room 102']])
+    expect((j as any).lockstep_metadata.acs_entrance_ids).toEqual([ent['Room 102']])
     await clearKey('rule3b')
   })
 
@@ -208,10 +208,12 @@ describe('seed 001 scenarios', () => {
     const issued = checkMethod(await seam.accessMethods.get({ access_method_id: card!.access_method_id }))
     expect(issued).toMatchObject({ is_issued: true, is_encoding_required: false })
     const res = (await seam.accessGrants.delete({ access_grant_id: old.access_grant_id }).fetchResponse()) as any
-    expect(res.warnings).toEqual([expect.objectContaining({ warning_code: 'issued_cards_not_revoked', access_method_ids: [card!.access_method_id] })])
+    expect(res).toEqual({ ok: true }) // as Seam answers; the card that stays valid is told on its deletion event
+    const [deleted] = await seam.events.list({ since: new Date(Date.now() - 60_000).toISOString(), access_method_id: card!.access_method_id, event_type: 'access_method.deleted' })
+    expect((deleted as any).lockstep_warnings).toEqual([expect.objectContaining({ warning_code: 'issued_cards_not_revoked' })])
     await seam.accessGrants.delete({ access_grant_id: old.access_grant_id }) // idempotent
     const moved = checkGrant(await seam.accessGrants.create({ user_identity_id: g1, space_ids: [space['room-203']!], starts_at: D(10, 15), ends_at: stay1.ends_at, requested_access_methods: [{ mode: 'card' }], reservation_key: 'stay-r' }))
-    expect(moved.acs_entrance_ids).toEqual([ent['Room 103']])
+    expect((moved as any).lockstep_metadata.acs_entrance_ids).toEqual([ent['Room 103']])
     const events = await seam.events.list({ since: new Date(Date.now() - 60_000).toISOString(), event_types: ['access_grant.deleted', 'access_method.deleted', 'access_method.issued'] })
     for (const e of events) schemas.seam_event.parse(e)
     expect(events.some((e) => e.event_type === 'access_grant.deleted' && (e as any).access_grant_id === old.access_grant_id)).toBe(true)
@@ -252,7 +254,7 @@ describe('seed 001 scenarios', () => {
     }))
     expect(g.lockstep_metadata).toMatchObject({ reservation_entrance_ids: [ent['Room 101']], reservation_capable_acs_entrance_ids: [ent['Room 101']] })
     const [card] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
-    expect((card as any).acs_entrance_ids.sort()).toEqual([ent['Room 101'], ent['Pool']].sort())
+    expect((card as any).lockstep_metadata.acs_entrance_ids.sort()).toEqual([ent['Room 101'], ent['Pool']].sort())
     const job = cardEncodingJob(t.daemon.store, card!.access_method_id)
     expect(job).toMatchObject({ reservationKey: 'stay-m', capableEntranceIds: [ent['Room 101']], reservationEntranceIds: [ent['Room 101']] })
     // A joiner may add any non-capable doors (Pool) without tripping the subset rule.
@@ -286,14 +288,14 @@ describe('code methods on online locks', () => {
     const [m] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
     expect(checkMethod(m)).toMatchObject({ mode: 'code', code: '482913', is_issued: false })
     const codes = await seam.accessCodes.list({ device_id: dev['Front Door']! })
-    const mine = codes.filter((c) => (m as any).access_code_ids.includes(c.access_code_id))
+    const mine = codes.filter((c) => (m as any).lockstep_metadata.access_code_ids.includes(c.access_code_id))
     expect(mine).toHaveLength(1)
     expect(schemas.access_code.parse(mine[0])).toMatchObject({ code: '482913', status: 'setting', ends_at: D(14, 11) })
-    expect((m as any).device_ids.sort()).toEqual([dev['Front Door'], dev['Back Door']].sort())
+    expect((m as any).lockstep_metadata.device_ids.sort()).toEqual([dev['Front Door'], dev['Back Door']].sort())
 
     // Reconciler delivers: both codes set → method issued (event access_method.issued).
     const store = t.daemon.store
-    for (const id of (m as any).access_code_ids as string[]) {
+    for (const id of (m as any).lockstep_metadata.access_code_ids as string[]) {
       store.tx(() => {
         store.accessCodes.recordOutcome(id, { status: 'set' })
         const c = store.accessCodes.find(id)!
@@ -305,19 +307,19 @@ describe('code methods on online locks', () => {
     expect(issued.filter((e) => (e as any).access_method_id === m!.access_method_id)).toHaveLength(1)
 
     await seam.accessGrants.update({ access_grant_id: g.access_grant_id, ends_at: D(20, 11) })
-    for (const id of (m as any).access_code_ids as string[]) expect((await seam.accessCodes.get({ access_code_id: id })).ends_at).toBe(D(20, 11))
+    for (const id of (m as any).lockstep_metadata.access_code_ids as string[]) expect((await seam.accessCodes.get({ access_code_id: id })).ends_at).toBe(D(20, 11))
 
     // The space gains the Gym lock: the grant follows (a code is added), and loses Back Door (its code goes).
     await seam.spaces.addDevices({ space_id: s.space_id, device_ids: [dev['Gym']!] })
     await seam.spaces.removeDevices({ space_id: s.space_id, device_ids: [dev['Back Door']!] })
     const [m2] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
-    expect((m2 as any).device_ids.sort()).toEqual([dev['Front Door'], dev['Gym']].sort())
+    expect((m2 as any).lockstep_metadata.device_ids.sort()).toEqual([dev['Front Door'], dev['Gym']].sort())
     expect((await seam.accessCodes.list({ device_id: dev['Gym']! })).some((c) => c.code === '482913')).toBe(true)
     expect((await seam.accessCodes.list({ device_id: dev['Back Door']! })).some((c) => c.code === '482913')).toBe(false)
     expect((await seam.accessGrants.list({ device_id: dev['Gym']! })).map((x) => x.access_grant_id)).toContain(g.access_grant_id)
 
     await seam.accessGrants.delete({ access_grant_id: g.access_grant_id })
-    for (const id of (m2 as any).access_code_ids as string[]) {
+    for (const id of (m2 as any).lockstep_metadata.access_code_ids as string[]) {
       const e = await refused(seam.accessCodes.get({ access_code_id: id }))
       expect(e.code).toBe('access_code_not_found')
     }
@@ -337,7 +339,7 @@ describe('code methods on online locks', () => {
     expect((m as any).code).toMatch(/^\d{4,8}$/)
     await seam.accessMethods.delete({ access_grant_id: g.access_grant_id })
     expect(await seam.accessMethods.list({ access_grant_id: g.access_grant_id })).toEqual([])
-    for (const id of (m as any).access_code_ids as string[]) expect((await refused(seam.accessCodes.get({ access_code_id: id }))).code).toBe('access_code_not_found')
+    for (const id of (m as any).lockstep_metadata.access_code_ids as string[]) expect((await refused(seam.accessCodes.get({ access_code_id: id }))).code).toBe('access_code_not_found')
     await seam.accessGrants.delete({ access_grant_id: g.access_grant_id })
     await seam.spaces.delete({ space_id: s.space_id })
   })
@@ -374,13 +376,13 @@ describe('more', () => {
     const since = new Date(Date.now() - 1000).toISOString()
     await seam.spaces.addAcsEntrances({ space_id: s.space_id, acs_entrance_ids: [ent['Room 102']!] })
     const [card] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
-    expect((card as any).acs_entrance_ids).toEqual([ent['Room 101']])
+    expect((card as any).lockstep_metadata.acs_entrance_ids).toEqual([ent['Room 101']])
     const blocked = (await seam.client.get('/events/list', { params: { since, event_type: 'lockstep.access_grant.reprovision_blocked' } })).data.events
     expect(blocked).toEqual([expect.objectContaining({ access_grant_id: g.access_grant_id, space_id: s.space_id, error: expect.objectContaining({ type: 'reservation_joiner_entrance_set_conflict' }) })])
     // Narrowing is fine: the card follows.
     await seam.spaces.removeAcsEntrances({ space_id: s.space_id, acs_entrance_ids: [ent['Room 102']!, ent['Room 101']!] })
     const [after] = await seam.accessMethods.list({ access_grant_id: g.access_grant_id })
-    expect((after as any).acs_entrance_ids).toEqual([])
+    expect((after as any).lockstep_metadata.acs_entrance_ids).toEqual([])
     await clearKey('stay-w')
   })
 })

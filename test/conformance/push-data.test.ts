@@ -51,7 +51,7 @@ describe('seed 000 gotchas', () => {
     expect(grant!.reservation_key).toBeUndefined() // an online lock only: standard access, no reservation
     const codes = await seam.accessCodes.list({ device_id: dev['Front Door']! })
     const [method] = await seam.accessMethods.list({ access_grant_id: grant!.access_grant_id })
-    expect(codes.filter((c) => (method as any).access_code_ids.includes(c.access_code_id)).map((c) => c.status)).toEqual(['setting'])
+    expect(codes.filter((c) => (method as any).lockstep_metadata.access_code_ids.includes(c.access_code_id)).map((c) => c.status)).toEqual(['setting'])
 
     const runs = (await (seam.client.get('/customers/automation_runs/list', { params: { kind: 'draft_activation' } }))).data
     expect(runs.automation_runs.at(-1).results).toEqual([{ collection: 'reservations', key: 'res-101', status: 'applied', outcome: 'updated' }])

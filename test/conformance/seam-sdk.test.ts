@@ -158,9 +158,14 @@ describe('access codes', () => {
 
 describe('unmanaged access codes', () => {
   test('list, get, convert to managed, delete', async () => {
-    // The rows below are planted in the store, not on the lock: a pass still in flight from the tests
-    // above (it read the lock before they existed) would rightly report them gone.
+    // The rows below are planted in the store, not on the lock. Between drift checks a pass decides from
+    // the lock's last readings, so it would report them gone at once: plant them while the lock is out of
+    // radio range, where the reconciler leaves it alone, and bring it back afterwards.
     await t.daemon.reconciler.idle()
+    const sim = t.daemon.lab!.control.lock(deviceId)!
+    const online = (want: boolean) => eventually(async () => expect((await seam.devices.get({ device_id: deviceId })).properties.online).toBe(want), 10_000)
+    await sim.setOnline(false)
+    await online(false)
     const unmanaged = t.daemon.store.tx(() => t.daemon.store.accessCodes.createUnmanaged(deviceId, 7, '8642', 'Owner'))
     const list = (await seam.accessCodes.unmanaged.list({ device_id: deviceId }).fetchResponse()) as any
     listEnvelope('access_codes').parse(list)
@@ -176,6 +181,8 @@ describe('unmanaged access codes', () => {
     await seam.accessCodes.unmanaged.delete({ access_code_id: other.accessCodeId })
     const after = await seam.accessCodes.unmanaged.list({ device_id: deviceId })
     expect(after.map((c) => c.access_code_id)).not.toContain(other.accessCodeId)
+    await sim.setOnline(true)
+    await online(true)
   })
 })
 

@@ -21,12 +21,15 @@ export async function startTestDaemon(
     mode?: 'lab' | 'serve'; configPath?: string; patch?: (c: Config) => Config; daemon?: DaemonOptions; dataDir?: string
     /** Keep the lab's Z-Wave lock (a real zwave-js stack, ~5–9 s of CPU to start); off unless a test is about it. */
     zwave?: boolean
+    /** Keep the lab's PMS on its FIAS link (its link-up and keep-alive events are writes of their own); off unless a test is about it. */
+    fias?: boolean
   } = {},
 ): Promise<TestDaemon> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lockstep-test-'))
   const env = { LOCKSTEP_DATA_DIR: dataDir, LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_HTTP_HOST: '127.0.0.1', LOCKSTEP_API_KEY: TEST_KEY, LOCKSTEP_MQTT_PORT: '0' }
   let config: Config = loadConfig({ mode: opts.mode ?? 'lab', env, path: opts.configPath })
   if (!opts.zwave) config = { ...config, locks: config.locks.filter((l) => l.driver !== 'zwave-js') }
+  if (!opts.fias) config = { ...config, fias: null }
   if (opts.patch) config = opts.patch(config)
   const daemon = await startDaemon(config, { log: createLogger('silent'), print: () => {}, ...opts.daemon })
   return {

@@ -2,7 +2,7 @@
 // numbered slots holding a PIN and name; it refuses a PIN that another slot already holds.
 import type { DeviceEventSink } from '../../src/ports/device-events.js'
 import { RejectedByDeviceError, TransientDeviceError, type RejectionReason } from '../../src/ports/errors.js'
-import type { CodeConstraints, LockDriver, SlotReading } from '../../src/ports/lock-driver.js'
+import { UNKNOWN_DRIFT_CAPABILITY, type CodeConstraints, type DriftCapability, type LockDriver, type SlotReading } from '../../src/ports/lock-driver.js'
 
 export class FakeLock {
   readonly slots = new Map<number, { code: string; name: string } | null>()
@@ -65,6 +65,12 @@ export class FakeLockDriver implements LockDriver {
   readonly kind = 'fake'
   readonly locks = new Map<string, FakeLock>()
   sink: DeviceEventSink | null = null
+  /** What its locks tell on their own (the reconciler's drift checks follow it). */
+  capability: DriftCapability = UNKNOWN_DRIFT_CAPABILITY
+
+  driftCapability(): DriftCapability {
+    return this.capability
+  }
 
   add(nativeId: string, slotCount = 4): FakeLock {
     const lock = new FakeLock(defaultConstraints(slotCount))

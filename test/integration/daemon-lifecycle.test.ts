@@ -35,11 +35,8 @@ function timers() {
   return { pending: () => [...pending.values()], restore: () => Object.assign(g, original) }
 }
 
-// The lab without its Nuki lock: NukiBleDriver can still enqueue a connect (8 s deadline timer) after its
-// stop() has drained the queue, when a sighting that began before stop pairs and then announces the lock
-// (adapters/nuki-ble/driver.ts onSighting → announce, no `stopped` check). That is the adapter's to fix.
-const withoutNuki = (c: Config): Config => ({ ...c, locks: c.locks.filter((l) => l.driver !== 'nuki-ble') })
-
+// The whole lab, its Nuki lock included: a sighting that began before stop() (pairing, then announcing
+// the lock) opens no connection after it, so no connect deadline outlives the daemon.
 let restore: (() => void) | undefined
 afterEach(() => restore?.())
 
@@ -47,7 +44,7 @@ test('stop removes every bus listener, every timer and every socket the daemon m
   const before = resources()
   const tracked = timers()
   restore = tracked.restore
-  const t = await startTestDaemon({ mode: 'lab', patch: withoutNuki })
+  const t = await startTestDaemon({ mode: 'lab' })
   const { bus } = t.daemon
   // Running: the reconciler and metrics listen; timers tick; the API and the broker listen.
   expect(bus.listenerCount('device.dirty')).toBeGreaterThan(0)
@@ -71,7 +68,7 @@ test('a start that fails half-way (the HTTP port is taken) stops what had starte
   const before = resources()
   const tracked = timers()
   restore = tracked.restore
-  await expect(startTestDaemon({ mode: 'lab', patch: (c) => ({ ...withoutNuki(c), http: { ...c.http, port } }) })).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is already in use/)
+  await expect(startTestDaemon({ mode: 'lab', patch: (c: Config) => ({ ...c, http: { ...c.http, port } }) })).rejects.toThrow(/port \d+ on 127\.0\.0\.1 is already in use/)
   // The store, broker, simulators, drivers and timers that had started are gone again.
   await eventually(() => {
     const after = resources()

@@ -56,8 +56,10 @@ test('status and devices with --json (key found in the lab data dir)', { timeout
   expect(status.json()).toMatchObject({ ok: true, mode: 'lab', key: 'accepted', devices: { total: 5 } })
   expect(devices.code, devices.stderr).toBe(0)
   expect(devices.json().map((d: any) => d.display_name)).toEqual(['Front Door', 'Back Door', 'Gym', 'Office', 'Side Gate'])
+  // The last day's radio exchanges with each lock that counts them (the lab's locks were read on discovery).
+  for (const d of devices.json()) if (d.display_name !== 'Side Gate') expect(d.lockstep_radio_exchanges_last_day).toBeGreaterThan(0)
   const human = await cli(['devices'])
-  expect(human.stdout).toMatch(/^NAME\s+DEVICE ID\s+TYPE/)
+  expect(human.stdout).toMatch(/^NAME\s+DEVICE ID\s+TYPE\s+ONLINE\s+LOCKED\s+RADIO 24H/)
   expect(human.stdout).toContain('Back Door')
 })
 

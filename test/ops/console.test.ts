@@ -57,6 +57,10 @@ test.skipIf(missing && !required)('console: key, doors, create a code, events, l
   await page.locator('article.door[data-device-id]').nth(2).waitFor()
   const names = await page.locator('article.door[data-device-id] h3').allTextContents()
   expect(names.map((n) => n.replace(/(online|offline|locked|unlocked)/g, '').trim())).toEqual(['Front Door', 'Back Door', 'Gym', 'Office'])
+  // Each lock's radio exchanges over the last day, as its driver counted them.
+  const radio = await page.locator('article.door[data-device-id] .radio').allTextContents()
+  expect(radio).toHaveLength(4)
+  for (const r of radio) expect(r).toMatch(/radio: \d+ exchanges in 24 h/)
   expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('lockstep.apiKey'))).toBe(t.apiKey)
 
   // Create a code from the console.

@@ -58,3 +58,13 @@ test('every path in the document answers (never route_not_found)', async () => {
   }
   expect(failures).toEqual([])
 })
+
+test('lists only what is implemented: no refused parameter, value refusals described', () => {
+  const devices = doc.paths['/devices/list'].post.requestBody.content['application/json'].schema.properties
+  expect(devices.connect_webview_id).toBeUndefined()
+  expect(devices.custom_metadata_has).toBeUndefined()
+  expect(devices.customer_key).toBeDefined()
+  const create = doc.paths['/access_codes/create'].post.requestBody.content['application/json'].schema.properties
+  expect(create.use_backup_access_code_pool).toBeUndefined()
+  expect(create.sync.description).toMatch(/^Refused with a 400 for true/)
+})

@@ -20,6 +20,15 @@ describe('configuration', () => {
     expect(c.mqtt.port).toBe(1999)
     expect(c.lab).toBe(false)
   })
+  test('drift checks: a daily safety net, per-driver intervals for locks that report nothing, a typo refused by name', () => {
+    const c = loadConfig({ mode: 'serve', path: file({}), env: {} })
+    expect(c.reconcile.drift).toEqual({ reported_check_hours: 24, unreported_check_minutes: { zigbee2mqtt: 720, 'nuki-ble': 60, 'zwave-js': 60 } })
+    const set = loadConfig({ mode: 'serve', path: file({ reconcile: { drift: { unreported_check_minutes: { 'nuki-ble': 30 } } } }), env: {} })
+    expect(set.reconcile.drift.unreported_check_minutes).toEqual({ zigbee2mqtt: 720, 'nuki-ble': 30, 'zwave-js': 60 })
+    expect(() => loadConfig({ mode: 'serve', path: file({ reconcile: { drift: { unreported_check_minutes: { nuki: 30 } } } }), env: {} })).toThrow(/reconcile\.drift\.unreported_check_minutes.*nuki|nuki/)
+    expect(() => loadConfig({ mode: 'serve', path: file({ reconcile: { drift: { reported_check_hours: 0 } } }), env: {} })).toThrow(/reconcile\.drift\.reported_check_hours/)
+    expect(loadConfig({ mode: 'lab', env: {} }).locks.find((l) => l.name === 'Gym')?.reports_code_changes).toBe(true)
+  })
   test('the shipped configs are valid', () => {
     expect(loadConfig({ mode: 'lab', env: {} }).locks.length).toBeGreaterThan(0)
     expect(loadConfig({ mode: 'serve', env: {} }).locks).toEqual([])

@@ -35,22 +35,22 @@ export function accessMethodWire(m: AccessMethodView, workspaceId: string): Reco
     display_status: m.deletedAt !== null ? 'deleted' : m.isIssued && !m.isEncodingRequired ? 'issued' : card ? 'encoding_required' : 'issuing',
     ...(m.mode === 'code' ? { code: m.code } : {}),
     ...(card ? { is_encoding_required: m.isEncodingRequired, is_ready_for_encoding: m.isEncodingRequired && m.entranceIds.length > 0 } : {}),
-    // Beyond Seam's schema (the SDK's zod strips them; raw clients and the encoder see them):
-    access_grant_id: m.accessGrantId,
-    access_code_ids: m.accessCodes.map((c) => c.accessCodeId),
-    device_ids: m.accessCodes.map((c) => c.deviceId),
-    acs_entrance_ids: m.entranceIds,
-    ...(card
-      ? {
-          lockstep_metadata: {
+    // Beyond Seam's schema, only under lockstep_ keys (docs/seam-compatibility.md; the SDK's zod strips them):
+    lockstep_metadata: {
+      access_grant_id: m.accessGrantId,
+      access_code_ids: m.accessCodes.map((c) => c.accessCodeId),
+      device_ids: m.accessCodes.map((c) => c.deviceId),
+      acs_entrance_ids: m.entranceIds,
+      ...(card
+        ? {
             card_uid: m.cardUid,
             acs_credential_id: m.acsCredentialId,
             encoded_starts_at: m.encoded ? isoUtc(m.encoded.window.startsAt) : null,
             encoded_ends_at: m.encoded?.window.endsAt != null ? isoUtc(m.encoded.window.endsAt) : null,
             encoded_acs_entrance_ids: m.encoded?.entranceIds ?? null,
-          },
-        }
-      : {}),
+          }
+        : {}),
+    },
   }
 }
 
@@ -83,10 +83,10 @@ export function accessGrantWire(g: AccessGrant, uc: UseCases): Record<string, un
     display_status: status(g.startsAt, g.endsAt, now),
     ...(g.accessGrantKey !== null ? { access_grant_key: g.accessGrantKey } : {}),
     ...(g.reservationKey !== null ? { reservation_key: g.reservationKey } : {}),
-    // Beyond Seam's schema:
-    device_ids: resolved.devices.map((d) => d.deviceId),
-    acs_entrance_ids: resolved.entrances.map((e) => e.entranceId),
+    // Beyond Seam's schema, only under lockstep_ keys:
     lockstep_metadata: {
+      device_ids: resolved.devices.map((d) => d.deviceId),
+      acs_entrance_ids: resolved.entrances.map((e) => e.entranceId),
       reservation_entrance_ids: g.reservationEntranceIds,
       reservation_capable_acs_entrance_ids: g.capableEntranceIds,
       source: g.source === 'api' ? 'api' : `customers/push_data:${g.source}`,
@@ -207,10 +207,8 @@ export function accessGrantRoutes(app: FastifyInstance, uc: UseCases): void {
   })
   addRoute(app, {
     path: '/access_grants/delete', verbs: ['DELETE'], params: z.object({ access_grant_id: uuid }),
-    handler: (p) => {
-      const warnings = grants.delete(p.access_grant_id)
-      return warnings.length ? { warnings } : {}
-    },
+    // Seam answers a bare ok; issued cards that stay valid are told on their access_method.deleted events (lockstep_warnings).
+    handler: (p) => (grants.delete(p.access_grant_id), {}),
   })
 
   addRoute(app, {
@@ -230,9 +228,6 @@ export function accessGrantRoutes(app: FastifyInstance, uc: UseCases): void {
   })
   addRoute(app, {
     path: '/access_methods/delete', verbs: ['DELETE'], params: methodDeleteParams,
-    handler: (p) => {
-      const warnings = grants.deleteMethods({ accessMethodId: p.access_method_id, accessGrantId: p.access_grant_id, reservationKey: p.reservation_key })
-      return warnings.length ? { warnings } : {}
-    },
+    handler: (p) => (grants.deleteMethods({ accessMethodId: p.access_method_id, accessGrantId: p.access_grant_id, reservationKey: p.reservation_key }), {}),
   })
 }

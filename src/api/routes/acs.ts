@@ -40,8 +40,8 @@ export function encoderWire(e: AcsEncoder, uc: UseCases, online: boolean): Recor
   }
 }
 
-export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (acsEncoderId: string) => boolean = () => false): void {
-  const systemWire = (s: { acsSystemId: string; name: string; createdAt: number }) => ({
+export function acsSystemWire(s: { acsSystemId: string; name: string; createdAt: number }, uc: UseCases): Record<string, unknown> {
+  return {
     acs_system_id: s.acsSystemId,
     name: s.name,
     is_credential_manager: false,
@@ -55,12 +55,19 @@ export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (ac
     errors: [],
     warnings: [],
     external_type_display_name: 'lockstep offline card locks',
-  })
+  }
+}
+
+export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (acsEncoderId: string) => boolean = () => false): void {
+  const systemWire = (s: { acsSystemId: string; name: string; createdAt: number }) => acsSystemWire(s, uc)
 
   addRoute(app, {
-    path: '/acs/systems/list', verbs: ['GET'], params: z.object({ connected_account_id: uuid.optional(), ...pageParams }),
+    path: '/acs/systems/list', verbs: ['GET'], params: z.object({ connected_account_id: uuid.optional(), search: z.string().optional(), ...pageParams }),
     handler: (p) => {
-      const { page, pagination } = paginate(uc.acs.systems().map((s, i) => ({ ...s, seq: i })), p, 500)
+      const q = p.search?.toLowerCase()
+      const systems = uc.acs.systems()
+        .filter((s) => (!p.connected_account_id || p.connected_account_id === uc.acs.connectedAccountId) && (!q || s.name.toLowerCase().includes(q)))
+      const { page, pagination } = paginate(systems.map((s, i) => ({ ...s, seq: i })), p, 500)
       return { acs_systems: page.map(systemWire), pagination }
     },
   })
@@ -74,13 +81,25 @@ export function acsRoutes(app: FastifyInstance, uc: UseCases, encoderOnline: (ac
   })
   addRoute(app, {
     path: '/acs/entrances/list', verbs: ['GET'],
-    params: z.object({ acs_system_id: uuid.optional(), space_id: uuid.optional(), acs_entrance_ids: idList.optional(), search: z.string().optional(), ...pageParams }),
+    params: z.object({
+      acs_system_id: uuid.optional(), space_id: uuid.optional(), acs_entrance_ids: idList.optional(), search: z.string().optional(),
+      acs_credential_id: uuid.optional(), connected_account_id: uuid.optional(), customer_key: z.string().min(1).optional(),
+      location_id: uuid.nullish(), // Seam's deprecated name for a space
+      ...pageParams,
+    }),
     handler: (p) => {
       const q = p.search?.toLowerCase()
+      const ofCredential = p.acs_credential_id ? new Set(uc.acs.entrancesOfCredential(p.acs_credential_id) ?? []) : undefined
+      // An entrance belongs to a customer through a space of that customer.
+      const ofCustomer = p.customer_key ? new Set(uc.spaces.list({ customerKey: p.customer_key }).flatMap((s) => s.acsEntranceIds)) : undefined
+      const inSpace = (e: AcsEntrance, spaceId: string | null | undefined) => !spaceId || uc.spaces.ofEntrance(e.acsEntranceId).includes(spaceId)
       const list = uc.acs.entrances().filter((e) =>
         (!p.acs_system_id || e.acsSystemId === p.acs_system_id) &&
         (!p.acs_entrance_ids?.length || p.acs_entrance_ids.includes(e.acsEntranceId)) &&
-        (!p.space_id || uc.spaces.ofEntrance(e.acsEntranceId).includes(p.space_id)) &&
+        inSpace(e, p.space_id) && inSpace(e, p.location_id) &&
+        (!ofCredential || ofCredential.has(e.acsEntranceId)) &&
+        (!ofCustomer || ofCustomer.has(e.acsEntranceId)) &&
+        (!p.connected_account_id || p.connected_account_id === uc.acs.connectedAccountId) &&
         (!q || e.displayName.toLowerCase().includes(q)))
       const { page, pagination } = paginate(list, p, 900)
       return { acs_entrances: page.map((e) => entranceWire(e, uc)), pagination }

@@ -8,6 +8,8 @@ import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
 import { actionAttemptWire, deviceWire } from '../wire.js'
 
+/** A device capability flag (`can_remotely_lock`…); a flag lockstep's devices never set counts as false. */
+const capabilityFlag = z.string().regex(/^can_[a-z_]+$/, 'must be a capability flag such as can_remotely_lock')
 const listParams = z.object({
   device_ids: idList.optional(),
   device_type: z.string().optional(),
@@ -19,24 +21,40 @@ const listParams = z.object({
   connected_account_id: uuid.optional(),
   connected_account_ids: idList.optional(),
   custom_metadata_has: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
+  customer_key: z.string().min(1).optional(),
+  unstable_location_id: uuid.nullish(),
+  include_if: z.array(capabilityFlag).optional(),
+  exclude_if: z.array(capabilityFlag).optional(),
   ...pageParams,
 })
 const getParams = z
   .object({ device_id: uuid.optional(), name: z.string().optional() })
   .refine((p) => p.device_id || p.name, { message: 'device_id or name is required' })
-const actionParams = z.object({ device_id: uuid, sync: z.boolean().optional() })
+const actionParams = z.object({ device_id: uuid, sync: z.boolean().optional() }) // sync=true refused (refused-params.ts)
 
 export function deviceRoutes(app: FastifyInstance, uc: UseCases): void {
   const spacesOf = (deviceId: string) => uc.spaces.ofDevice(deviceId)
   const wire = (d: Device) => deviceWire(d, uc.workspaceId, { spaceIds: spacesOf(d.deviceId) })
   const list = (p: z.infer<typeof listParams>) => {
     const types = [...(p.device_types ?? []), ...(p.device_type ? [p.device_type] : [])]
-    let devices = uc.devices.list({ deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before })
-    if (p.space_id) devices = devices.filter((d) => spacesOf(d.deviceId).includes(p.space_id!))
+    let devices = uc.devices.list({
+      deviceIds: p.device_ids, deviceTypes: types, manufacturer: p.manufacturer, search: p.search, createdBefore: p.created_before, customMetadataHas: p.custom_metadata_has,
+    })
+    // unstable_location_id: Seam's deprecated name for a space.
+    for (const spaceId of [p.space_id, p.unstable_location_id]) if (spaceId) devices = devices.filter((d) => spacesOf(d.deviceId).includes(spaceId))
+    // A device belongs to a customer through a space of that customer (spaces/create or push_data's customer_key).
+    if (p.customer_key) {
+      const owned = new Set(uc.spaces.list({ customerKey: p.customer_key }).flatMap((s) => s.deviceIds))
+      devices = devices.filter((d) => owned.has(d.deviceId))
+    }
+    if (p.include_if?.length || p.exclude_if?.length) {
+      devices = devices.filter((d) => {
+        const w = wire(d)
+        return (p.include_if ?? []).every((f) => w[f] === true) && !(p.exclude_if ?? []).some((f) => w[f] === true)
+      })
+    }
     const accounts = [...(p.connected_account_ids ?? []), ...(p.connected_account_id ? [p.connected_account_id] : [])]
     if (accounts.length) devices = devices.filter((d) => accounts.includes(d.connectedAccountId))
-    // lockstep keeps no custom metadata yet: a filter on it matches nothing rather than everything.
-    if (p.custom_metadata_has && Object.keys(p.custom_metadata_has).length) devices = []
     return paginate(devices, p, 500)
   }
   const get = (p: z.infer<typeof getParams>) => uc.devices.getByIdOrName({ deviceId: p.device_id, name: p.name })

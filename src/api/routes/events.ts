@@ -6,10 +6,10 @@ import type { UseCases } from '../../app/index.js'
 import { paginate } from '../pagination.js'
 import { addRoute } from '../route.js'
 import { idList, pageParams, timestamp, uuid } from '../schemas.js'
-import { byField, type EventMatch } from '../../app/event-scope.js'
 import { actionAttemptWire } from '../wire.js'
+import { eventScopes, inScope } from './event-scope.js'
 
-const listParams = z.strictObject({
+const listParams = z.object({
   since: timestamp.optional(),
   between: z.array(timestamp).length(2, 'must hold exactly two timestamps').optional(),
   device_id: uuid.optional(),
@@ -23,24 +23,21 @@ const listParams = z.strictObject({
   access_grant_ids: idList.optional(),
   access_method_id: uuid.optional(),
   access_method_ids: idList.optional(),
+  acs_credential_id: uuid.optional(),
+  acs_encoder_id: uuid.optional(),
+  acs_entrance_id: uuid.optional(),
+  acs_system_id: uuid.optional(),
+  acs_system_ids: idList.optional(),
+  connected_account_id: uuid.optional(),
+  customer_key: z.string().min(1).optional(),
   space_id: uuid.optional(),
   space_ids: idList.optional(),
   user_identity_id: uuid.optional(),
-  customer_key: z.string().min(1).optional(),
-  acs_system_id: uuid.optional(),
-  acs_system_ids: idList.optional(),
-  acs_entrance_id: uuid.optional(),
-  acs_encoder_id: uuid.optional(),
-  acs_credential_id: uuid.optional(),
-  acs_user_id: uuid.optional(),
-  acs_access_group_id: uuid.optional(),
-  connected_account_id: uuid.optional(),
-  connect_webview_id: uuid.optional(),
   unstable_offset: z.int().min(0).optional(),
   ...pageParams,
 })
 const getParams = z
-  .strictObject({ event_id: uuid.optional(), event_type: z.string().optional(), device_id: uuid.optional() })
+  .object({ event_id: uuid.optional(), event_type: z.string().optional(), device_id: uuid.optional() })
   .refine((p) => p.event_id || p.event_type || p.device_id, { message: 'event_id, event_type or device_id is required' })
 
 export function eventRoutes(app: FastifyInstance, uc: UseCases): void {
@@ -50,7 +47,8 @@ export function eventRoutes(app: FastifyInstance, uc: UseCases): void {
     params: listParams,
     handler: (p) => {
       if (p.since !== undefined && p.between !== undefined) throw invalidInput('pass either since or between, not both', 'between')
-      const [from, to] = p.between ?? [p.since, undefined]
+      // between is an exclusive interval (Seam's words); since is inclusive.
+      const [from, to] = p.between ? [p.between[0]! + 1, p.between[1]! - 1] : [p.since, undefined]
       const stored = uc.events.list({
         sinceMs: from,
         untilMs: to,
@@ -62,26 +60,28 @@ export function eventRoutes(app: FastifyInstance, uc: UseCases): void {
       // lockstep-only events (`lockstep.*`: push results, blocked re-provisioning) are not Seam event types:
       // listed only when asked for by type, so Seam clients validating every event never meet them.
       const asked = [...(p.event_types ?? []), ...(p.event_type ? [p.event_type] : [])]
-      const both = (one: string | undefined, many: string[] | undefined) => [...(many ?? []), ...(one ? [one] : [])]
-      const filters: EventMatch[] = []
-      const grantIds = both(p.access_grant_id, p.access_grant_ids)
-      if (grantIds.length) filters.push(byField('access_grant_id', grantIds))
-      const methodIds = both(p.access_method_id, p.access_method_ids)
-      if (methodIds.length) filters.push(byField('access_method_id', methodIds))
-      const spaceIds = both(p.space_id, p.space_ids)
-      if (spaceIds.length) filters.push(uc.events.bySpaces(spaceIds))
-      if (p.user_identity_id) filters.push(uc.events.byUserIdentity(p.user_identity_id))
-      if (p.customer_key) filters.push(uc.events.byCustomer(p.customer_key))
-      const systemIds = both(p.acs_system_id, p.acs_system_ids)
-      if (systemIds.length) filters.push(uc.events.byAcsSystems(systemIds))
-      for (const field of ['acs_entrance_id', 'acs_encoder_id', 'acs_credential_id', 'acs_user_id', 'acs_access_group_id', 'connected_account_id', 'connect_webview_id'] as const) {
-        const id = p[field]
-        if (id) filters.push(byField(field, [id]))
-      }
+      const grantIds = [...(p.access_grant_ids ?? []), ...(p.access_grant_id ? [p.access_grant_id] : [])]
+      const methodIds = [...(p.access_method_ids ?? []), ...(p.access_method_id ? [p.access_method_id] : [])]
+      const has = (v: unknown, ids: string[]) => (typeof v === 'string' ? ids.includes(v) : Array.isArray(v) && v.some((x) => ids.includes(x)))
+      const direct: [string[], string, string?][] = [
+        [p.acs_credential_id ? [p.acs_credential_id] : [], 'acs_credential_id'],
+        [p.acs_encoder_id ? [p.acs_encoder_id] : [], 'acs_encoder_id'],
+        [p.acs_entrance_id ? [p.acs_entrance_id] : [], 'acs_entrance_id', 'acs_entrance_ids'],
+      ]
+      const scopes = eventScopes(uc, {
+        spaceIds: [...(p.space_ids ?? []), ...(p.space_id ? [p.space_id] : [])],
+        userIdentityId: p.user_identity_id,
+        customerKey: p.customer_key,
+        acsSystemIds: [...(p.acs_system_ids ?? []), ...(p.acs_system_id ? [p.acs_system_id] : [])],
+        connectedAccountId: p.connected_account_id,
+      })
       const visible = stored.filter((e) => {
         const type = String(e.body.event_type)
         if (type.startsWith('lockstep.') && !asked.includes(type)) return false
-        return filters.every((f) => f(e.body))
+        if (grantIds.length && !has(e.body.access_grant_id, grantIds) && !has(e.body.access_grant_ids, grantIds)) return false
+        if (methodIds.length && !has(e.body.access_method_id, methodIds)) return false
+        for (const [ids, field, plural] of direct) if (ids.length && !has(e.body[field], ids) && !(plural && has(e.body[plural], ids))) return false
+        return scopes.every((scope) => inScope(e.body, scope))
       })
       const skipped = p.unstable_offset ? visible.slice(p.unstable_offset) : visible
       const { page, pagination } = paginate(skipped, p, 500)

@@ -40,6 +40,14 @@ export function labRoutes(app: FastifyInstance, uc: UseCases, lab: LabControl): 
     handler: async (p) => (await lockOf(p.device_id).setOnline(p.online), {}),
   })
   addRoute(app, {
+    path: '/lab/devices/set_battery', verbs: [], params: z.object({ device_id: uuid, battery_level: z.number().min(0).max(1) }),
+    handler: async (p) => {
+      const lock = lockOf(p.device_id)
+      if (!lock.setBattery) throw new DomainError('lab_battery_unsupported', 'This simulated lock does not model its battery', 400)
+      return (await lock.setBattery(p.battery_level), {})
+    },
+  })
+  addRoute(app, {
     path: '/lab/clock/advance', verbs: [], params: z.object({ seconds: z.number().positive().max(10 * 365 * 86400) }),
     handler: (p) => {
       lab.advanceClock(p.seconds)

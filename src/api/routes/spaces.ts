@@ -53,9 +53,8 @@ export function spaceWire(s: Space, workspaceId: string): Record<string, unknown
     ...(s.spaceKey !== null ? { space_key: s.spaceKey } : {}),
     ...(s.customerKey !== null ? { customer_key: s.customerKey } : {}),
     ...(s.customerData !== null ? { customer_data: s.customerData } : {}),
-    // Beyond Seam's schema (stripped by the SDK's zod, shown to raw clients and the console):
-    device_ids: s.deviceIds,
-    acs_entrance_ids: s.acsEntranceIds,
+    // Beyond Seam's schema, only under lockstep_ keys (stripped by the SDK's zod, shown to raw clients and the console):
+    lockstep_metadata: { device_ids: s.deviceIds, acs_entrance_ids: s.acsEntranceIds },
   }
 }
 

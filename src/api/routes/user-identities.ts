@@ -34,7 +34,7 @@ export function identityWire(u: UserIdentity, workspaceId: string): Record<strin
     warnings: [],
     merged_user_identity_ids: [],
     merged_user_identity_keys: [],
-    ...(u.customerKey !== null ? { customer_key: u.customerKey } : {}),
+    ...(u.customerKey !== null ? { lockstep_metadata: { customer_key: u.customerKey } } : {}),
   }
 }
 
@@ -74,9 +74,7 @@ export function userIdentityRoutes(app: FastifyInstance, uc: UseCases): void {
   })
   addRoute(app, {
     path: '/user_identities/delete', verbs: ['DELETE'], params: z.object({ user_identity_id: uuid }),
-    handler: (p) => {
-      const warnings = identities.delete(p.user_identity_id)
-      return warnings.length ? { warnings } : {}
-    },
+    // Seam answers a bare ok; issued cards of the deleted grants are told on their access_method.deleted events.
+    handler: (p) => (identities.delete(p.user_identity_id), {}),
   })
 }

@@ -1,7 +1,7 @@
 // The read plan is pure: which slots a pass reads, and why.
 import { describe, expect, it } from 'vitest'
 import type { DesiredCode } from '../../../src/reconcile/plan.js'
-import { emptyStillTrusted, freeCandidates, fullReadDue, planReads } from '../../../src/reconcile/read-plan.js'
+import { emptyStillTrusted, freeCandidates, planReads } from '../../../src/reconcile/read-plan.js'
 
 const code = (id: string, pin: string, slot: number | null, extra: Partial<DesiredCode> = {}): DesiredCode => ({
   accessCodeId: id, code: pin, name: id, startsAt: null, endsAt: null, allowExternalModification: false, slot, removing: false, confirmedCode: null, ...extra,
@@ -31,13 +31,20 @@ describe('read plan', () => {
     expect(freeCandidates({ firstSlot: 0, slotCount: 2 }, 5, () => false)).toEqual([0, 1])
   })
 
-  it('a full read is due first and then every interval; an empty reading is trusted only within its window', () => {
-    expect(fullReadDue(null, 0, 100)).toBe(true)
-    expect(fullReadDue(0, 99, 100)).toBe(false)
-    expect(fullReadDue(0, 100, 100)).toBe(true)
+  it('an empty reading is trusted only within its window (when a full read is due: drift-check.test.ts)', () => {
     expect(emptyStillTrusted(undefined, 10, 100)).toBe(false)
     expect(emptyStillTrusted(5, 10, 0)).toBe(false)
     expect(emptyStillTrusted(5, 105, 100)).toBe(true)
     expect(emptyStillTrusted(5, 106, 100)).toBe(false)
+  })
+
+  it('between drift checks an owned slot is read only when its last reading is not known', () => {
+    const codes = [
+      { accessCodeId: 'a', code: '1111', name: 'A', slot: 1, startsAt: null, endsAt: null, allowExternalModification: false, removing: false },
+      { accessCodeId: 'b', code: '2222', name: 'B', slot: 2, startsAt: null, endsAt: null, allowExternalModification: false, removing: false },
+    ] as DesiredCode[]
+    const base = { codes, now: 0, layout: { firstSlot: 1, slotCount: 4 }, eventSlots: [3], lastOccupied: [] }
+    expect([...planReads({ ...base, checkOwned: true }).mustRead]).toEqual([[1, 'owned'], [2, 'owned'], [3, 'event']])
+    expect([...planReads({ ...base, checkOwned: false, remembered: (s) => s === 1 }).mustRead]).toEqual([[2, 'owned'], [3, 'event']])
   })
 })
