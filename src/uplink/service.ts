@@ -18,7 +18,7 @@ export function injectHandler(app: FastifyInstance): RequestHandler {
       method: req.method,
       url: req.path,
       query: req.query,
-      headers: { ...req.headers, 'x-forwarded-by': 'lockstep-uplink' },
+      headers: req.headers,
       ...(req.body !== null ? { payload: req.body } : {}),
     })
     const headers: Record<string, string> = {}
