@@ -86,6 +86,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return reply.send({ sites: relay.sites(), ok: true })
   })
 
+  // For the load balancer: this replica can relay (it has a broker session), without a key.
+  app.get('/health', async (_req, reply) => {
+    const connected = relay.connected
+    return reply.code(connected ? 200 : 503).send({ ok: connected, gateway_id: gatewayId, broker_connected: connected, sites_known: relay.sites().length })
+  })
+
   app.all('/*', async (req, reply) => {
     if (!METHODS.has(req.method)) return send(reply, errorResponse(405, 'method_not_allowed', `${req.method} is not relayed`))
     const raw = req.raw.url ?? '/'

@@ -71,6 +71,12 @@ describe.skipIf(skip)('fleet relay over mosquitto with the shipped ACL', () => {
     expect(((await unknown.json()) as any).error.type).toBe('site_not_found')
   })
 
+  it('answers its own /health for a load balancer', async () => {
+    const res = await fetch(`${gateway.url}/health`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ ok: true, broker_connected: true, sites_known: 2 })
+  })
+
   it('lists sites with their status for an operator key only', async () => {
     expect((await fetch(`${gateway.url}/sites`)).status).toBe(401)
     expect((await fetch(`${gateway.url}/sites`, { headers: { authorization: 'Bearer seam_site_a_key' } })).status).toBe(401)
