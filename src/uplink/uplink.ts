@@ -64,7 +64,10 @@ export class Uplink {
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify({ status: 'offline', version: o.version })), qos: 1, retain: true },
     })
     this.client = client
+    // The session retries every second: a refusal (bad password, ACL) is logged when it starts or changes, not each time.
+    let lastError = ''
     client.on('connect', (connack) => {
+      lastError = ''
       this.connects++
       o.log?.('info', 'uplink connected', { site_id: o.siteId, session_present: connack.sessionPresent })
       void client.subscribeAsync(this.topics.api, { qos: 1 }).catch((err: Error) => o.log?.('warn', 'uplink subscribe failed', { err: err.message }))
@@ -72,7 +75,10 @@ export class Uplink {
       this.stream?.wake()
     })
     client.on('close', () => o.log?.('info', 'uplink disconnected', { site_id: o.siteId }))
-    client.on('error', (err) => o.log?.('warn', 'uplink error', { site_id: o.siteId, err: err.message }))
+    client.on('error', (err) => {
+      if (err.message !== lastError) o.log?.('warn', 'uplink error', { site_id: o.siteId, err: err.message })
+      lastError = err.message
+    })
     client.on('message', (topic, payload, packet) => {
       if (topic === this.topics.api) void this.serve(payload, packet.properties ?? {})
     })
