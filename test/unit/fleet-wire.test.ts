@@ -1,8 +1,8 @@
 // The uplink's pure parts: which requests are mutations, the duplicate ledger, and the fleet config overrides.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { Answers, OUTCOME_UNKNOWN, type DurableAnswers } from '../../src/uplink/answers.js'
 import { isMutation, type ApiResponse } from '../../src/uplink/wire.js'
 import { siteOfTopic, siteTopics } from '../../src/uplink/topics.js'
@@ -68,8 +68,11 @@ describe('uplink requests', () => {
 })
 
 describe('fleet config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-fleet-config-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  let n = 0
   const file = (body: object) => {
-    const p = join(mkdtempSync(join(tmpdir(), 'lockstep-fleet-config-')), 'c.json')
+    const p = join(dir, `c${n++}.json`)
     writeFileSync(p, JSON.stringify(body))
     return p
   }
