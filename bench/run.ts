@@ -1,5 +1,5 @@
 // `npm run bench -- <name> [options]` runs bench/<name>.ts with the options; with no name, lists them
-// (convergence, encode, push-data, ble, idle-writes, … — every bench/*.ts not starting with `_`).
+// (convergence, encode, push-data, ble, idle-writes, fleet, … — every bench/*.ts not starting with `_`).
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'

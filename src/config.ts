@@ -76,6 +76,41 @@ const encoderConfig = z.strictObject({
   ack_timeout_ms: z.int().min(1).max(10_000).optional(),
 })
 
+/** A fleet site id: lower-case letters, digits and dashes; it is also the site's MQTT user name (ACL `%u`). */
+export const SITE_ID_RULE = /^[a-z0-9][a-z0-9-]{0,62}$/
+const brokerUrl = z.string().regex(/^mqtts?:\/\//, 'must start with mqtt:// or mqtts://')
+
+/** The box's outbound MQTT 5 session to the fleet broker (docs/fleet.md); null: no uplink. */
+const uplinkConfig = z.strictObject({
+  url: brokerUrl,
+  site_id: z.string().regex(SITE_ID_RULE, 'must be lower-case letters, digits and dashes (it is the MQTT user name)'),
+  /** Broker credentials; the user name defaults to the site id (the shipped ACL confines `%u`). */
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /** TLS: PEM files of a client certificate and key, and the CA that signed the broker's certificate. */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  ca: z.string().min(1).optional(),
+  keepalive_seconds: z.int().min(5).max(3600).default(30),
+  /** The broker keeps the session (and queued requests) this long while the box is away; at least one day. */
+  session_expiry_seconds: z.int().min(86_400).max(2 ** 32 - 1).default(7 * 86_400),
+})
+
+/** `lockstep gateway`: the stateless HTTP front of a fleet (docs/fleet.md). */
+const gatewayConfig = z.strictObject({
+  broker: brokerUrl.optional(),
+  username: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  ca: z.string().min(1).optional(),
+  /** A request not answered by its site within this is a 504. */
+  timeout_ms: z.int().min(100).max(300_000).default(15_000),
+  /** Keys of the gateway's own operators (GET /sites); LOCKSTEP_API_KEY is one more. */
+  operator_keys: z.array(z.string().min(8)).default([]),
+  /** Site API key → site id, for clients that call the gateway without /sites/<site> in the path. */
+  key_sites: z.record(z.string().min(8), z.string().regex(SITE_ID_RULE)).default({}),
+})
 /** The PMS's FIAS interface (docs/fias.md). In lab mode port 0 means: run the PMS simulator on a free port. */
 const fiasConfig = z.strictObject({
   url: z.string().regex(/^tcp:\/\/(\[[^\]]+\]|[^:/]+):\d{1,5}\/?$/, 'must be tcp://host:port'),
@@ -161,6 +196,8 @@ export const configSchema = z.strictObject({
       behind_seconds: z.number().min(1).max(86_400 * 30).default(300),
     })
     .default({ retention_days: 30, behind_seconds: 300 }),
+  uplink: uplinkConfig.nullable().default(null),
+  gateway: gatewayConfig.default({ timeout_ms: 15_000, operator_keys: [], key_sites: {} }),
   locks: z.array(lockConfig).default([]),
   entrances: z.array(entranceConfig).default([]),
   encoders: z.array(encoderConfig).default([]),
@@ -210,6 +247,14 @@ export function loadConfig(opts: { mode: 'lab' | 'serve'; env?: NodeJS.ProcessEn
   if (env.LOCKSTEP_API_KEY !== undefined) merged.api_key = env.LOCKSTEP_API_KEY
   if (env.LOCKSTEP_FIAS_URL) merged.fias = { ...(merged.fias ?? {}), url: env.LOCKSTEP_FIAS_URL }
   if (opts.mode === 'lab') merged.lab = true
+  // The fleet uplink (lab mode too): the URL and site id from the environment complete or override the file's.
+  if (env.LOCKSTEP_UPLINK_URL || env.LOCKSTEP_SITE_ID || env.LOCKSTEP_UPLINK_USERNAME || env.LOCKSTEP_UPLINK_PASSWORD) {
+    const uplink = (merged.uplink ??= {})
+    if (env.LOCKSTEP_UPLINK_URL) uplink.url = env.LOCKSTEP_UPLINK_URL
+    if (env.LOCKSTEP_SITE_ID) uplink.site_id = env.LOCKSTEP_SITE_ID
+    if (env.LOCKSTEP_UPLINK_USERNAME) uplink.username = env.LOCKSTEP_UPLINK_USERNAME
+    if (env.LOCKSTEP_UPLINK_PASSWORD) uplink.password = env.LOCKSTEP_UPLINK_PASSWORD
+  }
 
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {

@@ -43,6 +43,8 @@ import type { LabPms } from './lab/pms-lab.js'
 import { deliverySettings, urlPolicy, WebhookDelivery } from './events/webhooks.js'
 import { WebhookUseCases } from './app/webhooks.js'
 import { webhookRoutes } from './api/routes/webhooks.js'
+import { UplinkService } from './uplink/service.js'
+import { UplinkApp } from './app/uplink.js'
 
 export interface DaemonOptions {
   clock?: Clock
@@ -218,6 +220,10 @@ async function composeDaemon(config: Config, opts: DaemonOptions & { log: Logger
   // Bind before a key is generated and shown: a busy port must not print a key for a daemon that never ran.
   const generatedApiKey = bootstrapApiKey(store, config, print)
   const url = api.url
+  // The fleet uplink (docs/fleet.md): requests from the broker run through the same app as HTTP.
+  if (config.uplink) await services.start(new UplinkService({
+    config: config.uplink, site: new UplinkApp(store, (err) => log.warn({ err: err.message }, 'uplink cursor not written')), app: api.app, bus, log, version: VERSION,
+  }))
   log.info({ url, lab: config.lab, data_dir: config.data_dir, devices: store.devices.list().length }, 'lockstep listening')
   // FIAS last: a key request from the PMS needs the use cases, the encoders and the event log up.
   const fias = config.fias

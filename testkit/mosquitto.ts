@@ -43,12 +43,22 @@ export class Mosquitto {
   constructor(
     private readonly bin: string,
     readonly port: number,
+    /** Settings instead of the defaults (anonymous, no persistence); `dir` is where files for them can go. */
+    settings?: (dir: string) => string[],
   ) {
     this.url = `mqtt://127.0.0.1:${port}`
-    writeFileSync(
-      join(this.dir, 'mosquitto.conf'),
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'set_tcp_nodelay true', 'persistence false', ''].join('\n'),
-    )
+    const lines = settings ? settings(this.dir) : ['allow_anonymous true', 'set_tcp_nodelay true', 'persistence false']
+    writeFileSync(join(this.dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, ...lines, ''].join('\n'))
+  }
+
+  /** The broker's process id while it runs (benchmarks read its RSS). */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
+  /** A directory removed with the broker, for its password file, ACL and persistence. */
+  get workDir(): string {
+    return this.dir
   }
 
   async start(): Promise<void> {

@@ -100,3 +100,9 @@ export async function startServeDaemon(siteConfig: string, env: Record<string, s
   const { c, m } = await run(['serve'], { LOCKSTEP_CONFIG: siteConfig, LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_HTTP_HOST: '127.0.0.1', ...env }, /API on (http:\/\/\S+)/, 'lockstep serve')
   return { ...c, url: m[1]! }
 }
+
+/** `lockstep gateway --broker <url>` on a free port; env names its config (LOCKSTEP_CONFIG) and operator key. */
+export async function startGatewayChild(broker: string, env: Record<string, string>): Promise<DaemonChild> {
+  const { c, m } = await run(['gateway', '--broker', broker], { LOCKSTEP_HTTP_PORT: '0', LOCKSTEP_HTTP_HOST: '127.0.0.1', ...env }, /lockstep gateway \S+ on (http:\/\/\S+)/, 'lockstep gateway')
+  return { ...c, url: m[1]! }
+}
