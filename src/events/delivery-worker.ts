@@ -11,10 +11,8 @@ import { wants } from './event-types.js'
 import { signedHeaders } from './signature.js'
 import type { Poster } from './transport.js'
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
+export type { Timers } from '../kernel/timers.js'
+import type { Timers } from '../kernel/timers.js'
 
 /** What a worker needs from the engine: reads, and where its results go (the engine writes them). */
 export interface WorkerHost {

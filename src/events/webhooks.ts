@@ -16,14 +16,9 @@ import type { UrlPolicyConfig } from './url-policy.js'
 
 export type { Timers }
 
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms)
-    t.unref?.()
-    return t
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-}
+import { realTimers } from '../kernel/timers.js'
+
+export { realTimers }
 
 /** Metrics hooks (src/metrics.ts implements them). */
 export interface DeliveryObserver {
