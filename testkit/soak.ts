@@ -100,8 +100,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     daemon = await startServeDaemon(sim.siteConfig, env)
     const url = daemon.url
 
+    // Requests on the wire now: the killer strikes while at least one is (else the kill proves nothing).
+    let inFlight = 0
     const call = async (path: string, body: Record<string, unknown>): Promise<Answer> => {
       for (;;) {
+        inFlight++
         try {
           const res = await fetch(url + path, {
             method: 'POST',
@@ -121,6 +124,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
             continue
           }
           return { ok: false, uncertain: true }
+        } finally {
+          inFlight--
         }
       }
     }
@@ -175,6 +180,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const kill = async () => {
       const delay = Math.floor(random() * 300)
       await new Promise((r) => setTimeout(r, delay))
+      // A machine fast enough to answer every request between two ops would otherwise kill an idle daemon.
+      for (let i = 0; i < 400 && inFlight === 0; i++) await new Promise((r) => setTimeout(r, 5))
       await daemon!.kill()
       killsDone++
       daemon = await startServeDaemon(sim!.siteConfig, env)
