@@ -180,8 +180,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const kill = async () => {
       const delay = Math.floor(random() * 300)
       await new Promise((r) => setTimeout(r, delay))
-      // A machine fast enough to answer every request between two ops would otherwise kill an idle daemon.
-      for (let i = 0; i < 400 && inFlight === 0; i++) await new Promise((r) => setTimeout(r, 5))
+      // A machine fast enough to answer every request between two ops would otherwise kill an idle daemon:
+      // wait for a request on the wire, then a moment (0–4 ms) for it to reach the daemon's transaction.
+      for (let i = 0; i < 2000 && inFlight === 0; i++) await new Promise((r) => setImmediate(r))
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 5)))
       await daemon!.kill()
       killsDone++
       daemon = await startServeDaemon(sim!.siteConfig, env)
