@@ -9,6 +9,23 @@ type Kind = 'array' | 'boolean' | 'number' | 'object' | 'scalar'
 
 /** What a zod field expects, looking through optional/nullable/default/pipe wrappers. */
 export function fieldKind(schema: z.ZodType): Kind {
+  const def = unwrappedDef(schema)
+  switch (def?.type) {
+    case 'array': case 'tuple': return 'array'
+    case 'boolean': return 'boolean'
+    case 'number': case 'int': case 'bigint': return 'number'
+    case 'object': case 'record': return 'object'
+    case 'union': {
+      const kinds = new Set<Kind>((def.options as z.ZodType[]).map(fieldKind))
+      kinds.delete('scalar')
+      return kinds.size === 1 ? [...kinds][0]! : 'scalar'
+    }
+    default: return 'scalar'
+  }
+}
+
+/** The definition under optional/nullable/default/prefault/catch/readonly wrappers and a pipe's input. */
+function unwrappedDef(schema: z.ZodType): any {
   let s: any = schema
   for (let i = 0; i < 20 && s; i++) {
     const def = s._zod?.def
@@ -19,19 +36,11 @@ export function fieldKind(schema: z.ZodType): Kind {
       case 'pipe':
         s = def.in
         continue
-      case 'array': case 'tuple': return 'array'
-      case 'boolean': return 'boolean'
-      case 'number': case 'int': case 'bigint': return 'number'
-      case 'object': case 'record': return 'object'
-      case 'union': {
-        const kinds = new Set<Kind>((def.options as z.ZodType[]).map(fieldKind))
-        kinds.delete('scalar')
-        return kinds.size === 1 ? [...kinds][0]! : 'scalar'
-      }
-      default: return 'scalar'
+      default:
+        return def
     }
   }
-  return 'scalar'
+  return undefined
 }
 
 function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
@@ -168,29 +177,19 @@ export function refuseControlCharacters(params: unknown, path: string[] = []): v
  * that declare a catchall (loose items) and records accept any key; unions are not walked.
  */
 export function unknownKeys(schema: z.ZodType, value: unknown, path: string[] = []): string[] {
-  let s: any = schema
-  for (let i = 0; i < 20 && s; i++) {
-    const def = s._zod?.def
-    switch (def?.type) {
-      case 'optional': case 'nullable': case 'default': case 'prefault': case 'catch': case 'readonly':
-        s = def.innerType
-        continue
-      case 'pipe':
-        s = def.in
-        continue
-      case 'object': {
-        if (value === null || typeof value !== 'object' || Array.isArray(value) || def.catchall) return []
-        const shape = def.shape as Record<string, z.ZodType>
-        return Object.entries(value).flatMap(([k, v]) =>
-          Object.hasOwn(shape, k) ? unknownKeys(shape[k]!, v, [...path, k]) : [[...path, k].join('.')])
-      }
-      case 'array':
-        return Array.isArray(value) ? value.flatMap((v, i) => unknownKeys(def.element, v, [...path, String(i)])) : []
-      default:
-        return []
+  const def = unwrappedDef(schema)
+  switch (def?.type) {
+    case 'object': {
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || def.catchall) return []
+      const shape = def.shape as Record<string, z.ZodType>
+      return Object.entries(value).flatMap(([k, v]) =>
+        Object.hasOwn(shape, k) ? unknownKeys(shape[k]!, v, [...path, k]) : [[...path, k].join('.')])
     }
+    case 'array':
+      return Array.isArray(value) ? value.flatMap((v, i) => unknownKeys(def.element, v, [...path, String(i)])) : []
+    default:
+      return []
   }
-  return []
 }
 
 /** The 400 for parameters a route does not know. */
