@@ -3,17 +3,16 @@
 // a client session token, in headless Chromium. The device table shows the session's doors (not another
 // guest's), the access-code table a door's codes, and the create form makes a code that the daemon then holds.
 // Every call the components make is logged and must be answered 2xx (CORS preflights included).
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { build } from 'esbuild'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { SeamHttp } from '@seamapi/http'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { CHROMIUM, launchChromium, type Chromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
 const missing = !existsSync(CHROMIUM)
 if (missing && !required) console.warn(`seam-components.test: skipped — ${CHROMIUM} not found (apt-get install -y chromium)`)
@@ -42,7 +41,7 @@ createRoot(document.getElementById('root')).render(React.createElement(App))
 
 let t: TestDaemon
 let context: BrowserContext
-let profile: string
+let browser: Chromium | undefined
 let pageServer: Server
 let pageUrl: string
 
@@ -71,19 +70,13 @@ beforeAll(async () => {
   pageServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html))
   await new Promise<void>((ok) => pageServer.listen(0, '127.0.0.1', ok))
   pageUrl = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}/`
-  profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-'))
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 1600 },
-  })
+  browser = await launchChromium({ width: 1280, height: 1600 })
+  context = browser.context
 }, 120_000)
 afterAll(async () => {
-  await context?.close()
+  await browser?.close()
   await new Promise((ok) => (pageServer ? pageServer.close(ok) : ok(undefined)))
   await t?.stop()
-  if (profile) rmSync(profile, { recursive: true, force: true })
 })
 
 test.skipIf(missing && !required)('Seam Components with a client session token: devices, codes, create a code', { timeout: 120_000 }, async () => {

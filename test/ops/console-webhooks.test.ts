@@ -1,24 +1,22 @@
 // The console shows webhook health (headless Chromium, as console.test.ts): a healthy webhook is ok, one
 // whose endpoint is dead is failing with the reason once delivery gave up (a short horizon here).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { eventually } from '../helpers/eventually.js'
 import { startReceiver, type Receiver } from '../../testkit/webhook-receiver.js'
+import { CHROMIUM, launchChromium, type Chromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
 const missing = !existsSync(CHROMIUM)
 if (missing && !required) console.warn(`console-webhooks.test: skipped — ${CHROMIUM} not found (apt-get install -y chromium)`)
 
 let t: TestDaemon
 let context: BrowserContext
-let profile: string
+let browser: Chromium | undefined
 let receiver: Receiver
 
 beforeAll(async () => {
@@ -29,19 +27,13 @@ beforeAll(async () => {
   receiver = await startReceiver()
   // A horizon of ~3.6 s and fast retries: the dead endpoint is given up on within the test.
   t = await startTestDaemon({ mode: 'serve', patch: (c) => ({ ...c, webhooks: { ...c.webhooks, allow_loopback: true, first_retry_seconds: 0.2, give_up_after_hours: 0.001 } }) })
-  profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-'))
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  })
+  browser = await launchChromium({ width: 1280, height: 900 })
+  context = browser.context
 })
 afterAll(async () => {
-  await context?.close()
+  await browser?.close()
   await t?.stop()
   await receiver?.close()
-  if (profile) rmSync(profile, { recursive: true, force: true })
 })
 
 async function create(url: string): Promise<string> {

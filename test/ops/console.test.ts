@@ -1,15 +1,14 @@
 // The web console in headless Chromium (Debian's /usr/bin/chromium through playwright-core): load, enter
 // the key, see the doors, create a code from the console, see it listed and in the event stream, and a
 // lab action whose route may not exist yet shows its error in words. Takes a screenshot.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { SeamHttp } from '@seamapi/http'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import { CHROMIUM, launchChromium, type Chromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
 const missing = !existsSync(CHROMIUM)
 if (missing && !required) console.warn(`console.test: skipped — ${CHROMIUM} not found (apt-get install -y chromium)`)
@@ -17,7 +16,7 @@ const SHOT = resolve(import.meta.dirname, '../../test-results/console.png')
 
 let t: TestDaemon
 let context: BrowserContext
-let profile: string
+let browser: Chromium | undefined
 
 beforeAll(async () => {
   if (missing) {
@@ -25,18 +24,12 @@ beforeAll(async () => {
     return
   }
   t = await startTestDaemon()
-  profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-'))
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  })
+  browser = await launchChromium({ width: 1280, height: 900 })
+  context = browser.context
 })
 afterAll(async () => {
-  await context?.close()
+  await browser?.close()
   await t?.stop()
-  if (profile) rmSync(profile, { recursive: true, force: true })
 })
 
 test.skipIf(missing && !required)('console: key, doors, create a code, events, lab errors in words, screenshot', { timeout: 120_000 }, async () => {

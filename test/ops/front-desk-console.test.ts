@@ -2,23 +2,21 @@
 // without any PMS: make a new key with live progress ("place a card…", then "done — key 1 of 1"), a
 // duplicate ("key 2 of 2"), both open Room 101 at the simulated lock; read the key on the encoder; check out. Then a FIAS check-in
 // from the lab PMS shows in the desk's PMS feed and in house.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { SeamHttp } from '@seamapi/http'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { labClient } from '../helpers/lab-client.js'
+import { CHROMIUM, launchChromium, type Chromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
 const missing = !existsSync(CHROMIUM)
 if (missing && !required) console.warn(`front-desk-console.test: skipped — ${CHROMIUM} not found (apt-get install -y chromium)`)
 
 let t: TestDaemon
 let context: BrowserContext
-let profile: string
+let browser: Chromium | undefined
 
 beforeAll(async () => {
   if (missing) {
@@ -26,18 +24,12 @@ beforeAll(async () => {
     return
   }
   t = await startTestDaemon({ fias: true })
-  profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-desk-'))
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  })
+  browser = await launchChromium({ width: 1280, height: 900 })
+  context = browser.context
 })
 afterAll(async () => {
-  await context?.close()
+  await browser?.close()
   await t?.stop()
-  if (profile) rmSync(profile, { recursive: true, force: true })
 })
 
 test.skipIf(missing && !required)('front desk: new and duplicate keys with progress, read key, check out', { timeout: 120_000 }, async () => {

@@ -2,15 +2,14 @@
 // Room 101 (blank cards placed on the lab encoder whenever the page asks for one), read a key back, open
 // Room 101 with it; a second reservation's new key overrides the first guest's cards once used; the page's
 // door view follows; checkout takes the stay out of "in house" and names the keys it cannot revoke.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { labClient } from '../helpers/lab-client.js'
+import { CHROMIUM, launchChromium, type Chromium } from '../helpers/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOCKSTEP_REQUIRE_SYSTEM_TIER === '1'
 const missing = !existsSync(CHROMIUM)
 const SHOT = resolve(import.meta.dirname, '../../test-results/front-desk.png')
@@ -18,7 +17,7 @@ if (missing && !required) console.warn(`front-desk.test: skipped — ${CHROMIUM}
 
 let t: TestDaemon
 let context: BrowserContext
-let profile: string
+let browser: Chromium | undefined
 let lab: ReturnType<typeof labClient>
 
 beforeAll(async () => {
@@ -29,18 +28,12 @@ beforeAll(async () => {
   // A short card wait, so that reading with no card on the encoder fails within the test (the page keeps asking).
   t = await startTestDaemon({ daemon: { encoderCardWaitMs: 2000 } })
   lab = labClient(t.url, t.apiKey)
-  profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-'))
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  })
+  browser = await launchChromium({ width: 1400, height: 1000 })
+  context = browser.context
 })
 afterAll(async () => {
-  await context?.close()
+  await browser?.close()
   await t?.stop()
-  if (profile) rmSync(profile, { recursive: true, force: true })
 })
 
 async function api<T = any>(path: string, body: Record<string, unknown> = {}): Promise<T> {
